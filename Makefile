@@ -1,0 +1,37 @@
+# One-line aliases for Nox sessions; all logic lives in noxfile.py.
+PYTHON ?= python3
+NOX := .venv/bin/nox
+
+.PHONY: test lint typecheck lock demo serve bench build clean
+
+test: $(NOX)
+	$(NOX) -s lock -- --check && $(NOX) -s lint typecheck tests
+
+lint: $(NOX)
+	$(NOX) -s lint
+
+typecheck: $(NOX)
+	$(NOX) -s typecheck
+
+lock: $(NOX)
+	$(NOX) -s lock
+
+demo: $(NOX)
+	$(NOX) -s demo
+
+serve: $(NOX)
+	$(NOX) -s serve
+
+bench: $(NOX)
+	$(NOX) -s bench
+
+build: $(NOX)
+	$(NOX) -s build_layer build_functions
+
+clean:
+	rm -rf .venv .nox build lambda-layers lambda-functions
+
+$(NOX): requirements/nox.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --require-hashes --no-deps -r requirements/nox.txt
+	touch $(NOX)

@@ -1,0 +1,178 @@
+"""Thoth tasks. `nox --list` shows every session; a bare `nox` runs lint, typecheck and tests."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+REQ = ROOT / "requirements"
+PYTHON = "3.11"
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.default_venv_backend = "venv"
+# Sessions install from hashed locks, so an existing venv is reused only when
+# its recorded lock digest still matches (see install_lock).
+nox.options.reuse_venv = "yes"
+
+# The lock target: Lambda's python3.11 on x86_64. arm64 follows by adding a row
+# here once its wheels are resolvable from this machine's registries.
+TARGETS = {"x86_64": {"python": "3.11", "platform": "manylinux2014_x86_64"}}
+TARGET = os.environ.get("THOTH_LOCK_TARGET", "x86_64")
+
+PACKAGES = {
+    "shared": ROOT / "packages/shared",
+    "mcp_server": ROOT / "packages/mcp_server",
+    "refresh_service": ROOT / "packages/refresh_service",
+}
+
+
+@dataclass(frozen=True)
+class Lock:
+    """One pip-tools lock: an .in file plus the pyproject files it mirrors."""
+
+    name: str
+    packages: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> Path:
+        return REQ / f"{self.name}.in"
+
+    @property
+    def output(self) -> Path:
+        return REQ / f"{self.name}.txt"
+
+
+LOCKS = {
+    lock.name: lock
+    for lock in (
+        Lock("nox"),
+        Lock("mcp-layer", ("shared", "mcp_server")),
+        Lock("refresh", ("shared", "refresh_service")),
+        Lock("dev", ("shared", "mcp_server", "refresh_service")),
+        Lock("security"),
+    )
+}
+DIGEST_RE = re.compile(r"^# input-digest: (?P<digest>[0-9a-f]{64})$", re.M)
+
+
+def _in_files(path: Path) -> list[Path]:
+    """The .in file and every file it includes with -r / -c, recursively."""
+    found = [path]
+    for line in path.read_text().splitlines():
+        match = re.match(r"^\s*-[rc]\s+(\S+)", line)
+        if match:
+            found += _in_files((path.parent / match.group(1)).resolve())
+    return found
+
+
+def input_digest(lock: Lock) -> str:
+    """Hash of everything a lock is compiled from, including the target."""
+    digest = hashlib.sha256(f"target={TARGET}\n".encode())
+    inputs = _in_files(lock.source) + [PACKAGES[p] / "pyproject.toml" for p in lock.packages]
+    for path in inputs:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stale_locks(names: list[str]) -> list[str]:
+    """Locks whose recorded input digest differs from their inputs now."""
+    stale = []
+    for name in names:
+        lock = LOCKS[name]
+        if not lock.output.exists():
+            stale.append(f"{lock.output.relative_to(ROOT)} (missing)")
+            continue
+        match = DIGEST_RE.search(lock.output.read_text())
+        if not match or match.group("digest") != input_digest(lock):
+            stale.append(f"{lock.output.relative_to(ROOT)} (inputs changed since it was compiled)")
+    return stale
+
+
+def install_lock(session: nox.Session, *names: str, editable: bool = True) -> None:
+    """Install locks with hashes, then first-party packages without deps; skip when unchanged."""
+    stale = stale_locks(list(names))
+    if stale:
+        session.error("stale locks: " + ", ".join(stale) + "; run `nox -s lock` and commit the result")
+    marker = Path(session.virtualenv.location) / "thoth-locks.sha256"
+    wanted = hashlib.sha256(
+        "".join(LOCKS[n].output.read_text() for n in names).encode() + str(editable).encode()
+    ).hexdigest()
+    if marker.exists() and marker.read_text() == wanted:
+        session.log("locks unchanged since last install; reusing the environment")
+        return
+    for name in names:
+        session.install("--require-hashes", "--no-deps", "-r", str(LOCKS[name].output))
+    if editable:
+        # Sibling packages are always installed editable from this tree, never from an index.
+        args = ["--no-deps", "--no-build-isolation"]
+        for path in PACKAGES.values():
+            args += ["-e", str(path)]
+        session.install(*args)
+    marker.write_text(wanted)
+
+
+@nox.session(python=PYTHON, venv_backend="venv")
+def lock(session: nox.Session) -> None:
+    """Compile requirements/*.in into hashed locks (`-- --check` lists stale ones and fails)."""
+    args = list(session.posargs)
+    check = "--check" in args
+    names = [a for a in args if not a.startswith("--")] or list(LOCKS)
+    unknown = [n for n in names if n not in LOCKS]
+    if unknown:
+        session.error(f"unknown lock(s) {unknown}; choose from {sorted(LOCKS)}")
+    if check:
+        stale = stale_locks(names)
+        if stale:
+            session.error("stale locks:\n  " + "\n  ".join(stale) + "\nrun `nox -s lock` and commit the result")
+        session.log(f"{len(names)} locks up to date: {', '.join(names)}")
+        return
+    session.install("pip-tools")
+    for name in names:
+        lock = LOCKS[name]
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / lock.output.name
+            if lock.output.exists():
+                out.write_bytes(lock.output.read_bytes())  # keep unchanged pins stable
+            session.run(
+                "pip-compile", "--quiet", "--generate-hashes", "--allow-unsafe", "--strip-extras",
+                "--no-emit-index-url", "--no-emit-find-links", "--no-header",
+                "--output-file", str(out), str(lock.source.relative_to(ROOT)),
+            )
+            header = (
+                f"# Compiled by `nox -s lock` from {lock.source.name}; do not edit.\n"
+                f"# target: {TARGET} {TARGETS[TARGET]['platform']} python{TARGETS[TARGET]['python']}\n"
+                f"# input-digest: {input_digest(lock)}\n"
+            )
+            lock.output.write_text(header + out.read_text())
+        session.log(f"wrote {lock.output.relative_to(ROOT)}")
+    session.log(f"compiled {len(names)} lock(s)")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Run ruff (lint and import order) over the repository."""
+    install_lock(session, "dev", editable=False)
+    session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("ruff", "format", "--check", "--diff", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Run mypy, strict on packages/."""
+    install_lock(session, "dev")
+    session.run("mypy", *(session.posargs or ["packages"]))
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run pytest (unit, functional, e2e); `-- <pytest args>` passes through."""
+    install_lock(session, "dev")
+    session.run("pytest", *session.posargs, env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})

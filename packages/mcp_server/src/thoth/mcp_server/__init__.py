@@ -1,0 +1,1 @@
+"""Thoth MCP server: stateless Streamable HTTP MCP on AWS Lambda."""

@@ -1,0 +1,1 @@
+"""Thoth refresh service: ingest sources into versioned hybrid indexes."""

@@ -1,0 +1,35 @@
+"""The index-version format: the refresh service writes it, the MCP server reads it."""
+
+from __future__ import annotations
+
+from thoth.shared.index.format import (
+    FILES,
+    FORMAT_VERSION,
+    Chunk,
+    Manifest,
+    ModelInfo,
+    version_prefix,
+)
+from thoth.shared.index.keyword import KeywordIndex
+from thoth.shared.index.pointer import LivePointer, list_live, read_live, swap_live
+from thoth.shared.index.reader import LoadedIndex, download_version, load_version
+from thoth.shared.index.writer import verify_version, write_version
+
+__all__ = [
+    "FILES",
+    "FORMAT_VERSION",
+    "Chunk",
+    "KeywordIndex",
+    "LivePointer",
+    "LoadedIndex",
+    "Manifest",
+    "ModelInfo",
+    "download_version",
+    "list_live",
+    "load_version",
+    "read_live",
+    "swap_live",
+    "verify_version",
+    "version_prefix",
+    "write_version",
+]

@@ -1,0 +1,56 @@
+"""The live pointer of each source: which version readers should serve (state pk `live`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from thoth.shared.errors import StateError
+from thoth.shared.state import Item, StateStore
+
+PARTITION = "live"
+
+
+@dataclass(frozen=True)
+class LivePointer:
+    """Points a source at one complete, verified index version."""
+
+    source: str
+    version: str
+    commit: str | None
+    created_at: str
+    chunk_count: int
+    fingerprint: str
+    rev: int = 0
+
+    def value(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("rev")
+        return data
+
+    @classmethod
+    def from_item(cls, item: Item) -> LivePointer:
+        try:
+            return cls(**item.value, rev=item.rev)
+        except TypeError as exc:
+            raise StateError(f"live pointer for {item.sk!r} is malformed ({exc}); re-run a refresh") from None
+
+
+def read_live(state: StateStore, source: str) -> LivePointer | None:
+    """The source's live pointer, or None before its first publish."""
+    item = state.get(PARTITION, source)
+    return LivePointer.from_item(item) if item else None
+
+
+def list_live(state: StateStore) -> list[LivePointer]:
+    """Every source's live pointer, sorted by source name (one query)."""
+    return [LivePointer.from_item(item) for item in state.query(PARTITION)]
+
+
+def swap_live(state: StateStore, pointer: LivePointer, expected: LivePointer | None) -> LivePointer | None:
+    """Flip the pointer only if it still is `expected` (None: not yet published); None when we lost."""
+    if expected is None:
+        item = state.create(PARTITION, pointer.source, pointer.value())
+    else:
+        item = state.swap(PARTITION, pointer.source, pointer.value(), expected_rev=expected.rev)
+    return LivePointer.from_item(item) if item else None
