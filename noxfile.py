@@ -176,3 +176,19 @@ def tests(session: nox.Session) -> None:
     """Run pytest (unit, functional, e2e); `-- <pytest args>` passes through."""
     install_lock(session, "dev")
     session.run("pytest", *session.posargs, env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+
+
+BENCHES = ("refresh", "mcp", "layer", "deploy")
+
+
+@nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Run benchmarks and print figures: `-- refresh|mcp|layer|deploy` (default: all)."""
+    install_lock(session, "dev")
+    names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
+    extra = [a for a in session.posargs if a.startswith("-")]
+    unknown = [n for n in names if n not in BENCHES]
+    if unknown:
+        session.error(f"unknown benchmark(s) {unknown}; choose from {', '.join(BENCHES)}")
+    for name in names:
+        session.run("python", str(ROOT / "tools" / "bench" / f"{name}.py"), *extra)
