@@ -1,0 +1,255 @@
+"""Tool specs (input and output schemas) and the result type; plain data, cheap to import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from thoth.shared.errors import ThothError
+
+SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+MAX_QUERY_CHARS = 1000
+MAX_PATH_CHARS = 1024
+MAX_CURSOR_CHARS = 512
+SECTION_MIN_CHARS, SECTION_DEFAULT_CHARS, SECTION_MAX_CHARS = 500, 8000, 15000
+LIMIT_DEFAULT, LIMIT_MAX = 5, 20
+_READ_ONLY = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False}
+
+
+class ToolArgumentError(ThothError):
+    """A tool argument does not match its inputSchema (JSON-RPC -32602); names the argument."""
+
+
+class UnknownToolError(ThothError):
+    """No tool has that name (JSON-RPC -32602)."""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """What tools/list shows for one tool."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None
+    annotations: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """A tool result: text content, structuredContent, and whether it is a tool-level error."""
+
+    text: str
+    structured: dict[str, Any] | None
+    is_error: bool = False
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+_STR = {"type": "string"}
+_OPT_STR = {"type": ["string", "null"]}
+_SOURCE = {"type": "string", "pattern": SOURCE_PATTERN, "description": "Only this source (see index_status)."}
+_CURSOR = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_CURSOR_CHARS,
+    "description": "Opaque next_cursor from the previous call with the same arguments.",
+}
+_NEXT = {"type": ["string", "null"], "description": "Pass as cursor to get the next page; null at the end."}
+
+_HIT = _obj(
+    {
+        "rank": {"type": "integer"},
+        "title": _STR,
+        "heading_path": {"type": "array", "items": _STR},
+        "url": _STR,
+        "source": _STR,
+        "path": _STR,
+        "line_start": {"type": "integer"},
+        "line_end": {"type": "integer"},
+        "snippet": _STR,
+        "score": {"type": "number"},
+        "commit": _OPT_STR,
+        "last_modified": _OPT_STR,
+    },
+    [
+        "rank", "title", "heading_path", "url", "source", "path", "line_start", "line_end",
+        "snippet", "score", "commit", "last_modified",
+    ],
+)  # fmt: skip
+
+SEARCH_HANDBOOK = ToolSpec(
+    name="search_handbook",
+    title="Search the handbook",
+    description=(
+        "Hybrid (keyword + semantic) search over the indexed handbooks. Returns the best matching "
+        "sections with title, heading path, a link to the exact heading, the source path and a short "
+        "snippet. Use get_handbook_section to read a hit in full."
+    ),
+    input_schema=_obj(
+        {
+            "query": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_QUERY_CHARS,
+                "description": "A question or keywords, e.g. 'how do I request time off'.",
+            },
+            "limit": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": LIMIT_MAX,
+                "default": LIMIT_DEFAULT,
+                "description": "How many results (1-20).",
+            },
+            "source": _SOURCE,
+            "path_prefix": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_PATH_CHARS,
+                "description": "Only pages whose path starts with this, e.g. 'handbook/engineering/'.",
+            },
+        },
+        ["query"],
+    ),
+    output_schema=_obj(
+        {"query": _STR, "results": {"type": "array", "items": _HIT}, "truncated": {"type": "boolean"}},
+        ["query", "results", "truncated"],
+    ),
+    annotations={"title": "Search the handbook", **_READ_ONLY},
+)
+
+GET_HANDBOOK_SECTION = ToolSpec(
+    name="get_handbook_section",
+    title="Read a handbook page or section",
+    description=(
+        "The full text of one handbook page (by its source path, as returned by search_handbook), "
+        "or only the section under one heading. Long text is paginated: pass next_cursor back as cursor."
+    ),
+    input_schema=_obj(
+        {
+            "path": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_PATH_CHARS,
+                "description": "Source path of the page, e.g. 'handbook/people/time-off.md'.",
+            },
+            "heading": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 512,
+                "description": "Only the section under this heading (case-insensitive).",
+            },
+            "max_chars": {
+                "type": "integer",
+                "minimum": SECTION_MIN_CHARS,
+                "maximum": SECTION_MAX_CHARS,
+                "default": SECTION_DEFAULT_CHARS,
+                "description": "Characters of text per page of output.",
+            },
+            "cursor": _CURSOR,
+            "source": _SOURCE,
+        },
+        ["path"],
+    ),
+    output_schema=_obj(
+        {
+            "source": _STR,
+            "path": _STR,
+            "title": _STR,
+            "heading": _OPT_STR,
+            "url": _STR,
+            "commit": _OPT_STR,
+            "last_modified": _OPT_STR,
+            "content": _STR,
+            "offset": {"type": "integer"},
+            "total_chars": {"type": "integer"},
+            "next_cursor": _NEXT,
+        },
+        ["source", "path", "title", "url", "content", "offset", "total_chars", "next_cursor"],
+    ),
+    annotations={"title": "Read a handbook page or section", **_READ_ONLY},
+)
+
+LIST_TOPICS = ToolSpec(
+    name="list_topics",
+    title="Browse handbook topics",
+    description=(
+        "The directories and pages directly under a path prefix (the top level by default), with "
+        "how many indexed chunks each holds. Paginated: pass next_cursor back as cursor."
+    ),
+    input_schema=_obj(
+        {
+            "source": _SOURCE,
+            "prefix": {
+                "type": "string",
+                "maxLength": MAX_PATH_CHARS,
+                "description": "A directory path such as 'handbook/engineering/'.",
+            },
+            "cursor": _CURSOR,
+        }
+    ),
+    output_schema=_obj(
+        {
+            "prefix": _STR,
+            "topics": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "source": _STR,
+                        "path": _STR,
+                        "kind": {"type": "string", "enum": ["directory", "page"]},
+                        "title": _OPT_STR,
+                        "pages": {"type": "integer"},
+                        "chunks": {"type": "integer"},
+                    },
+                    ["source", "path", "kind", "title", "pages", "chunks"],
+                ),
+            },
+            "total": {"type": "integer"},
+            "next_cursor": _NEXT,
+        },
+        ["prefix", "topics", "total", "next_cursor"],
+    ),
+    annotations={"title": "Browse handbook topics", **_READ_ONLY},
+)
+
+INDEX_STATUS = ToolSpec(
+    name="index_status",
+    title="Index status",
+    description="Which index version each source serves: commit, chunk count, build time and age.",
+    input_schema=_obj({}),
+    output_schema=_obj(
+        {
+            "status": {"type": "string", "enum": ["ok", "degraded"]},
+            "reason": _OPT_STR,
+            "encoder_fingerprint": _OPT_STR,
+            "sources": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "source": _STR,
+                        "version": _STR,
+                        "commit": _OPT_STR,
+                        "chunk_count": {"type": "integer"},
+                        "built_at": _STR,
+                        "age_s": {"type": ["number", "null"]},
+                        "fingerprint": _STR,
+                        "status": {"type": "string", "enum": ["ok", "degraded"]},
+                        "reason": _OPT_STR,
+                    },
+                    ["source", "version", "commit", "chunk_count", "built_at", "age_s", "status"],
+                ),
+            },
+        },
+        ["status", "sources"],
+    ),
+    annotations={"title": "Index status", **_READ_ONLY},
+)
+
+SPECS: tuple[ToolSpec, ...] = (SEARCH_HANDBOOK, GET_HANDBOOK_SECTION, LIST_TOPICS, INDEX_STATUS)
