@@ -56,17 +56,31 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(payload, default=str, ensure_ascii=False))
 
 
+class StdoutHandler(logging.Handler):
+    """Writes to whatever sys.stdout is at emit time (Lambda and test capture swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stdout.write(self.format(record) + "\n")
+            sys.stdout.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def _is_plain_console(handler: logging.Handler) -> bool:
+    # Lambda's runtime installs its own text handler; replace it so every line is JSON.
+    if type(handler).__name__ == "LambdaLoggerHandler":
+        return True
+    return type(handler) is logging.StreamHandler and handler.stream in (sys.stdout, sys.stderr)
+
+
 def configure(level: str = "INFO") -> None:
     """Route the root logger to stdout as JSON lines (idempotent)."""
     root = logging.getLogger()
-    for handler in root.handlers:
-        if isinstance(handler.formatter, JsonFormatter):
-            break
-    else:
-        # Lambda's runtime installs its own handler; replace it so every line is JSON.
-        for handler in list(root.handlers):
+    if not any(isinstance(h, StdoutHandler) for h in root.handlers):
+        for handler in [h for h in root.handlers if _is_plain_console(h)]:
             root.removeHandler(handler)
-        handler = logging.StreamHandler(sys.stdout)
+        handler = StdoutHandler()
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)

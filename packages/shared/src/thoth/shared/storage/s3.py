@@ -46,15 +46,17 @@ class S3ObjectStore:
         return StorageError(aws.describe_error(exc, f"{action} {self.describe()}{key}"))
 
     def put(self, key: str, data: bytes) -> None:
+        full = self._key(key)
         try:
-            self._s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=bytes(data))
+            self._s3.put_object(Bucket=self.bucket, Key=full, Body=bytes(data))
         except Exception as exc:
             raise self._fail(exc, "put", key) from None
 
     def put_file(self, key: str, path: Path) -> None:
+        full = self._key(key)
         try:
             # upload_file switches to multipart above 8 MB; the object appears only when complete.
-            self._s3.upload_file(str(path), self.bucket, self._key(key))
+            self._s3.upload_file(str(path), self.bucket, full)
         except Exception as exc:
             raise self._fail(exc, "upload", key) from None
 
@@ -63,8 +65,9 @@ class S3ObjectStore:
             return body.read()
 
     def open(self, key: str) -> BinaryIO:
+        full = self._key(key)
         try:
-            response = self._s3.get_object(Bucket=self.bucket, Key=self._key(key))
+            response = self._s3.get_object(Bucket=self.bucket, Key=full)
         except Exception as exc:
             raise self._fail(exc, "get", key) from None
         return cast(BinaryIO, response["Body"])
@@ -84,8 +87,9 @@ class S3ObjectStore:
             raise
 
     def exists(self, key: str) -> bool:
+        full = self._key(key)
         try:
-            self._s3.head_object(Bucket=self.bucket, Key=self._key(key))
+            self._s3.head_object(Bucket=self.bucket, Key=full)
         except Exception as exc:
             error = self._fail(exc, "head", key)
             if isinstance(error, ObjectNotFound):
@@ -94,8 +98,9 @@ class S3ObjectStore:
         return True
 
     def delete(self, key: str) -> None:
+        full = self._key(key)
         try:
-            self._s3.delete_object(Bucket=self.bucket, Key=self._key(key))
+            self._s3.delete_object(Bucket=self.bucket, Key=full)
         except Exception as exc:
             raise self._fail(exc, "delete", key) from None
 

@@ -1,0 +1,70 @@
+"""Backend pairs for the contract suite: every case runs on the local default and on AWS (moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from thoth.shared.config import load_settings
+from thoth.shared.state import DynamoStateStore, SqliteStateStore, StateStore
+from thoth.shared.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+
+BUCKET = "thoth-test-bucket"
+TABLE = "thoth-test-mcp-state"
+
+
+class FakeClock:
+    """A clock tests can move forward instead of sleeping."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def create_table(name: str = TABLE) -> None:
+    boto3.client("dynamodb").create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ObjectStore]:
+    if request.param == "local":
+        yield LocalObjectStore(tmp_path / "objects")
+        return
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        yield S3ObjectStore(BUCKET, settings=load_settings({"S3_BUCKET_NAME": BUCKET}))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(params=["sqlite", "dynamodb"])
+def state(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[StateStore]:
+    if request.param == "sqlite":
+        yield SqliteStateStore(tmp_path / "state.sqlite3", clock=clock)
+        return
+    with mock_aws():
+        create_table()
+        yield DynamoStateStore(TABLE, settings=load_settings({"DYNAMODB_TABLE_NAME": TABLE}), clock=clock)
