@@ -1,0 +1,290 @@
+"""The MCP endpoint: HTTP checks, era routing, JSON-RPC framing and the HTTP status of each answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from thoth.mcp_server.auth import ApiKeyAuth, challenge
+from thoth.mcp_server.envelope import check_envelope, unsupported_version
+from thoth.mcp_server.http import HttpRequest, HttpResponse, accepts_json, error_response, is_json_content
+from thoth.mcp_server.jsonrpc import (
+    HEADER_MISMATCH,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    MISSING_CLIENT_CAPABILITY,
+    PARSE_ERROR,
+    UNSUPPORTED_PROTOCOL_VERSION,
+    Message,
+    RpcError,
+    classify,
+    dumps,
+    parse_body,
+    result_response,
+    rpc_error,
+)
+from thoth.mcp_server.protocol import Call, McpServer
+from thoth.mcp_server.revisions import (
+    HANDSHAKE_VERSIONS,
+    HEADER_ABSENT_REVISION,
+    META_PROTOCOL_VERSION,
+    MODERN_VERSIONS,
+    REVISIONS,
+    Revision,
+)
+from thoth.mcp_server.settings import HttpSettings, http_settings
+from thoth.shared.errors import ConfigError
+
+MAX_BATCH: Final = 32
+# 2026-07-28 Streamable HTTP: the HTTP status that goes with each JSON-RPC error code.
+MODERN_STATUS: Final = {
+    PARSE_ERROR: 400,
+    INVALID_REQUEST: 400,
+    INVALID_PARAMS: 400,
+    HEADER_MISMATCH: 400,
+    MISSING_CLIENT_CAPABILITY: 400,
+    UNSUPPORTED_PROTOCOL_VERSION: 400,
+    METHOD_NOT_FOUND: 404,
+}
+ALLOW: Final = {"allow": "POST"}
+KNOWN_METHODS: Final = frozenset(
+    {"initialize", "ping", "tools/list", "tools/call", "server/discover", "notifications/initialized"}
+)
+
+log = logging.getLogger("thoth.mcp_server.endpoint")
+
+
+def _json(status: int, payload: Any) -> HttpResponse:
+    return HttpResponse(status, dumps(payload), {"content-type": "application/json"})
+
+
+def _rpc_failure(status: int, error: RpcError) -> HttpResponse:
+    return _json(status, rpc_error(error.request_id, error))
+
+
+def _host_allowed(host: str | None, settings: HttpSettings) -> bool:
+    if settings.allowed_hosts is None:
+        return True
+    if not host:
+        return False
+    host = host.strip().lower()
+    bare = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return host in settings.allowed_hosts or bare in settings.allowed_hosts
+
+
+def _origin_allowed(origin: str, settings: HttpSettings) -> bool:
+    return settings.any_origin or origin.strip().lower().rstrip("/") in settings.allowed_origins
+
+
+class McpEndpoint:
+    """POST /mcp: security checks, then one stateless JSON-RPC exchange (or a 2025-03-26 batch)."""
+
+    def __init__(self, server: McpServer, auth: ApiKeyAuth) -> None:
+        self.server = server
+        self.auth = auth
+
+    def handle(
+        self, request: HttpRequest, deadline: float, note: dict[str, Any], request_id: str | None
+    ) -> HttpResponse:
+        try:
+            settings = http_settings()
+        except ConfigError as exc:
+            log.error("server misconfigured: %s", exc)
+            return error_response(503, "misconfigured", "the server is misconfigured; see its logs")
+        if not _host_allowed(request.header("host"), settings):
+            return error_response(
+                421, "misdirected_request", "Host is not served here; add it to THOTH_ALLOWED_HOSTS"
+            )
+        origin = request.header("origin")
+        cors: dict[str, str] = {}
+        if origin is not None:
+            if not _origin_allowed(origin, settings):
+                failure = RpcError(
+                    INVALID_REQUEST, "Forbidden: this Origin is not allowed; add it to THOTH_ALLOWED_ORIGINS"
+                )
+                return _rpc_failure(403, failure)
+            cors = {"access-control-allow-origin": origin, "vary": "Origin"}
+        if request.method == "OPTIONS" and origin is not None:
+            return HttpResponse(
+                204,
+                b"",
+                {
+                    **cors,
+                    "access-control-allow-methods": "POST",
+                    "access-control-allow-headers": "authorization, x-api-key, content-type, accept, "
+                    "mcp-protocol-version, mcp-method, mcp-name",
+                    "access-control-max-age": "600",
+                },
+            )
+        if request.method != "POST":
+            return error_response(
+                405, "method_not_allowed", "the MCP endpoint accepts POST only", {**ALLOW, **cors}
+            )
+        response = self._authorized(request, settings)
+        if response is None:
+            response = self._post(request, settings, deadline, note, request_id)
+        response.headers.update(cors)
+        return response
+
+    def _authorized(self, request: HttpRequest, settings: HttpSettings) -> HttpResponse | None:
+        if not settings.auth_enabled:
+            return None
+        try:
+            result = self.auth.check(request.headers)
+        except ConfigError as exc:
+            log.error("authentication is not configured: %s", exc)
+            return error_response(
+                503, "auth_not_configured", "authentication is not configured on this server"
+            )
+        if result.ok:
+            return None
+        return error_response(
+            401,
+            "unauthorized",
+            "missing or invalid API key; send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+            {"www-authenticate": challenge(result)},
+        )
+
+    def _post(
+        self,
+        request: HttpRequest,
+        settings: HttpSettings,
+        deadline: float,
+        note: dict[str, Any],
+        request_id: str | None,
+    ) -> HttpResponse:
+        if not accepts_json(request.header("accept")):
+            return error_response(406, "not_acceptable", "send 'Accept: application/json, text/event-stream'")
+        if not is_json_content(request.header("content-type")):
+            return error_response(
+                415, "unsupported_media_type", "send 'Content-Type: application/json' (UTF-8)"
+            )
+        if len(request.body) > settings.max_body_bytes:
+            return error_response(
+                413, "payload_too_large", f"the body exceeds {settings.max_body_bytes} bytes"
+            )
+        try:
+            body = parse_body(request.body)
+        except RpcError as error:
+            return _rpc_failure(400, error)
+        header = request.header("mcp-protocol-version")
+        note["protocol_version"] = (header or "")[:40] or None
+        if header is not None and header not in REVISIONS:
+            return self._unsupported_header(header, body)
+        if header in MODERN_VERSIONS:
+            return self._modern(body, request, deadline, note, request_id)
+        revision = REVISIONS[header if header in HANDSHAKE_VERSIONS else HEADER_ABSENT_REVISION]
+        return self._handshake(body, revision, request, deadline, note, request_id)
+
+    @staticmethod
+    def _unsupported_header(header: str, body: Any) -> HttpResponse:
+        request_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(request_id, str | int) or isinstance(request_id, bool):
+            request_id = None
+        params = body.get("params") if isinstance(body, dict) else None
+        meta = params.get("_meta") if isinstance(params, dict) else None
+        if isinstance(meta, dict) and META_PROTOCOL_VERSION in meta and meta[META_PROTOCOL_VERSION] != header:
+            failure = RpcError(
+                HEADER_MISMATCH, "Header mismatch: MCP-Protocol-Version does not match params._meta", None
+            )
+            return _json(400, rpc_error(request_id, failure))
+        return _json(400, rpc_error(request_id, unsupported_version(header)))
+
+    def _modern(
+        self, body: Any, request: HttpRequest, deadline: float, note: dict[str, Any], request_id: str | None
+    ) -> HttpResponse:
+        if isinstance(body, list):
+            failure = RpcError(
+                INVALID_REQUEST, "Invalid Request: send one JSON-RPC message per POST (no batches)"
+            )
+            return _rpc_failure(400, failure)
+        try:
+            message = classify(body)
+        except RpcError as error:
+            return _rpc_failure(MODERN_STATUS.get(error.code, 400), error)
+        note["rpc_method"] = _loggable(message.method)
+        if message.kind == "notification":
+            # Nothing to act on: this revision defines no client notifications over HTTP.
+            return HttpResponse(202)
+        if message.kind == "response":
+            failure = RpcError(
+                INVALID_REQUEST, "Invalid Request: clients must not send JSON-RPC responses", None, message.id
+            )
+            return _rpc_failure(400, failure)
+        assert message.id is not None
+        try:
+            version = check_envelope(message, request.headers)
+            call = Call(REVISIONS[version], request.headers, deadline, request_id)
+            result = self.server.handle(message, call)
+        except RpcError as error:
+            return _json(MODERN_STATUS.get(error.code, 200), rpc_error(message.id, error))
+        return _json(200, result_response(message.id, result))
+
+    def _handshake(
+        self,
+        body: Any,
+        revision: Revision,
+        request: HttpRequest,
+        deadline: float,
+        note: dict[str, Any],
+        request_id: str | None,
+    ) -> HttpResponse:
+        call = Call(revision, request.headers, deadline, request_id)
+        if not isinstance(body, list):
+            try:
+                message = classify(body)
+            except RpcError as error:
+                return _rpc_failure(400, error)
+            note["rpc_method"] = _loggable(message.method)
+            reply = self._one(message, call)
+            return HttpResponse(202) if reply is None else _json(200, reply)
+        if not revision.batches:
+            failure = RpcError(
+                INVALID_REQUEST,
+                f"Invalid Request: protocol revision {revision.version} has no JSON-RPC batches; "
+                "send one message per POST",
+            )
+            return _rpc_failure(400, failure)
+        if not body or len(body) > MAX_BATCH:
+            failure = RpcError(INVALID_REQUEST, f"Invalid Request: a batch holds 1 to {MAX_BATCH} messages")
+            return _rpc_failure(400, failure)
+        note["rpc_method"] = "batch"
+        replies: list[dict[str, Any]] = []
+        for item in body:
+            try:
+                message = classify(item)
+                if message.method == "initialize" and message.kind == "request":
+                    raise RpcError(
+                        INVALID_REQUEST,
+                        "Invalid Request: initialize must not be part of a batch",
+                        None,
+                        message.id,
+                    )
+            except RpcError as error:
+                replies.append(rpc_error(error.request_id, error))
+                continue
+            reply = self._one(message, call)
+            if reply is not None:
+                replies.append(reply)
+        return _json(200, replies) if replies else HttpResponse(202)
+
+    def _one(self, message: Message, call: Call) -> dict[str, Any] | None:
+        """The reply to one handshake-era message, or None for notifications and responses."""
+        if message.kind != "request":
+            return None
+        assert message.id is not None
+        try:
+            return result_response(message.id, self.server.handle(message, call))
+        except RpcError as error:
+            return rpc_error(message.id, error)
+
+
+def _loggable(method: str | None) -> str | None:
+    if method is None:
+        return None
+    return (
+        method
+        if method in KNOWN_METHODS or (method.startswith("notifications/") and len(method) < 64)
+        else "other"
+    )

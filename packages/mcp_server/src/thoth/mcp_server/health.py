@@ -1,0 +1,51 @@
+"""GET /health: unauthenticated liveness plus the state of each source's live index, nothing sensitive."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from thoth.mcp_server.catalog import ToolCatalog
+from thoth.mcp_server.http import HttpResponse, json_response
+from thoth.mcp_server.protocol import SERVER_NAME, scrub
+
+# Only these per-index fields leave the server; anything else the catalog reports stays inside.
+INDEX_FIELDS: Final = ("version", "commit", "built_at", "age_s", "chunk_count", "status", "reason")
+
+log = logging.getLogger("thoth.mcp_server.health")
+
+
+def _index_view(indexes: Any) -> dict[str, Any]:
+    if not isinstance(indexes, dict):
+        return {}
+    view: dict[str, Any] = {}
+    for source, info in indexes.items():
+        if isinstance(source, str) and isinstance(info, dict):
+            view[source] = {k: info[k] for k in INDEX_FIELDS if k in info}
+    return view
+
+
+def health(catalog: ToolCatalog, version: str) -> HttpResponse:
+    """200 with status "ok", or 503 with status "degraded" and a reason."""
+    try:
+        report = catalog.index_health()
+    except Exception as exc:
+        log.exception("index health check failed")
+        report = {
+            "status": "degraded",
+            "reason": f"index health check failed ({type(exc).__name__})",
+            "indexes": {},
+        }
+    status = "ok" if report.get("status") == "ok" else "degraded"
+    body: dict[str, Any] = {
+        "status": status,
+        "service": SERVER_NAME,
+        "version": version,
+        "indexes": _index_view(report.get("indexes")),
+    }
+    if status != "ok":
+        reason = report.get("reason")
+        body["reason"] = (
+            scrub(reason) if isinstance(reason, str) and reason else "no live index is being served"
+        )
+    return json_response(200 if status == "ok" else 503, body)

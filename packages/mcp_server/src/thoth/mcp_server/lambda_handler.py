@@ -1,0 +1,124 @@
+"""Lambda entry point `handler(event, context)`: routes /health and /mcp; the work lives beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from functools import lru_cache
+from typing import Any, Final
+
+from thoth.mcp_server.auth import ApiKeyAuth
+from thoth.mcp_server.catalog import LazyCatalog, ToolCatalog
+from thoth.mcp_server.endpoint import McpEndpoint
+from thoth.mcp_server.health import health
+from thoth.mcp_server.http import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
+from thoth.mcp_server.protocol import McpServer
+from thoth.mcp_server.settings import REQUEST_BUDGET_S
+from thoth.shared import logging as thoth_logging
+from thoth.shared.config import get_settings
+from thoth.shared.errors import ConfigError
+
+# Stop this long before Lambda's own deadline so the caller gets our answer, not a timeout.
+LAMBDA_MARGIN_S: Final = 1.0
+MCP_PATHS: Final = frozenset({"/mcp", "/mcp/"})
+HEALTH_PATHS: Final = frozenset({"/health", "/health/"})
+
+log = logging.getLogger("thoth.mcp_server.request")
+
+
+@lru_cache(maxsize=1)
+def server_version() -> str:
+    """This distribution's version (read once; importlib.metadata is not free)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("thoth-mcp-server")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _budget_deadline(context: Any, started: float) -> float:
+    budget = REQUEST_BUDGET_S
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        with contextlib.suppress(TypeError, ValueError):
+            budget = min(budget, float(remaining()) / 1000.0 - LAMBDA_MARGIN_S)
+    return started + max(budget, 0.0)
+
+
+class App:
+    """The handler's collaborators, built once per process (tests build their own)."""
+
+    def __init__(self, catalog: ToolCatalog | None = None, auth: ApiKeyAuth | None = None) -> None:
+        self.catalog = catalog or LazyCatalog()
+        self.endpoint = McpEndpoint(McpServer(self.catalog, server_version()), auth or ApiKeyAuth())
+        self._logging_ready = False
+
+    def _configure_logging(self) -> None:
+        if not self._logging_ready:
+            try:
+                level = get_settings().log_level
+            except ConfigError:
+                level = "INFO"  # the request path reports the bad setting itself
+            thoth_logging.configure(level)
+            self._logging_ready = True
+
+    def route(
+        self, request: HttpRequest, deadline: float, note: dict[str, Any], request_id: str | None
+    ) -> HttpResponse:
+        if request.path in MCP_PATHS:
+            return self.endpoint.handle(request, deadline, note, request_id)
+        if request.path in HEALTH_PATHS:
+            if request.method not in ("GET", "HEAD"):
+                return error_response(405, "method_not_allowed", "use GET /health", {"allow": "GET, HEAD"})
+            response = health(self.catalog, server_version())
+            if request.method == "HEAD":
+                response.body = b""
+            return response
+        return error_response(
+            404, "not_found", "no such path; the MCP endpoint is POST /mcp, health is GET /health"
+        )
+
+    def __call__(self, event: Any, context: Any) -> dict[str, Any]:
+        started = time.monotonic()
+        self._configure_logging()
+        request_id = getattr(context, "aws_request_id", None)
+        request_id = request_id if isinstance(request_id, str) else None
+        thoth_logging.set_request_id(request_id)
+        note: dict[str, Any] = {}
+        method = path = None
+        try:
+            request = parse_event(event)
+            method, path = request.method, request.path
+            response = self.route(request, _budget_deadline(context, started), note, request_id)
+        except BadEvent as exc:
+            response = error_response(400, "bad_event", str(exc))
+        except ConfigError as exc:
+            log.error("server misconfigured: %s", exc)
+            response = error_response(503, "misconfigured", "the server is misconfigured; see its logs")
+        except Exception:
+            log.exception("unhandled error")
+            response = error_response(500, "internal_error", f"internal error (request id {request_id})")
+        log.info(
+            "request",
+            extra={
+                "http_method": method,
+                "path": path[:128] if path else None,
+                "status": response.status,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                **note,
+            },
+        )
+        return response.to_lambda()
+
+
+_app: App | None = None
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """AWS Lambda entry point for API Gateway HTTP API (payload 2.0) and function URL events."""
+    global _app
+    if _app is None:
+        _app = App()
+    return _app(event, context)

@@ -1,0 +1,192 @@
+"""MCP methods: what each one answers, shaped for the revision the request speaks.
+
+A lean core instead of the official SDK's server: importing the SDK server costs
+about 0.6 s with precompiled bytecode and about 1.0 s without on these machines,
+which alone would break the cold-start budget (/health <= 150 ms, first search
+<= 600 ms in a fresh process). The official SDK *client* is the oracle in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from thoth.mcp_server.catalog import ToolCatalog
+from thoth.mcp_server.envelope import check_param_headers
+from thoth.mcp_server.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Message, RpcError
+from thoth.mcp_server.revisions import (
+    META_SERVER_INFO,
+    REVISIONS,
+    SUPPORTED_VERSIONS,
+    Revision,
+    negotiate_handshake,
+)
+from thoth.mcp_server.schemas import ToolArgumentError, ToolOutput, ToolSpec, UnknownToolError
+from thoth.shared.errors import ThothError
+
+SERVER_NAME: Final = "thoth-mcp-server"
+SERVER_TITLE: Final = "Thoth handbook search"
+INSTRUCTIONS: Final = (
+    "Thoth searches documentation handbooks. Start with search_handbook; open a hit with "
+    "get_handbook_section; browse with list_topics; check freshness with index_status."
+)
+# Cache hints (2026-07-28): the tool list is the same for every caller and changes only on deploy.
+LIST_TTL_MS: Final = 300_000
+DISCOVER_TTL_MS: Final = 300_000
+CAPABILITIES: Final = {"tools": {"listChanged": False}}
+HANDSHAKE_METHODS: Final = frozenset({"initialize", "ping", "tools/list", "tools/call"})
+MODERN_METHODS: Final = frozenset({"server/discover", "tools/list", "tools/call"})
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.\-]+/)+[\w.\-]*")
+
+log = logging.getLogger("thoth.mcp_server.protocol")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request's circumstances: its revision, routing headers and time budget."""
+
+    revision: Revision
+    headers: Mapping[str, str]
+    deadline: float
+    request_id: str | None = None
+
+
+def scrub(text: str) -> str:
+    """`text` without absolute filesystem paths (they describe the server, not the problem)."""
+    return _ABSOLUTE_PATH.sub("<path>", text)
+
+
+class McpServer:
+    """Answers MCP requests; stateless, so one instance serves every revision and caller."""
+
+    def __init__(self, catalog: ToolCatalog, version: str) -> None:
+        self.catalog = catalog
+        self.version = version
+
+    def server_info(self, revision: Revision) -> dict[str, Any]:
+        info = {"name": SERVER_NAME, "version": self.version}
+        if revision.structured_content:  # Implementation.title arrived with 2025-06-18
+            info["title"] = SERVER_TITLE
+        return info
+
+    def handle(self, message: Message, call: Call) -> dict[str, Any]:
+        """The result of one request; raises RpcError for protocol-level failures."""
+        method = message.method or ""
+        params = message.params or {}
+        methods = MODERN_METHODS if call.revision.modern else HANDSHAKE_METHODS
+        if method not in methods:
+            era = f"protocol revision {call.revision.version}"
+            raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method[:80]!r} is not served at {era}")
+        if method == "initialize":
+            result = self._initialize(params)
+        elif method == "ping":
+            result = {}
+        elif method == "server/discover":
+            result = self._discover(call.revision)
+        elif method == "tools/list":
+            result = self._list_tools(params, call.revision)
+        else:
+            result = self._call_tool(message, call)
+        if call.revision.result_type:
+            result["resultType"] = "complete"
+        return result
+
+    def _initialize(self, params: dict[str, Any]) -> dict[str, Any]:
+        requested = params.get("protocolVersion")
+        if not isinstance(requested, str):
+            raise RpcError(
+                INVALID_PARAMS, "Invalid params: initialize needs params.protocolVersion (a string)"
+            )
+        if not isinstance(params.get("capabilities"), dict):
+            raise RpcError(INVALID_PARAMS, "Invalid params: initialize needs params.capabilities (an object)")
+        if "clientInfo" in params and not isinstance(params["clientInfo"], dict):
+            raise RpcError(INVALID_PARAMS, "Invalid params: params.clientInfo must be an object")
+        version = negotiate_handshake(requested)
+        return {
+            "protocolVersion": version,
+            "capabilities": dict(CAPABILITIES),
+            "serverInfo": self.server_info(REVISIONS[version]),
+            "instructions": INSTRUCTIONS,
+        }
+
+    def _discover(self, revision: Revision) -> dict[str, Any]:
+        return {
+            "supportedVersions": list(SUPPORTED_VERSIONS[::-1]),
+            "capabilities": dict(CAPABILITIES),
+            "instructions": INSTRUCTIONS,
+            "ttlMs": DISCOVER_TTL_MS,
+            "cacheScope": "public",
+            "_meta": {META_SERVER_INFO: self.server_info(revision)},
+        }
+
+    def _list_tools(self, params: dict[str, Any], revision: Revision) -> dict[str, Any]:
+        cursor = params.get("cursor")
+        if cursor is not None:
+            # Every tool fits one page, so no cursor was ever issued by this server.
+            raise RpcError(
+                INVALID_PARAMS, "Invalid params: unknown cursor; tools/list has one page, omit cursor"
+            )
+        result: dict[str, Any] = {"tools": [self._tool(spec, revision) for spec in self.catalog.tool_specs()]}
+        if revision.cache_hints:
+            result["ttlMs"] = LIST_TTL_MS
+            result["cacheScope"] = "public"
+        return result
+
+    @staticmethod
+    def _tool(spec: ToolSpec, revision: Revision) -> dict[str, Any]:
+        tool: dict[str, Any] = {
+            "name": spec.name,
+            "description": spec.description,
+            "inputSchema": spec.input_schema,
+        }
+        if revision.structured_content:
+            tool["title"] = spec.title
+            if spec.output_schema is not None:
+                tool["outputSchema"] = spec.output_schema
+        if spec.annotations:
+            tool["annotations"] = dict(spec.annotations)
+        return tool
+
+    def _call_tool(self, message: Message, call: Call) -> dict[str, Any]:
+        params = message.params or {}
+        name = params.get("name")
+        if not isinstance(name, str) or not name:
+            raise RpcError(
+                INVALID_PARAMS, "Invalid params: tools/call needs params.name (a tool name from tools/list)"
+            )
+        arguments = params.get("arguments")
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            raise RpcError(INVALID_PARAMS, "Invalid params: params.arguments must be an object")
+        if call.revision.modern:
+            for spec in self.catalog.tool_specs():
+                if spec.name == name:
+                    check_param_headers(spec.input_schema, arguments, call.headers, message.id)
+        if time.monotonic() >= call.deadline:
+            raise RpcError(INTERNAL_ERROR, "Internal error: the request's time budget ran out; retry")
+        try:
+            output = self.catalog.call_tool(name, arguments, deadline=call.deadline)
+        except (ToolArgumentError, UnknownToolError) as exc:
+            raise RpcError(INVALID_PARAMS, f"Invalid params: {scrub(str(exc))}") from None
+        except ThothError as exc:
+            # A failure the tool explains (no live index, incompatible model …): the model should see it.
+            output = ToolOutput(text=scrub(str(exc)), structured=None, is_error=True)
+        except Exception:
+            log.exception("tool %s failed", name[:80])
+            reference = f" (request id {call.request_id})" if call.request_id else ""
+            raise RpcError(INTERNAL_ERROR, f"Internal error while running the tool{reference}") from None
+        return self._tool_result(output, call.revision)
+
+    @staticmethod
+    def _tool_result(output: ToolOutput, revision: Revision) -> dict[str, Any]:
+        result: dict[str, Any] = {"content": [{"type": "text", "text": output.text}]}
+        if revision.structured_content and output.structured is not None:
+            result["structuredContent"] = output.structured
+        if output.is_error:
+            result["isError"] = True
+        return result
