@@ -131,7 +131,9 @@ def lock(session: nox.Session) -> None:
     if check:
         stale = stale_locks(names)
         if stale:
-            session.error("stale locks:\n  " + "\n  ".join(stale) + "\nrun `nox -s lock` and commit the result")
+            session.error(
+                "stale locks:\n  " + "\n  ".join(stale) + "\nrun `nox -s lock` and commit the result"
+            )
         session.log(f"{len(names)} locks up to date: {', '.join(names)}")
         return
     session.install("pip-tools")
@@ -142,9 +144,17 @@ def lock(session: nox.Session) -> None:
             if lock.output.exists():
                 out.write_bytes(lock.output.read_bytes())  # keep unchanged pins stable
             session.run(
-                "pip-compile", "--quiet", "--generate-hashes", "--allow-unsafe", "--strip-extras",
-                "--no-emit-index-url", "--no-emit-find-links", "--no-header",
-                "--output-file", str(out), str(lock.source.relative_to(ROOT)),
+                "pip-compile",
+                "--quiet",
+                "--generate-hashes",
+                "--allow-unsafe",
+                "--strip-extras",
+                "--no-emit-index-url",
+                "--no-emit-find-links",
+                "--no-header",
+                "--output-file",
+                str(out),
+                str(lock.source.relative_to(ROOT)),
             )
             header = (
                 f"# Compiled by `nox -s lock` from {lock.source.name}; do not edit.\n"

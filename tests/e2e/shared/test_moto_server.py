@@ -71,9 +71,11 @@ def test_backends_through_endpoint_override(moto_endpoint: str, monkeypatch: pyt
     store.put("indexes/x/v1/manifest.json", b"{}")
     assert list(store.list("indexes/")) == ["indexes/x/v1/manifest.json"]
     # the object really lives on the server, not in-process
-    body = boto3.client("s3", endpoint_url=moto_endpoint).get_object(
-        Bucket="thoth-e2e", Key="indexes/x/v1/manifest.json"
-    )["Body"].read()
+    body = (
+        boto3.client("s3", endpoint_url=moto_endpoint)
+        .get_object(Bucket="thoth-e2e", Key="indexes/x/v1/manifest.json")["Body"]
+        .read()
+    )
     assert body == b"{}"
 
     winners: list[int] = []

@@ -34,7 +34,7 @@ def test_import_creates_no_clients() -> None:
     for name in [m for m in sys.modules if m.startswith("thoth.shared")]:
         del sys.modules[name]
     import thoth.shared.state
-    import thoth.shared.storage  # noqa: F401
+    import thoth.shared.storage
 
     assert thoth.shared.aws._clients == {}
 
@@ -109,7 +109,9 @@ def test_secrets_manager_cached_with_ttl() -> None:
     client = boto3.client("secretsmanager")
     client.create_secret(Name="thoth/dev/api-key", SecretString=json.dumps(["old-key-123"]))
     now = [0.0]
-    settings = load_settings({"ENVIRONMENT": "dev", "THOTH_SECRETS_BACKEND": "aws", "THOTH_SECRET_CACHE_TTL_S": "60"})
+    settings = load_settings(
+        {"ENVIRONMENT": "dev", "THOTH_SECRETS_BACKEND": "aws", "THOTH_SECRET_CACHE_TTL_S": "60"}
+    )
     secrets = Secrets(settings, clock=lambda: now[0])
     assert secrets.get("api-key") == '["old-key-123"]'
     client.put_secret_value(SecretId="thoth/dev/api-key", SecretString=json.dumps(["new-key-456"]))

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from tests.functional.shared.conftest import FakeClock
 from thoth.shared.errors import StateError
 from thoth.shared.state import StateStore
-from tests.functional.shared.conftest import FakeClock
 
 
 def test_get_absent_is_none(state: StateStore) -> None:

@@ -28,7 +28,11 @@ MODEL = ModelInfo("test-model", 4, "sha256:0123456789abcdef")
 
 
 def make_chunks(n: int = 3) -> list[Chunk]:
-    texts = ["Deploying the handbook with Lambda layers", "Expense policy for travel", "On-call rotation rules"]
+    texts = [
+        "Deploying the handbook with Lambda layers",
+        "Expense policy for travel",
+        "On-call rotation rules",
+    ]
     return [
         Chunk(
             id=f"c{i}",
@@ -72,11 +76,20 @@ def test_roundtrip(store: LocalObjectStore, tmp_path: Path) -> None:
 
 
 def test_versions_are_immutable(store: LocalObjectStore) -> None:
-    write_version(store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None,
-                  builder_version="t")
+    write_version(
+        store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+    )
     with pytest.raises(IndexFormatError, match="immutable"):
-        write_version(store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None,
-                      builder_version="t")
+        write_version(
+            store,
+            "handbook",
+            "v1",
+            make_chunks(),
+            unit_vectors(3),
+            model=MODEL,
+            commit=None,
+            builder_version="t",
+        )
 
 
 @pytest.mark.parametrize(
@@ -85,8 +98,9 @@ def test_versions_are_immutable(store: LocalObjectStore) -> None:
 )
 def test_bad_vectors_rejected(store: LocalObjectStore, vectors: np.ndarray, message: str) -> None:
     with pytest.raises(IndexFormatError, match=message):
-        write_version(store, "handbook", "v1", make_chunks(), vectors, model=MODEL, commit=None,
-                      builder_version="t")
+        write_version(
+            store, "handbook", "v1", make_chunks(), vectors, model=MODEL, commit=None, builder_version="t"
+        )
     assert list(store.list()) == []
 
 
@@ -94,13 +108,15 @@ def test_duplicate_ids_rejected(store: LocalObjectStore) -> None:
     chunks = make_chunks(2)
     chunks.append(chunks[0])
     with pytest.raises(IndexFormatError, match="unique"):
-        write_version(store, "handbook", "v1", chunks, unit_vectors(3), model=MODEL, commit=None,
-                      builder_version="t")
+        write_version(
+            store, "handbook", "v1", chunks, unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+        )
 
 
 def test_corrupt_object_fails_verify_and_download(store: LocalObjectStore, tmp_path: Path) -> None:
-    write_version(store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None,
-                  builder_version="t")
+    write_version(
+        store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+    )
     store.put("indexes/handbook/v1/chunks.jsonl", b"tampered\n")
     with pytest.raises(IndexFormatError, match="checksum"):
         verify_version(store, "handbook", "v1")
@@ -119,8 +135,9 @@ def test_incomplete_version_refused(store: LocalObjectStore, tmp_path: Path) -> 
 
 
 def test_foreign_model_refused(store: LocalObjectStore, tmp_path: Path) -> None:
-    write_version(store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None,
-                  builder_version="t")
+    write_version(
+        store, "handbook", "v1", make_chunks(), unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+    )
     directory = download_version(store, "handbook", "v1", tmp_path / "cache")
     with pytest.raises(IndexFormatError, match="fingerprint"):
         load_version(directory, expected_fingerprint="sha256:ffffffffffffffff")
@@ -139,13 +156,15 @@ def test_malformed_manifest(store: LocalObjectStore, manifest: bytes) -> None:
 @pytest.mark.parametrize("name", ["", "UPPER", "../x", "a/b", "x" * 70, "-lead"])
 def test_bad_names(store: LocalObjectStore, name: str) -> None:
     with pytest.raises(IndexFormatError):
-        write_version(store, name, "v1", [], np.zeros((0, 4), np.float32), model=MODEL, commit=None,
-                      builder_version="t")
+        write_version(
+            store, name, "v1", [], np.zeros((0, 4), np.float32), model=MODEL, commit=None, builder_version="t"
+        )
 
 
 def test_empty_version_roundtrip(store: LocalObjectStore, tmp_path: Path) -> None:
-    write_version(store, "empty", "v1", [], np.zeros((0, 4), np.float32), model=MODEL, commit=None,
-                  builder_version="t")
+    write_version(
+        store, "empty", "v1", [], np.zeros((0, 4), np.float32), model=MODEL, commit=None, builder_version="t"
+    )
     loaded = load_version(download_version(store, "empty", "v1", tmp_path / "c"))
     assert loaded.chunks == [] and loaded.keywords.scores("anything").shape == (0,)
 

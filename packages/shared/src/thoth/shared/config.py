@@ -81,7 +81,9 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; set it to seconds between {low} and {high}") from None
+        raise ConfigError(
+            f"{name}={raw!r} is not a number; set it to seconds between {low} and {high}"
+        ) from None
     if not low <= value <= high:
         raise ConfigError(f"{name}={raw!r} is out of range; set it to seconds between {low} and {high}")
     return value
@@ -115,7 +117,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         )
     level = (_optional(env, "LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
-        raise ConfigError(f"LOG_LEVEL={env.get('LOG_LEVEL')!r} is invalid; use one of {', '.join(LOG_LEVELS)}")
+        raise ConfigError(
+            f"LOG_LEVEL={env.get('LOG_LEVEL')!r} is invalid; use one of {', '.join(LOG_LEVELS)}"
+        )
     home = Path(_optional(env, "THOTH_HOME") or ".thoth")
     if home.exists() and not home.is_dir():
         raise ConfigError(f"THOTH_HOME={str(home)!r} is a file, not a directory; point it at a directory")
@@ -127,7 +131,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         parsed = urlparse(endpoint)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ConfigError(
-                f"AWS_ENDPOINT_URL={endpoint!r} is not an http(s) URL; set e.g. http://127.0.0.1:5000 or unset it"
+                f"AWS_ENDPOINT_URL={endpoint!r} is not an http(s) URL; "
+                "set e.g. http://127.0.0.1:5000 or unset it"
             )
     return Settings(
         environment=environment,

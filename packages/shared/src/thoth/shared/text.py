@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-STOPWORDS = frozenset(
-    "a an and are as at be but by for from has have how i if in into is it its of on or so that the "
-    "their then there these this to was we were what when where which who why will with you your".split()
-)
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
+_STOPWORD_TEXT = """
+a an and are as at be but by for from has have how i if in into is it its of on or so that the
+their then there these this to was we were what when where which who why will with you your
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def tokenize(text: str) -> list[str]:

@@ -24,7 +24,9 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 def check_name(kind: str, name: str) -> str:
     """Source names and versions are short lowercase slugs (they become object keys)."""
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise IndexFormatError(f"{kind} {name!r} is invalid; use 1-63 of a-z, 0-9, '-', '_', starting alphanumeric")
+        raise IndexFormatError(
+            f"{kind} {name!r} is invalid; use 1-63 of a-z, 0-9, '-', '_', starting alphanumeric"
+        )
     return name
 
 

@@ -86,7 +86,9 @@ def load_version(directory: Path, expected_fingerprint: str | None = None) -> Lo
             "rebuild the index (refresh --full) or deploy the matching encoder"
         )
     try:
-        vectors: npt.NDArray[np.float32] = np.load(directory / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        vectors: npt.NDArray[np.float32] = np.load(
+            directory / "vectors.npy", mmap_mode="r", allow_pickle=False
+        )
         with open(directory / "chunks.jsonl", encoding="utf-8") as handle:
             chunks = [Chunk.from_dict(_record(line)) for line in handle if line.strip()]
     except (OSError, ValueError) as exc:

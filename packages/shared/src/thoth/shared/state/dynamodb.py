@@ -32,7 +32,8 @@ class DynamoStateStore:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
         if code == "ResourceNotFoundException":
             return StateError(
-                f"DynamoDB table {self.table!r} does not exist; create it (nox -s infra) or fix DYNAMODB_TABLE_NAME"
+                f"DynamoDB table {self.table!r} does not exist; "
+                "create it (nox -s infra) or fix DYNAMODB_TABLE_NAME"
             )
         return StateError(aws.describe_error(exc, f"{action} on {self.describe()}"))
 
@@ -60,13 +61,23 @@ class DynamoStateStore:
         return self._live(response.get("Item"))
 
     def _update(
-        self, pk: str, sk: str, value: dict[str, Any], ttl_s: float | None, condition: str | None,
-        names: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+        self,
+        pk: str,
+        sk: str,
+        value: dict[str, Any],
+        ttl_s: float | None,
+        condition: str | None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
     ) -> Item | None:
         check_key(pk, sk)
         now = self._clock()
         exp = expiry(now, ttl_s)
-        expr_values: dict[str, Any] = {":v": {"S": encode_value(value)}, ":one": {"N": "1"}, ":zero": {"N": "0"}}
+        expr_values: dict[str, Any] = {
+            ":v": {"S": encode_value(value)},
+            ":one": {"N": "1"},
+            ":zero": {"N": "0"},
+        }
         expr_values.update(values or {})
         update = "SET v = :v, rev = if_not_exists(rev, :zero) + :one"
         if exp is None:
@@ -107,7 +118,11 @@ class DynamoStateStore:
         self, pk: str, sk: str, value: dict[str, Any], *, expected_rev: int, ttl_s: float | None = None
     ) -> Item | None:
         return self._update(
-            pk, sk, value, ttl_s, f"rev = :expected AND {_LIVE}",
+            pk,
+            sk,
+            value,
+            ttl_s,
+            f"rev = :expected AND {_LIVE}",
             values={":expected": {"N": str(int(expected_rev))}},
         )
 

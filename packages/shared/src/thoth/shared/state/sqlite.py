@@ -72,7 +72,9 @@ class SqliteStateStore:
             conn.execute("COMMIT")
             return result
         except sqlite3.OperationalError as exc:
-            raise StateError(f"state file {self.path}: {exc}; check that it is writable and not locked") from None
+            raise StateError(
+                f"state file {self.path}: {exc}; check that it is writable and not locked"
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise self._corrupt(exc) from None
 

@@ -35,7 +35,9 @@ class LocalObjectStore:
         except (FileExistsError, NotADirectoryError):
             raise StorageError(f"cannot write {key!r}: a parent of it is an object, not a prefix") from None
         except OSError as exc:
-            raise StorageError(f"cannot write {key!r} under {self.root}: {exc.strerror}; check permissions") from None
+            raise StorageError(
+                f"cannot write {key!r} under {self.root}: {exc.strerror}; check permissions"
+            ) from None
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -1,0 +1,123 @@
+"""Repository invariants: namespace layout, one-way imports, editable siblings, fresh locks."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGES = {
+    "thoth-shared": "shared",
+    "thoth-mcp-server": "mcp_server",
+    "thoth-refresh-service": "refresh_service",
+}
+LOCK_OF = {"mcp_server": ["mcp-layer", "dev"], "refresh_service": ["refresh", "dev"], "shared": ["dev"]}
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _locked(lock: str) -> set[str]:
+    text = (REPO / "requirements" / f"{lock}.txt").read_text()
+    return {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", text, re.M)}
+
+
+def test_thoth_is_a_namespace_package() -> None:
+    for directory in PACKAGES.values():
+        assert not (REPO / "packages" / directory / "src" / "thoth" / "__init__.py").exists()
+        assert (REPO / "packages" / directory / "src" / "thoth" / directory / "py.typed").exists()
+
+
+def test_shared_never_imports_a_service() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "packages/shared/src").rglob("*.py")
+        if re.search(r"thoth\.(mcp_server|refresh_service)", path.read_text())
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("dist", sorted(PACKAGES))
+def test_siblings_are_installed_editable_from_this_tree(dist: str) -> None:
+    direct_url = importlib.metadata.distribution(dist).read_text("direct_url.json")
+    assert direct_url, f"{dist} was installed from an index, not from packages/"
+    info = json.loads(direct_url)
+    assert info.get("dir_info", {}).get("editable") is True
+    assert Path(info["url"].removeprefix("file://")).resolve() == REPO / "packages" / PACKAGES[dist]
+
+
+@pytest.mark.parametrize("package", sorted(LOCK_OF))
+def test_every_dependency_is_locked(package: str) -> None:
+    project = tomllib.loads((REPO / "packages" / package / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"]} - set(PACKAGES)
+    for lock in LOCK_OF[package]:
+        if lock == "dev" or package != "shared":
+            missing = wanted - _locked(lock)
+            assert not missing, f"{package} needs {missing} but requirements/{lock}.txt lacks them"
+
+
+def _nox(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "--no-venv", "-f", str(cwd / "noxfile.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def repo_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "requirements", copy / "requirements")
+    shutil.copy(REPO / "noxfile.py", copy / "noxfile.py")
+    for directory in PACKAGES.values():
+        (copy / "packages" / directory).mkdir(parents=True)
+        shutil.copy(REPO / "packages" / directory / "pyproject.toml", copy / "packages" / directory)
+    return copy
+
+
+def test_lock_check_passes_on_this_tree(repo_copy: Path) -> None:
+    result = _nox("-s", "lock", "--", "--check", cwd=repo_copy)
+    assert result.returncode == 0, result.stderr
+    assert "locks up to date" in result.stderr
+
+
+def test_lock_check_names_stale_locks(repo_copy: Path) -> None:
+    with open(repo_copy / "requirements" / "refresh.in", "a") as handle:
+        handle.write("rich\n")
+    result = _nox("-s", "lock", "--", "--check", cwd=repo_copy)
+    assert result.returncode != 0
+    assert "requirements/refresh.txt" in result.stderr and "requirements/dev.txt" in result.stderr
+    assert "requirements/mcp-layer.txt" not in result.stderr
+
+
+def test_pyproject_change_makes_lock_stale(repo_copy: Path) -> None:
+    path = repo_copy / "packages" / "mcp_server" / "pyproject.toml"
+    path.write_text(path.read_text().replace('"tokenizers>=0.15"', '"tokenizers>=0.16"'))
+    result = _nox("-s", "lock", "--", "--check", cwd=repo_copy)
+    assert result.returncode != 0 and "requirements/mcp-layer.txt" in result.stderr
+
+
+def test_every_session_has_a_docstring() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py"), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    sessions = [line for line in result.stdout.splitlines() if line[:2] in ("* ", "- ")]
+    assert len(sessions) >= 5
+    undocumented = [line for line in sessions if " -> " not in line]
+    assert undocumented == []
