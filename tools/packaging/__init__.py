@@ -1,0 +1,1 @@
+"""Build the Lambda artifacts: the dependency and encoder layers, the function zip, the refresh image."""

@@ -1,0 +1,128 @@
+"""Deterministic zips, bytecode, sizes and atomic publishing of build outputs."""
+
+from __future__ import annotations
+
+import compileall
+import hashlib
+import json
+import os
+import py_compile
+import stat
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from tools.packaging.errors import PackagingError
+
+# 1980-01-01 is the earliest time a zip can hold; it stands for "no host time".
+EPOCH = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o644
+EXEC_MODE = 0o755
+
+
+def compile_tree(root: Path, runtime_dir: str, python: str) -> None:
+    """Bytecode beside the sources with unchecked-hash pycs: a read-only /opt never recompiles.
+
+    `runtime_dir` is where the tree lands on Lambda; it is baked into code objects so tracebacks
+    point there and the bytes do not depend on the build directory.
+    """
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if running != python:
+        raise PackagingError(
+            f"bytecode must be compiled by python{python} (the Lambda runtime), but this is python{running}",
+            f"run the build with python{python} (nox does)",
+        )
+    ok = compileall.compile_dir(
+        str(root),
+        ddir=runtime_dir,
+        quiet=1,
+        workers=0,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+    if not ok:
+        raise PackagingError(
+            f"some modules under {root} do not compile", "see the syntax errors printed above"
+        )
+
+
+def files_under(root: Path) -> list[Path]:
+    return sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.relative_to(root).as_posix())
+
+
+def tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in files_under(root))
+
+
+def _mode(name: str) -> int:
+    # By name, never from the host's bits: umask and checkout modes must not change the zip.
+    return EXEC_MODE if ".so" in name.rsplit("/", 1)[-1] else FILE_MODE
+
+
+def write_zip(entries: list[tuple[str, Path]], out: Path) -> None:
+    """Zip (archive name, file) pairs sorted by name, with fixed times, modes and no extra fields."""
+    names = [name for name, _ in entries]
+    if len(set(names)) != len(names):
+        raise PackagingError(f"duplicate entries in {out.name}", "two inputs map to the same path; report it")
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        for name, path in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=EPOCH)
+            info.create_system = 3  # unix, so external_attr holds the mode
+            info.external_attr = (stat.S_IFREG | _mode(name)) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(path, "rb") as handle:
+                archive.writestr(info, handle.read(), compresslevel=6)
+
+
+def zip_tree(root: Path, out: Path, prefix: str = "") -> None:
+    write_zip([(prefix + p.relative_to(root).as_posix(), p) for p in files_under(root)], out)
+
+
+def unzipped_bytes(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def digest_paths(paths: list[Path], base: Path, extra: dict[str, Any]) -> str:
+    """A content hash of files (by path relative to base) and options: the cache key."""
+    digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
+    for path in sorted(paths, key=lambda p: p.as_posix()):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def publish(tmp_zip: Path, final_zip: Path, meta: dict[str, Any]) -> None:
+    """Move a finished zip and its manifest into place; the manifest goes last so a reader sees both."""
+    final_zip.parent.mkdir(parents=True, exist_ok=True)
+    meta_path = final_zip.with_suffix(".json")
+    tmp_meta = meta_path.with_name(meta_path.name + ".tmp")
+    tmp_meta.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    if meta_path.exists():
+        meta_path.unlink()  # a stale manifest must never describe the new zip
+    os.replace(tmp_zip, final_zip)
+    os.replace(tmp_meta, meta_path)
+
+
+def cached(final_zip: Path, key: str) -> dict[str, Any] | None:
+    """The manifest of an up-to-date artifact built from `key`, else None."""
+    meta_path = final_zip.with_suffix(".json")
+    if not final_zip.is_file() or not meta_path.is_file():
+        return None
+    try:
+        meta: dict[str, Any] = json.loads(meta_path.read_text())
+    except ValueError:
+        return None
+    if meta.get("cache_key") != key or meta.get("zip_bytes") != final_zip.stat().st_size:
+        return None
+    if meta.get("sha256") != sha256_file(final_zip):
+        return None
+    return meta

@@ -1,0 +1,95 @@
+"""`python -m tools.packaging.cli layer|functions|container|test-container [options]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tools.packaging import gates
+from tools.packaging.encoder import build_encoder_layer
+from tools.packaging.errors import PackagingError
+from tools.packaging.functions import FUNCTION_NAME, build_function
+from tools.packaging.layer import LAYER_NAME, LayerOptions, build_layer
+from tools.packaging.paths import FUNCTIONS, LAYERS, LOCKS
+from tools.packaging.targets import DEFAULT_GLIBC, Target, parse_glibc
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a byte count (e.g. 262144000)") from None
+
+
+def layer_command(args: argparse.Namespace) -> None:
+    target = Target(arch=args.arch, python=args.python, glibc=parse_glibc(args.glibc))
+    encoder = build_encoder_layer(out_dir=args.out)
+    function = build_function(out_dir=args.functions)
+    encoder_zip = args.out / "thoth-encoder-layer.zip"
+    options = LayerOptions(
+        lock=args.lock,
+        out_dir=args.out,
+        target=target,
+        bundle_boto3=args.bundle_boto3,
+        keep_unused=args.keep_unused,
+        budget=args.budget,
+        smoke_with=None if args.no_smoke else (args.functions / f"{FUNCTION_NAME}.zip", encoder_zip),
+    )
+    layer = build_layer(options)
+    artifacts = [
+        gates.Artifact(FUNCTION_NAME, "function", function["zip_bytes"], function["unzipped_bytes"]),
+        gates.Artifact(LAYER_NAME, "layer", layer["zip_bytes"], layer["unzipped_bytes"]),
+        gates.Artifact("thoth-encoder-layer", "layer", encoder["zip_bytes"], encoder["unzipped_bytes"]),
+    ]
+    via_s3 = gates.check(artifacts, budget=args.budget)
+    total = sum(a.unzipped_bytes for a in artifacts)
+    print(
+        f"gates passed: function + {len(artifacts) - 1} layers unzip to {total:,} of {args.budget:,} bytes"
+        + (f"; upload through S3: {', '.join(via_s3)}" if via_s3 else "; every zip fits a direct upload")
+    )
+
+
+def functions_command(args: argparse.Namespace) -> None:
+    build_function(out_dir=args.functions)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools.packaging.cli", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    layer = sub.add_parser("layer", help="build the dependency + encoder layers (and the function zip)")
+    layer.add_argument("--lock", type=Path, default=LOCKS / "mcp-layer.txt")
+    layer.add_argument("--arch", default="x86_64", help="x86_64 (default) or arm64")
+    layer.add_argument("--python", default="3.11")
+    layer.add_argument(
+        "--glibc", default=".".join(map(str, DEFAULT_GLIBC)), help="newest glibc the runtime has"
+    )
+    layer.add_argument(
+        "--bundle-boto3", action="store_true", help="ship boto3/botocore instead of the runtime's"
+    )
+    layer.add_argument(
+        "--keep-unused", action="store_true", help="ship distributions the server never imports"
+    )
+    layer.add_argument(
+        "--budget", type=_int, default=gates.UNZIPPED_BUDGET, help="unzipped bytes, function + layers"
+    )
+    layer.add_argument(
+        "--no-smoke", action="store_true", help="skip the import smoke test (never for deploys)"
+    )
+    layer.add_argument("--out", type=Path, default=LAYERS)
+    layer.add_argument("--functions", type=Path, default=FUNCTIONS)
+    layer.set_defaults(run=layer_command)
+    functions = sub.add_parser("functions", help="build the function zip")
+    functions.add_argument("--functions", type=Path, default=FUNCTIONS)
+    functions.set_defaults(run=functions_command)
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except PackagingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Build the MCP server's dependency layer (and the encoder layer) from the lock, reproducibly."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.packaging import artifact, gates, smoke, trim, wheels
+from tools.packaging.errors import PackagingError
+from tools.packaging.lockfile import Pin, canonical, closure_excluded, read_lock
+from tools.packaging.paths import CACHE, LAYERS, LOCKS, ROOT, code_files
+from tools.packaging.targets import Target
+
+LAYER_NAME = "thoth-mcp-layer"
+# On Lambda's python3.11 runtime boto3 and botocore (and what only they need) are already on sys.path.
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+# Pulled in by the lock but never imported by the server: onnxruntime's converter/transformer tooling
+# (sympy, coloredlogs, flatbuffers, protobuf, packaging) and tokenizers' hub download client
+# (huggingface-hub, which the server never calls: it loads tokenizer.json from the layer).
+NEVER_IMPORTED = {
+    "sympy": "onnxruntime.tools/transformers only",
+    "coloredlogs": "onnxruntime.tools/transformers only",
+    "flatbuffers": "onnxruntime.tools (ORT format conversion) only",
+    "protobuf": "onnxruntime.tools/quantization only",
+    "packaging": "onnxruntime.tools/transformers only",
+    "huggingface-hub": "tokenizers.Tokenizer.from_pretrained only; the server uses Tokenizer.from_file",
+}
+
+
+@dataclass
+class LayerOptions:
+    lock: Path = LOCKS / "mcp-layer.txt"
+    out_dir: Path = LAYERS
+    target: Target = field(default_factory=Target)
+    bundle_boto3: bool = False
+    keep_unused: bool = False
+    budget: int = gates.UNZIPPED_BUDGET
+    # The smoke test also needs the function code and the encoder layer (None: no smoke test).
+    smoke_with: tuple[Path, ...] | None = None
+    pip_args: tuple[str, ...] = ()
+
+    @property
+    def zip_path(self) -> Path:
+        suffix = "" if self.target.arch == "x86_64" else f"-{self.target.arch}"
+        return self.out_dir / f"{LAYER_NAME}{suffix}.zip"
+
+    def key_data(self) -> dict[str, Any]:
+        return {
+            "arch": self.target.arch,
+            "python": self.target.python,
+            "glibc": list(self.target.glibc),
+            "bundle_boto3": self.bundle_boto3,
+            "keep_unused": self.keep_unused,
+            "builder_python": sys.version.split()[0],
+        }
+
+
+def excluded_pins(pins: dict[str, Pin], options: LayerOptions) -> dict[str, str]:
+    """Canonical name -> why it is left out of the layer."""
+    reasons: dict[str, str] = {}
+    if not options.bundle_boto3:
+        for key in closure_excluded(pins, set(RUNTIME_PROVIDED)):
+            reasons[key] = "provided by the Lambda runtime (pass --bundle-boto3 to ship it)"
+    if not options.keep_unused:
+        already = set(reasons)
+        seeds = {canonical(n) for n in NEVER_IMPORTED} | already
+        for key in sorted(closure_excluded(pins, seeds) - already):
+            why = NEVER_IMPORTED.get(key, "needed only by distributions left out")
+            reasons[key] = f"never imported by the server: {why} (pass --keep-unused to ship it)"
+    return reasons
+
+
+def _assemble(
+    pins: dict[str, Pin], found: dict[str, Path], excluded: dict[str, str], site: Path
+) -> dict[str, str]:
+    """Unpack the kept wheels; returns top-level entry -> distribution."""
+    owner: dict[str, str] = {}
+    for key in sorted(set(pins) - set(excluded)):
+        for rel in wheels.unpack(found[key], site):
+            owner.setdefault(rel.split("/", 1)[0], key)
+    return owner
+
+
+def _per_distribution(site: Path, owner: dict[str, str], pins: dict[str, Pin]) -> list[dict[str, Any]]:
+    sizes: dict[str, int] = {}
+    for path in artifact.files_under(site):
+        top = path.relative_to(site).parts[0]
+        key = owner.get(top) or owner.get(top.removesuffix(".py"), "?")
+        sizes[key] = sizes.get(key, 0) + path.stat().st_size
+    unknown = sizes.pop("?", 0)
+    if unknown:
+        raise PackagingError(
+            f"{unknown} bytes in the layer belong to no distribution", "report this build bug"
+        )
+    return [
+        {"name": pins[key].name, "version": pins[key].version, "bytes": size}
+        for key, size in sorted(sizes.items())
+    ]
+
+
+def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
+    """Build (or reuse) the layer zip + manifest; returns the manifest."""
+    started = time.monotonic()
+    pins = read_lock(options.lock)
+    key = artifact.digest_paths([options.lock, *code_files()], ROOT, options.key_data())
+    meta = artifact.cached(options.zip_path, key)
+    if meta is not None:
+        log(f"{options.zip_path.name} is up to date ({meta['zip_bytes']:,} bytes); nothing rebuilt")
+        return meta
+    excluded = excluded_pins(pins, options)
+    log(f"downloading {len(pins)} locked wheels for {options.target.platform} {options.target.cp}")
+    found = wheels.download(
+        options.lock, pins, options.target, CACHE / "wheels" / options.target.arch, pip_args=options.pip_args
+    )
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=options.out_dir) as tmp:
+        site = Path(tmp) / "python"
+        owner = _assemble(pins, found, excluded, site)
+        unpacked = artifact.tree_bytes(site)
+        report = trim.TrimReport()
+        trim.trim(site, report)
+        trim.strip_shared_objects(site, report)
+        sources = sum(p.stat().st_size for p in site.rglob("*.py"))
+        artifact.compile_tree(site, "/opt/python", options.target.python)
+        log(f"trimmed {report.files} files ({report.bytes:,} bytes), stripped {report.strip_saved:,} bytes")
+        tmp_zip = Path(tmp) / options.zip_path.name
+        artifact.zip_tree(site, tmp_zip, prefix="python/")
+        meta = {
+            "layer": LAYER_NAME,
+            "cache_key": key,
+            "sha256": artifact.sha256_file(tmp_zip),
+            "zip_bytes": tmp_zip.stat().st_size,
+            "unzipped_bytes": artifact.unzipped_bytes(tmp_zip),
+            "unpacked_bytes_before_trim": unpacked,
+            "python": options.target.python,
+            "platform": options.target.platform,
+            "arch": options.target.arch,
+            "lock": options.lock.relative_to(ROOT).as_posix()
+            if options.lock.is_relative_to(ROOT)
+            else str(options.lock),
+            "distributions": _per_distribution(site, owner, pins),
+            "excluded": [
+                {"name": pins[k].name, "version": pins[k].version, "reason": why}
+                for k, why in sorted(excluded.items())
+            ],
+            "trimmed": report.as_json(),
+            "sources": {"kept": True, "bytes": sources},
+            "upload": "s3" if tmp_zip.stat().st_size > gates.DIRECT_UPLOAD else "direct",
+        }
+        gates.check(
+            [gates.Artifact(LAYER_NAME, "layer", meta["zip_bytes"], meta["unzipped_bytes"])],
+            budget=options.budget,
+        )
+        if options.smoke_with is not None:
+            function_zip, *other_layers = options.smoke_with
+            runtime = [
+                found[k] for k, why in sorted(excluded.items()) if why.startswith("provided by the Lambda")
+            ]
+            expected = [{"name": d["name"], "version": d["version"]} for d in meta["distributions"]]
+            smoke.run_smoke([tmp_zip, *other_layers], function_zip, runtime, expected, log=log)
+        artifact.publish(tmp_zip, options.zip_path, meta)
+    log(
+        f"wrote {options.zip_path}: "
+        f"{meta['zip_bytes']:,} bytes zipped, {meta['unzipped_bytes']:,} unzipped, "
+        f"{len(meta['distributions'])} distributions, {len(excluded)} excluded,"
+        f" in {time.monotonic() - started:.1f}s"
+    )
+    return meta

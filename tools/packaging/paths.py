@@ -1,0 +1,19 @@
+"""Where inputs and outputs live in the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCKS = ROOT / "requirements"
+LAYERS = ROOT / "lambda-layers"
+FUNCTIONS = ROOT / "lambda-functions"
+BUILD = ROOT / "build"
+CACHE = BUILD / "cache"
+ENCODER = BUILD / "encoder"
+PACKAGING_CODE = Path(__file__).resolve().parent
+
+
+def code_files() -> list[Path]:
+    """The builder's own sources: a change to them invalidates every cached artifact."""
+    return sorted(PACKAGING_CODE.glob("*.py"))
