@@ -216,3 +216,72 @@ def build_encoder(session: nox.Session) -> None:
         "python", "-P", str(ROOT / "tools" / "build_encoder.py"), *session.posargs,
         env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
     )  # fmt: skip
+
+
+# --- packaging ---
+
+
+def _packaging(session: nox.Session, command: str, lock: str) -> None:
+    stale = stale_locks([lock])
+    if stale:
+        session.error("stale lock: " + ", ".join(stale) + "; run `nox -s lock` and commit the result")
+    session.run("python", "-m", "tools.packaging.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
+
+
+@nox.session(python=PYTHON, default=False)
+def build_layer(session: nox.Session) -> None:
+    """Build lambda-layers/ (dependency + encoder layers) and the function zip; gates + smoke test."""
+    install_lock(session, "dev")
+    _packaging(session, "layer", "mcp-layer")
+
+
+@nox.session(python=PYTHON, default=False)
+def build_functions(session: nox.Session) -> None:
+    """Build lambda-functions/thoth-mcp-server.zip (thoth.shared + thoth.mcp_server, precompiled)."""
+    install_lock(session, "dev")
+    _packaging(session, "functions", "mcp-layer")
+
+
+@nox.session(python=PYTHON, default=False)
+def build_container(session: nox.Session) -> None:
+    """Build the refresh-service image (buildah/podman/docker), content-tagged; writes build/container.json."""
+    install_lock(session, "dev")
+    _packaging(session, "container", "refresh")
+
+
+@nox.session(python=PYTHON, default=False)
+def test_container(session: nox.Session) -> None:
+    """Build the refresh image on a local stand-in base and run its handler on samples/handbook."""
+    install_lock(session, "dev")
+    session.run(
+        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "packaging"),
+        *session.posargs, env={"HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+
+
+# --- mcp protocol ---
+
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+@nox.session(python=PYTHON, default=False)
+def serve(session: nox.Session) -> None:
+    """Serve the MCP handler at http://127.0.0.1:8765/mcp on the embedded defaults: `-- [--port N] [--no-auth]`."""
+    install_lock(session, "dev")
+    session.run("python", "-m", "thoth.mcp_server", "serve", *session.posargs, env=OFFLINE)
+
+
+@nox.session(python=PYTHON, default=False)
+def invoke(session: nox.Session) -> None:
+    """Run the handler once on a Lambda event file, like `sam local invoke`: `-- <event.json> [--pretty]`."""
+    install_lock(session, "dev")
+    if not session.posargs:
+        session.error("pass an event file, e.g. `nox -s invoke -- packages/mcp_server/events/health.json`")
+    session.run("python", "-m", "thoth.mcp_server", "invoke", *session.posargs, env=OFFLINE)
+
+
+@nox.session(python=PYTHON, default=False)
+def demo(session: nox.Session) -> None:
+    """Index samples/handbook, serve it locally and run an official-SDK MCP client session against it."""
+    install_lock(session, "dev")
+    session.run("python", "-m", "thoth.mcp_server", "demo", *session.posargs, env=OFFLINE)
