@@ -266,7 +266,7 @@ OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 @nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
-    """Serve the MCP handler at http://127.0.0.1:8765/mcp on the embedded defaults: `-- [--port N] [--no-auth]`."""
+    """Serve the MCP handler at http://127.0.0.1:8765/mcp (embedded defaults): `-- [--port N] [--no-auth]`."""
     install_lock(session, "dev")
     session.run("python", "-m", "thoth.mcp_server", "serve", *session.posargs, env=OFFLINE)
 

@@ -102,6 +102,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._respond(413, {"content-type": "application/json"}, b'{"error":"payload_too_large"}')
             return
         body = self.rfile.read(length) if length else b""
+        self.server.count_request()
         event = build_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
         result = self.server.handler(event, LocalContext())
         payload = result.get("body") or ""
@@ -122,7 +123,13 @@ class LocalServer(ThreadingHTTPServer):
     def __init__(self, handler: Handler, host: str = "127.0.0.1", port: int = 8765) -> None:
         super().__init__((host, port), _RequestHandler)
         self.handler = handler
+        self.requests = 0
+        self._count_lock = threading.Lock()
         self._thread: threading.Thread | None = None
+
+    def count_request(self) -> None:
+        with self._count_lock:
+            self.requests += 1
 
     @property
     def url(self) -> str:

@@ -1,0 +1,155 @@
+"""Command line: `serve` the handler locally, `invoke` it once on an event file, or run the `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from thoth.mcp_server.auth import ApiKeyAuth, parse_keys
+from thoth.mcp_server.settings import http_settings
+from thoth.shared.errors import ThothError
+from thoth.shared.logging import JsonFormatter
+
+NO_KEYS = (
+    "no API keys are configured: set THOTH_API_KEYS to a key (or a JSON list of keys), e.g.\n"
+    "  export THOTH_API_KEYS=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')\n"
+    "or pass --no-auth for a local experiment"
+)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _logs_to_stderr() -> None:
+    """JSON log lines on stderr, so stdout carries only the command's result."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+
+
+def _auth_ready(no_auth: bool) -> str | None:
+    """None when auth is usable (or explicitly off), else the message to print."""
+    if no_auth:
+        os.environ["THOTH_AUTH"] = "off"
+    try:
+        settings = http_settings()
+        if settings.auth_enabled and not ApiKeyAuth().configured():
+            return NO_KEYS
+    except ThothError as exc:
+        return str(exc)
+    return None
+
+
+def serve(args: argparse.Namespace) -> int:
+    from thoth.mcp_server.lambda_handler import handler
+    from thoth.mcp_server.local_server import LocalServer
+
+    problem = _auth_ready(args.no_auth)
+    if problem:
+        return _fail(problem)
+    try:
+        server = LocalServer(handler, args.host, args.port)
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); pick another --port")
+    port = server.server_address[1]
+    # DNS-rebinding guard: unless told otherwise, answer only to the names this socket is reached by.
+    os.environ.setdefault("THOTH_ALLOWED_HOSTS", f"127.0.0.1:{port},localhost:{port},{args.host}:{port}")
+    auth = "off (--no-auth)" if args.no_auth else "on (Authorization: Bearer <key> or x-api-key)"
+    print(f"Thoth MCP server on {server.url}/mcp  (health: {server.url}/health)", flush=True)
+    print(f"auth: {auth}; Ctrl-C stops", flush=True)
+    started = time.monotonic()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print(
+        f"stopped after {time.monotonic() - started:.0f} s; served {server.requests} request(s)", flush=True
+    )
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    from thoth.mcp_server.lambda_handler import handler
+    from thoth.mcp_server.local_server import LocalContext
+
+    path = Path(args.event)
+    try:
+        event: Any = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return _fail(f"cannot read {path} ({exc.strerror}); sample events are in packages/mcp_server/events/")
+    except ValueError as exc:
+        return _fail(f"{path} is not valid JSON ({exc})")
+    problem = _auth_ready(args.no_auth)
+    if problem:
+        return _fail(problem)
+    headers = event.get("headers") if isinstance(event, dict) else None
+    keys = () if args.no_auth else parse_keys(os.environ.get("THOTH_API_KEYS"))
+    present = {str(k).lower() for k in headers} if isinstance(headers, dict) else set()
+    if (
+        isinstance(headers, dict)
+        and not args.no_auth
+        and keys
+        and not {"authorization", "x-api-key"} & present
+    ):
+        headers["x-api-key"] = keys[0]
+        print("note: added x-api-key from THOTH_API_KEYS to the event", file=sys.stderr)
+    _logs_to_stderr()
+    started = time.monotonic()
+    response = handler(event, LocalContext())
+    elapsed = (time.monotonic() - started) * 1000
+    print(json.dumps(response, indent=2))
+    body = response.get("body") or ""
+    if args.pretty and body:
+        with contextlib.suppress(ValueError):
+            print(json.dumps(json.loads(body), indent=2))
+    print(f"invoked {path.name}: status {response.get('statusCode')} in {elapsed:.0f} ms", file=sys.stderr)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from thoth.mcp_server.demo import run
+
+    return run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m thoth.mcp_server", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("serve", help="serve the Lambda handler over HTTP at /mcp and /health")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: local only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--no-auth", action="store_true", help="serve without API keys (refused on AWS)")
+    p.set_defaults(run=serve)
+    p = commands.add_parser(
+        "invoke", help="run the handler once on a Lambda event file, like sam local invoke"
+    )
+    p.add_argument("event", help="event JSON file, e.g. packages/mcp_server/events/health.json")
+    p.add_argument("--no-auth", action="store_true", help="invoke with authentication off")
+    p.add_argument("--pretty", action="store_true", help="also print the response body as indented JSON")
+    p.set_defaults(run=invoke)
+    p = commands.add_parser("demo", help="index the sample handbook, serve it, and query it with the MCP SDK")
+    p.add_argument("--source", default="samples/handbook", help="folder to index (default samples/handbook)")
+    p.add_argument("--name", default="handbook", help="source name (default handbook)")
+    p.add_argument("--query", default="how do I request time off", help="the demo search")
+    p.set_defaults(run=demo)
+    args = parser.parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
