@@ -1,0 +1,10 @@
+environment                 = "dev"
+region                      = "us-east-1"
+log_level                   = "DEBUG"
+log_retention_days          = 14
+mcp_memory_mb               = 1024
+mcp_provisioned_concurrency = 0
+mcp_reserved_concurrency    = 10
+refresh_schedule            = "rate(1 day)"
+secret_recovery_days        = 7
+deletion_protection         = false

@@ -1,0 +1,13 @@
+# The embedded AWS: `nox -s infra -- local apply` starts a moto server on 127.0.0.1 and passes
+# its address as aws_endpoint (and the backend's endpoint); nothing here reaches a real account.
+environment                 = "local"
+region                      = "us-east-1"
+bucket_name                 = "thoth-local-artifacts"
+log_level                   = "DEBUG"
+log_retention_days          = 1
+mcp_memory_mb               = 512
+mcp_provisioned_concurrency = 0
+mcp_reserved_concurrency    = -1
+refresh_memory_mb           = 2048
+secret_recovery_days        = 0
+deletion_protection         = false

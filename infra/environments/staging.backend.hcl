@@ -1,0 +1,6 @@
+# Remote state of staging; the bucket and lock table are created once by hand (see infra/README.md).
+bucket       = "thoth-terraform-state"
+key          = "thoth/staging/terraform.tfstate"
+region       = "us-east-1"
+encrypt      = true
+use_lockfile = true

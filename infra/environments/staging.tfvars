@@ -1,0 +1,10 @@
+environment                 = "staging"
+region                      = "us-east-1"
+log_level                   = "INFO"
+log_retention_days          = 30
+mcp_memory_mb               = 1024
+mcp_provisioned_concurrency = 0
+mcp_reserved_concurrency    = 20
+refresh_schedule            = "rate(1 day)"
+secret_recovery_days        = 7
+deletion_protection         = true

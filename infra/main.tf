@@ -1,0 +1,80 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  prefix      = "thoth-${var.environment}"
+  account_id  = data.aws_caller_identity.current.account_id
+  bucket_name = var.bucket_name != "" ? var.bucket_name : "${local.prefix}-${local.account_id}"
+  mcp_name    = "${local.prefix}-mcp-server"
+  refresh_name = "${local.prefix}-refresh-service"
+}
+
+module "storage" {
+  source                       = "./modules/storage"
+  bucket_name                  = local.bucket_name
+  index_version_retention_days = var.index_version_retention_days
+  artifact_retention_days      = var.artifact_retention_days
+}
+
+module "state" {
+  source              = "./modules/state"
+  table_name          = "${local.prefix}-mcp-state"
+  deletion_protection = var.deletion_protection
+}
+
+module "secrets" {
+  source        = "./modules/secrets"
+  environment   = var.environment
+  recovery_days = var.secret_recovery_days
+}
+
+module "iam" {
+  source             = "./modules/iam"
+  prefix             = local.prefix
+  partition          = data.aws_partition.current.partition
+  region             = var.region
+  account_id         = local.account_id
+  mcp_function_name  = local.mcp_name
+  refresh_function_name = local.refresh_name
+  bucket_arn         = module.storage.bucket_arn
+  table_arn          = module.state.table_arn
+  api_key_secret_arn = module.secrets.api_key_arn
+  gitlab_secret_arn  = module.secrets.gitlab_token_arn
+  queue_arn          = module.refresh_service.queue_arn
+  dlq_arn            = module.refresh_service.dlq_arn
+}
+
+module "mcp_server" {
+  source                  = "./modules/mcp_server"
+  function_name           = local.mcp_name
+  environment             = var.environment
+  role_arn                = module.iam.mcp_role_arn
+  bootstrap_zip           = var.bootstrap_zip
+  bucket_name             = module.storage.bucket_name
+  table_name              = module.state.table_name
+  log_level               = var.log_level
+  log_retention_days      = var.log_retention_days
+  memory_mb               = var.mcp_memory_mb
+  timeout_s               = var.mcp_timeout_s
+  provisioned_concurrency = var.mcp_provisioned_concurrency
+  reserved_concurrency    = var.mcp_reserved_concurrency
+  enable_function_url     = var.enable_function_url
+  enable_http_api         = var.enable_http_api
+  alarm_actions           = var.alarm_actions
+}
+
+module "refresh_service" {
+  source             = "./modules/refresh_service"
+  function_name      = local.refresh_name
+  environment        = var.environment
+  role_arn           = module.iam.refresh_role_arn
+  image_uri          = var.refresh_image_uri
+  bucket_name        = module.storage.bucket_name
+  table_name         = module.state.table_name
+  log_level          = var.log_level
+  log_retention_days = var.log_retention_days
+  memory_mb          = var.refresh_memory_mb
+  schedule           = var.refresh_schedule
+  keep_images        = var.ecr_keep_images
+  alarm_actions      = var.alarm_actions
+}

@@ -1,0 +1,167 @@
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.function_name
+  role                           = var.role_arn
+  runtime                        = "python3.11"
+  architectures                  = ["x86_64"]
+  handler                        = "thoth.mcp_server.lambda_handler.handler"
+  filename                       = var.bootstrap_zip
+  memory_size                    = var.memory_mb
+  timeout                        = var.timeout_s
+  reserved_concurrent_executions = var.reserved_concurrency
+  publish                        = true
+
+  environment {
+    variables = {
+      ENVIRONMENT         = var.environment
+      S3_BUCKET_NAME      = var.bucket_name
+      DYNAMODB_TABLE_NAME = var.table_name
+      LOG_LEVEL           = var.log_level
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  # The code and layers are owned by `nox -s deploy`: Terraform creates the
+  # function from a bootstrap zip once and never reverts a deployed artifact.
+  lifecycle {
+    ignore_changes = [filename, source_code_hash, s3_bucket, s3_key, s3_object_version, layers]
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this]
+}
+
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+
+  # `nox -s deploy` moves the alias after each smoke test; `nox -s rollback` moves it back.
+  lifecycle {
+    ignore_changes = [function_version, routing_config]
+  }
+}
+
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  count                             = var.provisioned_concurrency > 0 ? 1 : 0
+  function_name                     = aws_lambda_function.this.function_name
+  qualifier                         = aws_lambda_alias.live.name
+  provisioned_concurrent_executions = var.provisioned_concurrency
+}
+
+# Authentication is the application's (API key or bearer token, see thoth.mcp_server.auth).
+resource "aws_lambda_function_url" "live" {
+  count              = var.enable_function_url ? 1 : 0
+  function_name      = aws_lambda_function.this.function_name
+  qualifier          = aws_lambda_alias.live.name
+  authorization_type = "NONE"
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  count         = var.enable_http_api ? 1 : 0
+  name          = var.function_name
+  protocol_type = "HTTP"
+}
+
+resource "aws_cloudwatch_log_group" "api" {
+  count             = var.enable_http_api ? 1 : 0
+  name              = "/aws/apigateway/${var.function_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_apigatewayv2_integration" "live" {
+  count                  = var.enable_http_api ? 1 : 0
+  api_id                 = aws_apigatewayv2_api.this[0].id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_alias.live.invoke_arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = 30000
+}
+
+resource "aws_apigatewayv2_route" "default" {
+  count     = var.enable_http_api ? 1 : 0
+  api_id    = aws_apigatewayv2_api.this[0].id
+  route_key = "$default"
+  target    = "integrations/${aws_apigatewayv2_integration.live[0].id}"
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  count       = var.enable_http_api ? 1 : 0
+  api_id      = aws_apigatewayv2_api.this[0].id
+  name        = "$default"
+  auto_deploy = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api[0].arn
+    format = jsonencode({
+      requestId = "$context.requestId", ip = "$context.identity.sourceIp", route = "$context.routeKey",
+      status = "$context.status", latency = "$context.integrationLatency"
+    })
+  }
+
+  default_route_settings {
+    throttling_burst_limit = 100
+    throttling_rate_limit  = 50
+  }
+}
+
+resource "aws_lambda_permission" "http_api" {
+  count         = var.enable_http_api ? 1 : 0
+  statement_id  = "AllowHttpApi"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this.function_name
+  qualifier     = aws_lambda_alias.live.name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/*"
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.function_name}-errors"
+  alarm_description   = "The live MCP server returned errors."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = var.function_name, Resource = "${var.function_name}:live" }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 5
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${var.function_name}-throttles"
+  alarm_description   = "The live MCP server was throttled."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = var.function_name, Resource = "${var.function_name}:live" }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "duration" {
+  alarm_name          = "${var.function_name}-duration-near-timeout"
+  alarm_description   = "The live MCP server's slowest invocations approach the timeout."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Duration"
+  dimensions          = { FunctionName = var.function_name, Resource = "${var.function_name}:live" }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 2
+  threshold           = var.timeout_s * 1000 * 0.8
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+}

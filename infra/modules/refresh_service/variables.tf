@@ -1,0 +1,47 @@
+variable "function_name" {
+  type = string
+}
+
+variable "environment" {
+  type = string
+}
+
+variable "role_arn" {
+  type = string
+}
+
+variable "image_uri" {
+  type = string
+}
+
+variable "bucket_name" {
+  type = string
+}
+
+variable "table_name" {
+  type = string
+}
+
+variable "log_level" {
+  type = string
+}
+
+variable "log_retention_days" {
+  type = number
+}
+
+variable "memory_mb" {
+  type = number
+}
+
+variable "schedule" {
+  type = string
+}
+
+variable "keep_images" {
+  type = number
+}
+
+variable "alarm_actions" {
+  type = list(string)
+}

@@ -1,0 +1,7 @@
+variable "environment" {
+  type = string
+}
+
+variable "recovery_days" {
+  type = number
+}

@@ -1,0 +1,11 @@
+variable "bucket_name" {
+  type = string
+}
+
+variable "index_version_retention_days" {
+  type = number
+}
+
+variable "artifact_retention_days" {
+  type = number
+}

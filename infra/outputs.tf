@@ -1,0 +1,35 @@
+output "environment" {
+  value = var.environment
+}
+
+output "bucket_name" {
+  value = module.storage.bucket_name
+}
+
+output "table_name" {
+  value = module.state.table_name
+}
+
+output "mcp_function_name" {
+  value = module.mcp_server.function_name
+}
+
+output "mcp_function_url" {
+  value = module.mcp_server.function_url
+}
+
+output "mcp_http_api_url" {
+  value = module.mcp_server.http_api_url
+}
+
+output "refresh_function_name" {
+  value = module.refresh_service.function_name
+}
+
+output "ecr_repository_url" {
+  value = module.refresh_service.repository_url
+}
+
+output "refresh_queue_url" {
+  value = module.refresh_service.queue_url
+}

@@ -1,0 +1,42 @@
+locals {
+  embedded = var.aws_endpoint != ""
+  # Every service this configuration talks to; `local` points them all at the moto server.
+  services = ["apigatewayv2", "cloudwatch", "dynamodb", "ecr", "events", "iam", "lambda", "logs", "s3",
+  "secretsmanager", "sqs", "sts"]
+}
+
+provider "aws" {
+  region = var.region
+
+  # The embedded AWS (moto) accepts any credentials and has no instance metadata.
+  skip_credentials_validation = local.embedded
+  skip_metadata_api_check     = local.embedded
+  skip_region_validation      = local.embedded
+  s3_use_path_style           = local.embedded
+
+  dynamic "endpoints" {
+    for_each = local.embedded ? [1] : []
+    content {
+      apigatewayv2   = var.aws_endpoint
+      cloudwatch     = var.aws_endpoint
+      dynamodb       = var.aws_endpoint
+      ecr            = var.aws_endpoint
+      events         = var.aws_endpoint
+      iam            = var.aws_endpoint
+      lambda         = var.aws_endpoint
+      logs           = var.aws_endpoint
+      s3             = var.aws_endpoint
+      secretsmanager = var.aws_endpoint
+      sqs            = var.aws_endpoint
+      sts            = var.aws_endpoint
+    }
+  }
+
+  default_tags {
+    tags = {
+      project     = "thoth"
+      environment = var.environment
+      managed_by  = "terraform"
+    }
+  }
+}

@@ -1,0 +1,141 @@
+variable "environment" {
+  description = "Environment name: dev, staging, prod or local (the embedded AWS)."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.environment))
+    error_message = "environment must be lowercase letters, digits and '-', e.g. dev."
+  }
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "aws_endpoint" {
+  description = "Endpoint for every AWS service (the embedded moto server for `local`); empty for real AWS."
+  type        = string
+  default     = ""
+}
+
+variable "bucket_name" {
+  description = "S3 bucket for index versions and build artifacts; empty derives thoth-<env>-<account id>."
+  type        = string
+  default     = ""
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of both functions."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch log retention for both functions."
+  type        = number
+  default     = 30
+}
+
+variable "mcp_memory_mb" {
+  description = "MCP server memory (512-1024 MB)."
+  type        = number
+  default     = 1024
+  validation {
+    condition     = var.mcp_memory_mb >= 512 && var.mcp_memory_mb <= 1024
+    error_message = "mcp_memory_mb must be between 512 and 1024."
+  }
+}
+
+variable "mcp_timeout_s" {
+  description = "MCP server timeout; API Gateway integrations end at 30 s."
+  type        = number
+  default     = 29
+}
+
+variable "mcp_provisioned_concurrency" {
+  description = "Provisioned concurrency on the `live` alias. 0 (default) keeps the seed's cost trade-off: cold starts instead of an always-on bill."
+  type        = number
+  default     = 0
+}
+
+variable "mcp_reserved_concurrency" {
+  description = "Reserved concurrency cap of the MCP server (-1: unreserved)."
+  type        = number
+  default     = 50
+}
+
+variable "enable_function_url" {
+  description = "Expose the `live` alias through a Lambda function URL."
+  type        = bool
+  default     = true
+}
+
+variable "enable_http_api" {
+  description = "Expose the `live` alias through an API Gateway HTTP API."
+  type        = bool
+  default     = true
+}
+
+variable "bootstrap_zip" {
+  description = "Zip the MCP server function is created from; `nox -s deploy` owns the code afterwards."
+  type        = string
+}
+
+variable "refresh_image_uri" {
+  description = "Image the refresh function is created from; empty skips the function until an image has been pushed."
+  type        = string
+  default     = ""
+}
+
+variable "refresh_memory_mb" {
+  description = "Refresh service memory (2048-4096 MB)."
+  type        = number
+  default     = 3008
+  validation {
+    condition     = var.refresh_memory_mb >= 2048 && var.refresh_memory_mb <= 4096
+    error_message = "refresh_memory_mb must be between 2048 and 4096."
+  }
+}
+
+variable "refresh_schedule" {
+  description = "EventBridge schedule of the refresh service."
+  type        = string
+  default     = "rate(1 day)"
+}
+
+variable "ecr_keep_images" {
+  description = "Tagged refresh images kept by the ECR lifecycle policy."
+  type        = number
+  default     = 10
+}
+
+variable "index_version_retention_days" {
+  description = "Days a superseded (noncurrent) object version under indexes/ is kept."
+  type        = number
+  default     = 30
+}
+
+variable "artifact_retention_days" {
+  description = "Days build artifacts under artifacts/ are kept."
+  type        = number
+  default     = 14
+}
+
+variable "secret_recovery_days" {
+  description = "Secrets Manager recovery window (0 deletes at once; only for throwaway environments)."
+  type        = number
+  default     = 30
+}
+
+variable "alarm_actions" {
+  description = "SNS topic ARNs notified by the alarms."
+  type        = list(string)
+  default     = []
+}
+
+variable "deletion_protection" {
+  description = "Protect the state table from deletion."
+  type        = bool
+  default     = true
+}
