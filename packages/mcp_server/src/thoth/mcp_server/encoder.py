@@ -88,7 +88,8 @@ class QueryEncoder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        self.info = read_info(Path(directory))
+        self.directory = Path(directory)
+        self.info = read_info(self.directory)
         self._tokenizer = Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.info.max_length)
@@ -125,11 +126,12 @@ _lock = threading.Lock()
 
 
 def get_encoder() -> QueryEncoder:
-    """The process-wide encoder, loaded on first use."""
+    """The process-wide encoder, loaded on first use (again if THOTH_ENCODER_DIR moves)."""
     global _instance
+    directory = encoder_dir()
     with _lock:
-        if _instance is None:
-            _instance = QueryEncoder(encoder_dir())
+        if _instance is None or _instance.directory != directory:
+            _instance = QueryEncoder(directory)
         return _instance
 
 

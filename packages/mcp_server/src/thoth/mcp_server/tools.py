@@ -42,9 +42,9 @@ def call_tool(name: str, arguments: Any, *, deadline: float | None = None) -> To
     if deadline is not None and time.monotonic() >= deadline:
         return ToolOutput(f"{name} was not started: the request's time budget is used up; retry", None, True)
     try:
-        from thoth.mcp_server import handlers
+        from thoth.mcp_server.handlers import run
 
-        return handlers.run(name, checked, deadline)
+        return run(name, checked, deadline)
     except ToolArgumentError:
         raise
     except ThothError as exc:
@@ -61,9 +61,9 @@ def index_health() -> dict[str, Any]:
     Reads live pointers (cached) and the encoder's fingerprint only: no download, no model load.
     """
     try:
-        from thoth.mcp_server import indexes
+        from thoth.mcp_server.indexes import registry
 
-        return indexes.registry().health()
+        return registry().health()
     except ThothError as exc:
         return {"status": "degraded", "reason": str(exc), "indexes": {}}
     except Exception:

@@ -1,0 +1,328 @@
+"""Which index version each source serves: live pointers (cached), verified downloads, hot swaps.
+
+A new version is downloaded into the cache (staging directory, checksums verified,
+renamed into place) and loaded before it replaces the old one, so a request never
+sees a half-downloaded version, and a version that fails verification or was built
+by another model leaves the old one serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from thoth.mcp_server import encoder
+from thoth.shared.config import Settings, get_settings
+from thoth.shared.errors import ConfigError, StateError, ThothError
+
+if TYPE_CHECKING:
+    from thoth.mcp_server.search import Prepared
+    from thoth.shared.state import StateStore
+    from thoth.shared.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+LIVE_PARTITION = "live"  # thoth.shared.index.pointer.PARTITION, without importing numpy for /health
+DEFAULT_TTL_S = 30.0
+RETRY_FAILED_S = 300.0  # a version that failed to load is retried after this long
+_NO_INDEX = "no index is live yet; publish one with the refresh service (e.g. `nox -s refresh`)"
+
+
+class IndexUnavailable(ThothError):
+    """No servable index version for the request."""
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A source's live pointer (the fields of thoth.shared.index.LivePointer)."""
+
+    source: str
+    version: str
+    commit: str | None
+    created_at: str
+    chunk_count: int
+    fingerprint: str
+
+    @classmethod
+    def from_value(cls, source: str, value: dict[str, Any]) -> Pointer:
+        try:
+            return cls(
+                source=str(value.get("source", source)),
+                version=str(value["version"]),
+                commit=value.get("commit"),
+                created_at=str(value["created_at"]),
+                chunk_count=int(value["chunk_count"]),
+                fingerprint=str(value["fingerprint"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StateError(f"live pointer for {source!r} is malformed ({exc}); re-run a refresh") from None
+
+
+@dataclass(frozen=True)
+class Served:
+    """One loaded version, ready for search."""
+
+    pointer: Pointer
+    prepared: Prepared
+
+
+def pointer_ttl_s(env: dict[str, str] | os._Environ[str] | None = None) -> float:
+    env = os.environ if env is None else env
+    raw = env.get("THOTH_POINTER_TTL_S", "").strip()
+    if not raw:
+        return DEFAULT_TTL_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            f"THOTH_POINTER_TTL_S={raw!r} is not a number; set seconds between 0 and 3600"
+        ) from None
+    if not 0.0 <= value <= 3600.0:
+        raise ConfigError(f"THOTH_POINTER_TTL_S={raw!r} is out of range; set seconds between 0 and 3600")
+    return value
+
+
+def cache_dir(settings: Settings) -> Path:
+    """THOTH_CACHE_DIR, else /tmp/thoth-cache on Lambda (only /tmp is writable), else THOTH_HOME/cache."""
+    configured = os.environ.get("THOTH_CACHE_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return Path("/tmp/thoth-cache")
+    return settings.home / "cache"
+
+
+def age_s(created_at: str, now: float) -> float | None:
+    try:
+        return round(max(0.0, now - datetime.fromisoformat(created_at).timestamp()), 1)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+class IndexRegistry:
+    """Live pointers and loaded versions of every source, shared by all requests of a process."""
+
+    def __init__(
+        self,
+        state: Callable[[], StateStore],
+        store: Callable[[], ObjectStore],
+        cache: Path,
+        ttl_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._state_factory, self._store_factory = state, store
+        self._state: StateStore | None = None
+        self._store: ObjectStore | None = None
+        self.cache = cache
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._pointers: list[Pointer] | None = None
+        self._checked_at = 0.0
+        self._served: dict[str, Served] = {}
+        self._failed: dict[tuple[str, str], tuple[str, float]] = {}
+        self._lock = threading.RLock()
+        self._load_lock = threading.Lock()
+
+    # -- pointers -----------------------------------------------------------------------------------
+
+    def pointers(self, *, refresh: bool = False) -> list[Pointer]:
+        """Every source's live pointer, re-read from the state store at most every ttl_s seconds."""
+        with self._lock:
+            now = self._clock()
+            if refresh or self._pointers is None or now - self._checked_at >= self.ttl_s:
+                if self._state is None:
+                    self._state = self._state_factory()
+                items = self._state.query(LIVE_PARTITION)
+                self._pointers = [Pointer.from_value(item.sk, item.value) for item in items]
+                self._checked_at = now
+            return list(self._pointers)
+
+    # -- loading ------------------------------------------------------------------------------------
+
+    def _refusal(self, pointer: Pointer, fingerprint: str) -> str | None:
+        """Why `pointer`'s version cannot be served (None: it can)."""
+        if pointer.fingerprint != fingerprint:
+            return (
+                f"index {pointer.source}/{pointer.version} was built with model fingerprint "
+                f"{pointer.fingerprint}, but the query encoder is {fingerprint}; rebuild the index "
+                "(refresh --full) or deploy the matching encoder"
+            )
+        failed = self._failed.get((pointer.source, pointer.version))
+        if failed and self._clock() - failed[1] < RETRY_FAILED_S:
+            return failed[0]
+        return None
+
+    def _load(self, pointer: Pointer, fingerprint: str) -> Served:
+        from thoth.mcp_server.search import prepare
+        from thoth.shared.index import download_version, load_version
+
+        if self._store is None:
+            self._store = self._store_factory()
+        directory = download_version(self._store, pointer.source, pointer.version, self.cache)
+        index = load_version(directory, expected_fingerprint=fingerprint)
+        log.info(
+            "index loaded",
+            extra={
+                "source": pointer.source,
+                "version": pointer.version,
+                "chunks": index.manifest.chunk_count,
+            },
+        )
+        return Served(pointer, prepare(index))
+
+    def _prune(self, source: str, keep: str) -> None:
+        """Drop other versions of `source` from the cache (Lambda's /tmp is small); staging dirs stay."""
+        root = self.cache / source
+        if not root.is_dir():
+            return
+        for entry in root.iterdir():
+            if entry.name != keep and not entry.name.startswith(".") and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def serving(self, source: str | None = None, deadline: float | None = None) -> list[Served]:
+        """Loaded versions to search (one source or all), downloading/hot-swapping as pointers move."""
+        pointers = self.pointers()
+        if source is not None:
+            pointers = [p for p in pointers if p.source == source]
+            if not pointers:
+                known = ", ".join(p.source for p in self.pointers()) or "none yet"
+                raise IndexUnavailable(f"no source named {source!r} is live; live sources: {known}")
+        if not pointers:
+            raise IndexUnavailable(_NO_INDEX)
+        fingerprint = encoder.fingerprint()
+        served: list[Served] = []
+        problems: list[str] = []
+        for pointer in pointers:
+            current = self._served.get(pointer.source)
+            if current is None or current.pointer.version != pointer.version:
+                current = self._swap_in(pointer, fingerprint, current, deadline, problems)
+            if current is not None:
+                served.append(current)
+        if not served:
+            raise IndexUnavailable("; ".join(problems) or _NO_INDEX)
+        return served
+
+    def _swap_in(
+        self,
+        pointer: Pointer,
+        fingerprint: str,
+        current: Served | None,
+        deadline: float | None,
+        problems: list[str],
+    ) -> Served | None:
+        with self._load_lock:  # one download per version, however many threads ask
+            latest = self._served.get(pointer.source)
+            if latest is not None and latest.pointer.version == pointer.version:
+                return latest
+            refusal = self._refusal(pointer, fingerprint)
+            if refusal is None and deadline is not None and time.monotonic() >= deadline:
+                refusal = (
+                    f"loading {pointer.source}/{pointer.version} did not start: the time budget is used up"
+                )
+            if refusal is None:
+                try:
+                    fresh = self._load(pointer, fingerprint)
+                except ThothError as exc:
+                    refusal = str(exc)
+                    self._failed[(pointer.source, pointer.version)] = (refusal, self._clock())
+                    log.error(
+                        "index version refused; keeping the previous one",
+                        extra={"source": pointer.source, "version": pointer.version, "error": refusal},
+                    )
+                else:
+                    with self._lock:
+                        self._served[pointer.source] = fresh
+                    self._failed.pop((pointer.source, pointer.version), None)
+                    self._prune(pointer.source, pointer.version)
+                    return fresh
+            problems.append(refusal)
+            return current
+
+    # -- reporting ----------------------------------------------------------------------------------
+
+    def _entries(self) -> tuple[list[dict[str, Any]], list[str], str | None]:
+        now = time.time()
+        try:
+            fingerprint: str | None = encoder.fingerprint()
+        except ConfigError as exc:
+            fingerprint = None
+            encoder_problem: str | None = str(exc)
+        else:
+            encoder_problem = None
+        entries: list[dict[str, Any]] = []
+        reasons = [encoder_problem] if encoder_problem else []
+        for pointer in self.pointers():
+            served = self._served.get(pointer.source)
+            shown = served.pointer if served else pointer
+            problem = self._refusal(pointer, fingerprint) if fingerprint else None
+            if problem:
+                reasons.append(problem + (f" (serving {shown.version})" if served else ""))
+            entries.append(
+                {
+                    "source": shown.source,
+                    "version": shown.version,
+                    "commit": shown.commit,
+                    "chunk_count": shown.chunk_count,
+                    "built_at": shown.created_at,
+                    "age_s": age_s(shown.created_at, now),
+                    "fingerprint": shown.fingerprint,
+                    "status": "degraded" if problem or encoder_problem else "ok",
+                    "reason": problem,
+                }
+            )
+        if not entries:
+            reasons.append(_NO_INDEX)
+        return entries, reasons, fingerprint
+
+    def health(self) -> dict[str, Any]:
+        """The /health view: status, reason when degraded, and per-source version/commit/age."""
+        entries, reasons, _ = self._entries()
+        result: dict[str, Any] = {"status": "degraded" if reasons else "ok"}
+        if reasons:
+            result["reason"] = "; ".join(reasons)
+        result["indexes"] = {
+            e["source"]: {k: e[k] for k in ("version", "commit", "built_at", "age_s")} for e in entries
+        }
+        return result
+
+    def status(self) -> dict[str, Any]:
+        """The index_status tool's view (pointers and the encoder; loads nothing)."""
+        entries, reasons, fingerprint = self._entries()
+        return {
+            "status": "degraded" if reasons else "ok",
+            "reason": "; ".join(reasons) or None,
+            "encoder_fingerprint": fingerprint,
+            "sources": entries,
+        }
+
+
+_registry: IndexRegistry | None = None
+_registry_key: tuple[Any, ...] | None = None
+_registry_lock = threading.Lock()
+
+
+def registry() -> IndexRegistry:
+    """The process-wide registry for the current settings (a new one when settings change, e.g. in tests)."""
+    global _registry, _registry_key
+    settings = get_settings()
+    key = (settings, os.environ.get("THOTH_CACHE_DIR"), os.environ.get("THOTH_POINTER_TTL_S"))
+    with _registry_lock:
+        if _registry is None or _registry_key != key:
+            from thoth.shared.state import state_store
+            from thoth.shared.storage import object_store
+
+            _registry = IndexRegistry(
+                state=lambda: state_store(settings),
+                store=lambda: object_store(settings),
+                cache=cache_dir(settings),
+                ttl_s=pointer_ttl_s(),
+            )
+            _registry_key = key
+        return _registry

@@ -1,0 +1,162 @@
+"""Hybrid search: BM25 and vector cosine, each cut to its top candidates, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from thoth.shared.index import Chunk, LoadedIndex
+from thoth.shared.text import tokenize
+
+RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
+CANDIDATES = 50  # per ranking; a hit outside both top-50s cannot make a top-20
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A loaded version plus the page layout search and browsing need."""
+
+    index: LoadedIndex
+    source: str
+    version: str
+    page_paths: list[str]  # sorted
+    page_starts: npt.NDArray[np.int64]  # rows of page i: page_rows[page_starts[i]:page_starts[i + 1]]
+    page_rows: npt.NDArray[np.int64]  # every row, grouped by page, in line order
+
+    def rows_under(self, prefix: str | None) -> npt.NDArray[np.int64] | None:
+        """Rows whose path starts with `prefix` (None: every row, no copy)."""
+        if not prefix:
+            return None
+        lo = bisect.bisect_left(self.page_paths, prefix)
+        hi = bisect.bisect_left(self.page_paths, prefix + "\U0010ffff")
+        return self.page_rows[self.page_starts[lo] : self.page_starts[hi]]
+
+    def page(self, path: str) -> list[Chunk]:
+        """The chunks of one page in line order ([] when the page is not in this version)."""
+        i = bisect.bisect_left(self.page_paths, path)
+        if i == len(self.page_paths) or self.page_paths[i] != path:
+            return []
+        rows = self.page_rows[self.page_starts[i] : self.page_starts[i + 1]]
+        return [self.index.chunks[int(r)] for r in rows]
+
+    def chunk_count(self, i: int) -> int:
+        return int(self.page_starts[i + 1] - self.page_starts[i])
+
+
+def prepare(index: LoadedIndex) -> Prepared:
+    """Group rows by page once per loaded version (O(n log n), no per-query cost)."""
+    chunks = index.chunks
+    order = sorted(range(len(chunks)), key=lambda r: (chunks[r].path, chunks[r].line_start, r))
+    paths: list[str] = []
+    starts: list[int] = []
+    for position, row in enumerate(order):
+        if not paths or chunks[row].path != paths[-1]:
+            paths.append(chunks[row].path)
+            starts.append(position)
+    starts.append(len(order))
+    return Prepared(
+        index=index,
+        source=index.manifest.source,
+        version=index.manifest.version,
+        page_paths=paths,
+        page_starts=np.asarray(starts, dtype=np.int64),
+        page_rows=np.asarray(order, dtype=np.int64),
+    )
+
+
+def top_k(scores: npt.NDArray[np.float32], k: int, *, positive_only: bool = False) -> npt.NDArray[np.int64]:
+    """Indices of the k highest scores, best first (ties: lower index first), via argpartition."""
+    candidates = np.flatnonzero(scores > 0) if positive_only else np.arange(scores.shape[0])
+    if candidates.size > k > 0:
+        part = np.argpartition(-scores[candidates], k - 1)[:k]
+        candidates = candidates[part]
+    elif k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order].astype(np.int64)
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal-rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[int(item)] = fused.get(int(item), 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One fused result; `score` is the RRF score scaled so that first in both rankings is 1.0."""
+
+    source: str
+    version: str
+    chunk: Chunk
+    score: float
+
+
+def search(
+    served: Sequence[Prepared],
+    query: str,
+    query_vector: npt.NDArray[np.float32],
+    limit: int,
+    path_prefix: str | None = None,
+) -> list[Hit]:
+    """The `limit` best chunks over every prepared version, fused per version then merged."""
+    terms = tokenize(query)
+    best = 2.0 / (RRF_K + 1)
+    scored: list[tuple[float, str, int, Prepared]] = []
+    for prepared in served:
+        rows = prepared.rows_under(path_prefix)
+        if rows is not None and rows.size == 0:
+            continue
+        keyword = prepared.index.keywords.scores(terms)
+        vectors = prepared.index.vectors if rows is None else prepared.index.vectors[rows]
+        if rows is not None:
+            keyword = keyword[rows]
+        cosine = np.asarray(vectors @ query_vector, dtype=np.float32)
+        fused = rrf(
+            [top_k(keyword, CANDIDATES, positive_only=True).tolist(), top_k(cosine, CANDIDATES).tolist()]
+        )
+        for local, score in fused.items():
+            row = local if rows is None else int(rows[local])
+            scored.append((score, prepared.source, row, prepared))
+    scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return [
+        Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score / best), 4))
+        for score, _, row, prepared in scored[:limit]
+    ]
+
+
+def snippet(text: str, query: str, max_chars: int) -> str:
+    """At most `max_chars` of `text` (whitespace collapsed) around the first strong query-term match."""
+    flat = " ".join(text.split())
+    if len(flat) <= max_chars:
+        return flat
+    if max_chars <= 2:
+        return flat[:max_chars]
+    lower = flat.lower()
+    hit = -1
+    for term in sorted(set(tokenize(query)), key=len, reverse=True):
+        hit = lower.find(term)
+        if hit >= 0:
+            break
+    start = 0
+    if hit > max_chars // 3:
+        start = flat.find(" ", hit - max_chars // 3)
+        start = start + 1 if 0 <= start < hit else hit
+    room = max_chars - (1 if start > 0 else 0)
+    end = min(len(flat), start + room)
+    if end < len(flat):
+        room -= 1  # the trailing ellipsis
+        end = start + room
+        space = flat.rfind(" ", start, end)
+        if space > start + room // 2:
+            end = space
+    body = flat[start:end].strip()
+    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(flat) else "")

@@ -1,0 +1,180 @@
+"""Helpers and fixtures for the MCP search tests: the ONNX encoder, a chunked sample handbook, publishing.
+
+The chunker here is deliberately simple (one chunk per heading section) so these tests do not
+depend on the refresh service; vectors come from the real ONNX encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from thoth.mcp_server import encoder as encoder_module
+from thoth.shared.index import Chunk, LivePointer, ModelInfo, read_live, swap_live, write_version
+from thoth.shared.model import DIMENSION, MODEL_ID
+from thoth.shared.state import state_store
+from thoth.shared.storage import object_store
+
+REPO = Path(__file__).resolve().parents[1]
+ENCODER_DIR = REPO / "build" / "encoder"
+SAMPLES = REPO / "samples" / "handbook"
+BASE_URL = "https://handbook.example.com"
+_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def ensure_encoder(out: Path = ENCODER_DIR) -> Path:
+    """Build the ONNX encoder once (tools/build_encoder.py caches it across runs); returns its directory."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, "-P", str(REPO / "tools" / "build_encoder.py"), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"build_encoder failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return out
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def markdown_chunks(root: Path, source: str, commit: str = "c0ffee") -> list[Chunk]:
+    """One chunk per heading section of every .md/.txt file under `root` (code fences respected)."""
+    chunks: list[Chunk] = []
+    for file in sorted(p for p in root.rglob("*") if p.suffix in (".md", ".txt")):
+        rel = file.relative_to(root).as_posix()
+        lines = file.read_text(encoding="utf-8").splitlines()
+        title = file.stem.replace("-", " ").title()
+        start = 0
+        if lines and lines[0] == "---":
+            end = lines.index("---", 1)
+            for line in lines[1:end]:
+                if line.startswith("title:"):
+                    title = line.split(":", 1)[1].strip()
+            start = end + 1
+        stack: list[str] = []
+        body: list[str] = []
+        body_start = start + 1
+        fenced = False
+
+        def flush(until: int) -> None:
+            text = "\n".join(body).strip()
+            if text:
+                anchor = slug(stack[-1]) if stack else ""
+                url = f"{BASE_URL}/{rel.rsplit('.', 1)[0]}" + (f"#{anchor}" if anchor else "")
+                chunks.append(
+                    Chunk(
+                        id=hashlib.sha256(f"{source}:{rel}:{body_start}".encode()).hexdigest()[:16],
+                        source=source,
+                        path=rel,
+                        title=title,
+                        heading_path=list(stack),
+                        url=url,
+                        line_start=body_start,
+                        line_end=until,
+                        text=text,
+                        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                        commit=commit,
+                        last_modified="2026-11-01T00:00:00+00:00",
+                    )
+                )
+
+        for number, line in enumerate(lines[start:], start=start + 1):
+            if line.lstrip().startswith("```"):
+                fenced = not fenced
+            match = None if fenced or file.suffix != ".md" else _HEADING_RE.match(line)
+            if match:
+                flush(number - 1)
+                body = []
+                body_start = number
+                depth = len(match.group(1))
+                stack = [*stack[: depth - 1], match.group(2)]
+            else:
+                body.append(line)
+        flush(len(lines))
+    return chunks
+
+
+def embed(texts: list[str], directory: Path = ENCODER_DIR) -> npt.NDArray[np.float32]:
+    """Document vectors from the ONNX encoder (same model and truncation as sentence-transformers)."""
+    encoder = encoder_module.QueryEncoder(directory)
+    return np.stack([encoder.encode(text) for text in texts]).astype(np.float32)
+
+
+def model_info(fingerprint: str) -> ModelInfo:
+    return ModelInfo(id=MODEL_ID, dimension=DIMENSION, fingerprint=fingerprint)
+
+
+def publish(
+    source: str,
+    version: str,
+    chunks: list[Chunk],
+    vectors: npt.NDArray[np.float32],
+    fingerprint: str,
+    commit: str | None = "c0ffee",
+) -> LivePointer:
+    """Write a version to the configured object store and point `source` at it."""
+    manifest = write_version(
+        object_store(),
+        source,
+        version,
+        chunks,
+        vectors,
+        model=model_info(fingerprint),
+        commit=commit,
+        builder_version="tests",
+    )
+    state = state_store()
+    pointer = LivePointer(
+        source=source,
+        version=version,
+        commit=commit,
+        created_at=manifest.created_at,
+        chunk_count=manifest.chunk_count,
+        fingerprint=fingerprint,
+    )
+    swapped = swap_live(state, pointer, read_live(state, source))
+    assert swapped is not None
+    return swapped
+
+
+# -- fixtures (re-exported by the mcp_search conftests) ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def built_encoder() -> Path:
+    """build/encoder, built once and cached across runs."""
+    return ensure_encoder()
+
+
+@pytest.fixture
+def encoder_env(built_encoder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """THOTH_ENCODER_DIR pointing at the built encoder, and fresh module singletons."""
+    monkeypatch.setenv("THOTH_ENCODER_DIR", str(built_encoder))
+    encoder_module.reset()
+    yield built_encoder
+    encoder_module.reset()
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(built_encoder: Path) -> tuple[list[Chunk], npt.NDArray[np.float32]]:
+    """The sample handbook chunked and embedded once per test session."""
+    chunks = markdown_chunks(SAMPLES, "handbook")
+    return chunks, embed([c.keyword_text for c in chunks], built_encoder)
+
+
+@pytest.fixture(scope="session")
+def encoder_fingerprint(built_encoder: Path) -> str:
+    return encoder_module.read_info(built_encoder).fingerprint
