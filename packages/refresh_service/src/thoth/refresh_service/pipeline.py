@@ -1,0 +1,408 @@
+"""One refresh of one source: snapshot → diff → parse/chunk changed files → embed new chunks → publish."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from thoth.refresh_service.chunk import ChunkSettings, chunk_document, embed_text, page_url
+from thoth.refresh_service.config import SourceConfig, redact_url
+from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
+from thoth.refresh_service.gitsource import git_snapshot, is_remote
+from thoth.refresh_service.lock import SourceLock
+from thoth.refresh_service.parse import DEFAULT_MAX_FILE_BYTES, ParseError, parse_document, too_large
+from thoth.refresh_service.publish import DEFAULT_KEEP, PublishError, collect_garbage, publish
+from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
+from thoth.refresh_service.sources import Skipped, Snapshot, dir_snapshot, s3_snapshot
+from thoth.refresh_service.state import FileState, SourceState
+from thoth.shared.config import Settings
+from thoth.shared.errors import ThothError
+from thoth.shared.index import Chunk, LivePointer, download_version, load_version, read_live
+from thoth.shared.logging import get_logger, redact
+from thoth.shared.secrets import Secrets
+from thoth.shared.state import StateStore
+from thoth.shared.storage import ObjectStore
+
+log = get_logger(__name__)
+MODES = ("incremental", "full")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: mode, git ref, deadline (seconds left) and progress reporting."""
+
+    mode: str = "incremental"
+    ref: str | None = None
+    remaining_s: Callable[[], float] | None = None
+    reserve_s: float = 30.0
+    progress: ProgressFn | None = None
+    embed_batch: int = 128
+    flush_every: int = 1024
+
+
+@dataclass
+class Services:
+    """Everything a refresh talks to; tests swap in faulty stores or a counting embedder."""
+
+    store: ObjectStore
+    state: StateStore
+    embedder: Embedder
+    settings: Settings
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    keep: int = DEFAULT_KEEP
+    cache_dir: Path = Path(".thoth/cache")
+    secrets: Secrets | None = None
+
+
+class Stop(Exception):
+    """The deadline is near: checkpoint and return a partial report."""
+
+
+def take_snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
+    """The source's current files (git: at `ref`, diffed against `since` when that commit is known)."""
+    if config.kind == "dir":
+        return dir_snapshot(config)
+    if config.kind == "s3":
+        return s3_snapshot(config, services.settings)
+    token = None
+    if is_remote(config.location):
+        token = (services.secrets or Secrets(services.settings)).get(config.token_secret or "gitlab-token")
+    return git_snapshot(config, services.cache_dir, token, ref, since)
+
+
+class Refresher:
+    """Runs refreshes of one source under its lock and records every run."""
+
+    def __init__(self, config: SourceConfig, services: Services) -> None:
+        self.config = config
+        self.services = services
+        self.sstate = SourceState(services.state, config.name)
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def run(self, options: RunOptions) -> RunReport:
+        """Refresh under the source lock; never raises for source, parse or publish failures."""
+        started = time.monotonic()
+        report = RunReport(
+            self.config.name, secrets.token_hex(6), now_iso(), options.mode, kind=self.config.kind
+        )
+        lock = SourceLock(self.services.state, self.config.name, report.run_id)
+        try:
+            if options.mode not in MODES:
+                raise ThothError(f"mode {options.mode!r} is invalid; use 'incremental' or 'full'")
+            if not lock.acquire():
+                report.status = "locked"
+                report.error = (
+                    f"another refresh (run {lock.holder()}) is running for {self.config.name!r}; "
+                    "this run exits; a crashed run's lock expires by itself"
+                )
+            else:
+                self._run_locked(options, report, lock)
+        except Exception as exc:
+            report.status = "error"
+            report.error = redact(str(exc) if isinstance(exc, ThothError) else f"{type(exc).__name__}: {exc}")
+            log.error("refresh failed", extra={"source": self.config.name, "error": report.error})
+        finally:
+            try:
+                lock.release()
+            except ThothError as exc:
+                log.warning("could not release the lock", extra={"error": str(exc)})
+            report.finished_at = now_iso()
+            report.duration_s = round(time.monotonic() - started, 3)
+            try:
+                self.sstate.record_run(report.to_dict())
+            except ThothError as exc:
+                log.warning("could not record the run", extra={"error": str(exc)})
+        return report
+
+    def embed_paths(self, paths: Sequence[str], ref: str | None, report: RunReport) -> None:
+        """Fan-out worker: parse, chunk and embed `paths` into the shared embedding cache (no publish)."""
+        snapshot = take_snapshot(self.config, self.services, ref, None)
+        report.commit = snapshot.revision
+        wanted = [p for p in paths if p in snapshot.files]
+        chunks, _states = self._chunk_files(snapshot, wanted, report, RunOptions())
+        cache = EmbeddingCache(self.services.store, self.services.embedder.info)
+        cache.load()
+        flat = [c for path in wanted for c in chunks.get(path, [])]
+        self._embed(flat, cache, RunOptions(), report, None)
+
+    # -- the pipeline ---------------------------------------------------------------------------
+
+    def _run_locked(self, options: RunOptions, report: RunReport, lock: SourceLock) -> None:
+        services, name = self.services, self.config.name
+        info = services.embedder.info
+        meta = self.sstate.meta()
+        checkpoint = self.sstate.checkpoint()
+        mode = options.mode
+        if checkpoint:
+            report.resumed = True
+            if checkpoint.get("mode") == "full":
+                mode = "full"
+        live = read_live(services.state, name)
+        report.previous_version = live.version if live else None
+        report.previous_commit = meta.get("commit")
+        consistent = (
+            live is not None
+            and meta.get("version") == live.version
+            and meta.get("chunker") == services.chunking.signature()
+            and live.fingerprint == info.fingerprint
+        )
+        incremental = mode == "incremental" and consistent
+        snapshot = take_snapshot(
+            self.config, services, options.ref, meta.get("commit") if incremental else None
+        )
+        report.commit = snapshot.revision
+        report.files_total = len(snapshot.files)
+        for item in snapshot.skipped:
+            report.skip(item)
+        known = self.sstate.files() if incremental else {}
+        added = sorted(p for p in snapshot.files if p not in known)
+        modified = sorted(p for p, e in snapshot.files.items() if p in known and known[p].digest != e.digest)
+        deleted = sorted(p for p in known if p not in snapshot.files)
+        renames = self._renames(snapshot, known, added, deleted)
+        report.change_detection = (
+            ("git-diff" if snapshot.renames is not None else "content-hash") if incremental else "full"
+        )
+        report.files_renamed = len(renames)
+        report.files_added = len(added) - len(renames)
+        report.files_modified = len(modified)
+        report.files_deleted = len(deleted) - len(renames)
+        if live is not None and incremental and not (added or modified or deleted):
+            self._unchanged(live, meta, snapshot, report, checkpoint is not None)
+            return
+        cache = EmbeddingCache(services.store, info)
+        cache.load()
+        previous = (
+            self._load_previous(live, cache)
+            if live is not None and live.fingerprint == info.fingerprint
+            else {}
+        )
+        todo = added + modified
+        reused: dict[str, list[Chunk]] = {}
+        for path in sorted(set(snapshot.files) - set(todo)):
+            old = previous.get(path, [])
+            if known[path].skipped is None and [c.id for c in old] == known[path].chunk_ids:
+                entry = snapshot.files[path]
+                reused[path] = [
+                    dataclasses.replace(c, commit=snapshot.revision, last_modified=entry.last_modified)
+                    for c in old
+                ]
+            elif known[path].skipped is None:
+                todo.append(path)  # the state and the live version disagree: rebuild this file
+        report.files_unchanged = len(reused)
+        fresh, states = self._chunk_files(snapshot, sorted(todo), report, options)
+        chunks = [c for path in sorted(snapshot.files) for c in (fresh.get(path) or reused.get(path) or [])]
+        try:
+            self._embed(chunks, cache, options, report, lock)
+        except Stop:
+            self.sstate.set_checkpoint(
+                {"run_id": report.run_id, "mode": mode, "commit": snapshot.revision, "at": now_iso()}
+            )
+            report.status = "partial"
+            report.index_version = report.previous_version
+            return
+        vectors: Vectors = (
+            np.stack([v for c in chunks if (v := cache.get(c.content_hash)) is not None])
+            if chunks
+            else np.zeros((0, info.dimension), dtype=np.float32)
+        )
+        pointer = publish(
+            services.store,
+            services.state,
+            name,
+            chunks,
+            vectors,
+            model=info,
+            commit=snapshot.revision,
+            expected=live,
+            extra={
+                "kind": self.config.kind,
+                "location": redact_url(self.config.location),
+                "files": len(snapshot.files),
+            },
+        )
+        report.index_version = pointer.version
+        report.chunks_total = len(chunks)
+        self._save_state(snapshot, states, known, incremental, pointer)
+        cache.drop_loaded()
+        report.versions_removed = collect_garbage(services.store, name, pointer.version, services.keep)
+        report.status = "ok"
+
+    def _renames(
+        self, snapshot: Snapshot, known: dict[str, FileState], added: list[str], deleted: list[str]
+    ) -> dict[str, str]:
+        """old → new path pairs: from the git diff when available, else by identical content digest."""
+        if snapshot.renames is not None:
+            return {o: n for o, n in snapshot.renames.items() if o in deleted and n in added}
+        by_digest = {snapshot.files[p].digest: p for p in added}
+        return {o: by_digest[known[o].digest] for o in deleted if known[o].digest in by_digest}
+
+    def _unchanged(
+        self,
+        live: LivePointer,
+        meta: dict[str, object],
+        snapshot: Snapshot,
+        report: RunReport,
+        had_checkpoint: bool,
+    ) -> None:
+        report.status = "unchanged"
+        report.index_version = live.version
+        report.chunks_total = report.chunks_reused = live.chunk_count
+        if snapshot.revision != meta.get("commit"):
+            self.sstate.set_meta({**meta, "commit": snapshot.revision, "updated_at": now_iso()})
+        if had_checkpoint:
+            self.sstate.set_checkpoint(None)
+
+    def _load_previous(self, live: LivePointer, cache: EmbeddingCache) -> dict[str, list[Chunk]]:
+        """The live version's chunks by path; its vectors seed the embedding cache."""
+        try:
+            with tempfile.TemporaryDirectory(prefix="thoth-prev-") as tmp:
+                directory = download_version(self.services.store, self.config.name, live.version, Path(tmp))
+                loaded = load_version(directory, self.services.embedder.info.fingerprint)
+                cache.seed(
+                    [c.content_hash for c in loaded.chunks], np.array(loaded.vectors, dtype=np.float32)
+                )
+                chunks = loaded.chunks
+                del loaded
+        except ThothError as exc:
+            log.warning("live version unreadable; rebuilding every file", extra={"error": str(exc)})
+            return {}
+        by_path: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_path.setdefault(chunk.path, []).append(chunk)
+        return by_path
+
+    def _chunk_files(
+        self, snapshot: Snapshot, paths: list[str], report: RunReport, options: RunOptions
+    ) -> tuple[dict[str, list[Chunk]], dict[str, FileState]]:
+        """Parse and chunk `paths`; failures become skips (deterministic ones are remembered)."""
+        services, config = self.services, self.config
+        out: dict[str, list[Chunk]] = {}
+        states: dict[str, FileState] = {}
+        total = len(paths)
+        for i, path in enumerate(paths, 1):
+            entry = snapshot.files[path]
+            try:
+                if entry.size > services.max_bytes:
+                    raise ParseError(too_large(entry.size, services.max_bytes))
+                doc = parse_document(path, snapshot.read(path), services.max_bytes)
+                chunks = chunk_document(
+                    doc,
+                    source=config.name,
+                    url=page_url(path, config.base_url, config.strip_prefix),
+                    commit=snapshot.revision,
+                    last_modified=entry.last_modified,
+                    settings=services.chunking,
+                )
+            except ParseError as exc:
+                report.skip(Skipped(path, str(exc)))
+                states[path] = FileState(entry.digest, [], str(exc))
+                continue
+            except Exception as exc:
+                # Not remembered in the state, so the next run tries this file again.
+                report.skip(
+                    Skipped(path, redact(f"parse failed ({type(exc).__name__}: {exc}); retried next run"))
+                )
+                continue
+            out[path] = chunks
+            states[path] = FileState(entry.digest, [c.id for c in chunks])
+            if options.progress and (i % 200 == 0 or i == total):
+                options.progress(Progress("parse", i, total, sum(map(len, out.values())), 0, 0, 0.0, None))
+        return out, states
+
+    def _embed(
+        self,
+        chunks: list[Chunk],
+        cache: EmbeddingCache,
+        options: RunOptions,
+        report: RunReport,
+        lock: SourceLock | None,
+    ) -> None:
+        """Embed chunks whose content hash is not cached, in batches; checkpoint before the deadline."""
+        texts: dict[str, str] = {}
+        for c in chunks:
+            if c.content_hash not in cache and c.content_hash not in texts:
+                texts[c.content_hash] = embed_text(c.title, c.heading_path, c.text)
+        todo = list(texts)
+        meter, pending = Meter(), 0
+        report.chunks_total = len(chunks)
+        try:
+            for start in range(0, len(todo), options.embed_batch):
+                if options.remaining_s is not None and options.remaining_s() < options.reserve_s:
+                    raise Stop
+                batch = todo[start : start + options.embed_batch]
+                began = time.monotonic()
+                vectors = self.services.embedder.encode([texts[h] for h in batch])
+                meter.add(len(batch), time.monotonic() - began)
+                cache.add(batch, vectors)
+                report.chunks_embedded += len(batch)
+                pending += len(batch)
+                if pending >= options.flush_every:
+                    cache.flush()
+                    pending = 0
+                if lock is not None and not lock.refresh():
+                    raise PublishError(
+                        f"lost the lock of {self.config.name!r} (it expired); re-run the refresh"
+                    )
+                if options.progress:
+                    done = start + len(batch)
+                    options.progress(
+                        Progress(
+                            "embed",
+                            report.files_total,
+                            report.files_total,
+                            len(chunks),
+                            done,
+                            len(todo),
+                            meter.rate,
+                            meter.eta(len(todo) - done),
+                        )
+                    )
+            if options.remaining_s is not None and todo and options.remaining_s() < options.reserve_s:
+                raise Stop
+        finally:
+            cache.flush()  # finished work survives a crash, a deadline or a failed publish
+            report.embeddings_per_s = round(meter.rate, 2)
+        embedded = set(todo)
+        report.chunks_reused = sum(1 for c in chunks if c.content_hash not in embedded)
+
+    def _save_state(
+        self,
+        snapshot: Snapshot,
+        states: dict[str, FileState],
+        known: dict[str, FileState],
+        incremental: bool,
+        pointer: LivePointer,
+    ) -> None:
+        """After the flip: file items, then meta (the meta's version marks the state as consistent)."""
+        existing = known if incremental else self.sstate.files()
+        for path, file_state in states.items():
+            if existing.get(path) != file_state:
+                self.sstate.put_file(path, file_state)
+        for path in existing:
+            if path not in snapshot.files:
+                self.sstate.delete_file(path)
+        self.sstate.set_meta(
+            {
+                "commit": snapshot.revision,
+                "version": pointer.version,
+                "chunker": self.services.chunking.signature(),
+                "kind": self.config.kind,
+                "location": redact_url(self.config.location),
+                "updated_at": now_iso(),
+            }
+        )
+        self.sstate.set_checkpoint(None)

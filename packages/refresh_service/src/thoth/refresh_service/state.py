@@ -1,0 +1,81 @@
+"""Per-source refresh state in the shared state store (partition `source#<name>`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from thoth.shared.state import StateStore
+
+RUN_HISTORY = 50
+MAX_SKIPPED_IN_HISTORY = 50
+
+
+def partition(source: str) -> str:
+    return f"source#{source}"
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the last published version holds for one file."""
+
+    digest: str
+    chunk_ids: list[str]
+    skipped: str | None = None
+
+
+class SourceState:
+    """Meta (last commit, version, chunker), files, checkpoint and run history of one source."""
+
+    def __init__(self, state: StateStore, source: str) -> None:
+        self.state = state
+        self.source = source
+        self.pk = partition(source)
+
+    def meta(self) -> dict[str, Any]:
+        item = self.state.get(self.pk, "meta")
+        return item.value if item else {}
+
+    def set_meta(self, value: dict[str, Any]) -> None:
+        self.state.put(self.pk, "meta", value)
+
+    def files(self) -> dict[str, FileState]:
+        out = {}
+        for item in self.state.query(self.pk, "file#"):
+            value = item.value
+            out[item.sk[len("file#") :]] = FileState(
+                str(value.get("digest", "")), list(value.get("chunks", [])), value.get("skipped")
+            )
+        return out
+
+    def put_file(self, path: str, file: FileState) -> None:
+        value: dict[str, Any] = {"digest": file.digest, "chunks": file.chunk_ids}
+        if file.skipped:
+            value["skipped"] = file.skipped
+        self.state.put(self.pk, f"file#{path}", value)
+
+    def delete_file(self, path: str) -> None:
+        self.state.delete(self.pk, f"file#{path}")
+
+    def checkpoint(self) -> dict[str, Any] | None:
+        item = self.state.get(self.pk, "checkpoint")
+        return item.value if item else None
+
+    def set_checkpoint(self, value: dict[str, Any] | None) -> None:
+        if value is None:
+            self.state.delete(self.pk, "checkpoint")
+        else:
+            self.state.put(self.pk, "checkpoint", value)
+
+    def record_run(self, report: dict[str, Any]) -> None:
+        """Append a run report (skipped list trimmed) and drop history beyond RUN_HISTORY runs."""
+        entry = dict(report)
+        entry["skipped"] = list(entry.get("skipped", []))[:MAX_SKIPPED_IN_HISTORY]
+        self.state.put(self.pk, f"run#{report['started_at']}#{report['run_id']}", entry)
+        runs = self.state.query(self.pk, "run#")
+        for item in runs[: max(0, len(runs) - RUN_HISTORY)]:
+            self.state.delete(self.pk, item.sk)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Run reports, oldest first."""
+        return [item.value for item in self.state.query(self.pk, "run#")]
