@@ -34,7 +34,7 @@ from thoth.mcp_server.revisions import (
     Revision,
 )
 from thoth.mcp_server.settings import HttpSettings, http_settings
-from thoth.shared.errors import ConfigError
+from thoth.shared.errors import ConfigError, ThothError
 
 MAX_BATCH: Final = 32
 # 2026-07-28 Streamable HTTP: the HTTP status that goes with each JSON-RPC error code.
@@ -132,7 +132,7 @@ class McpEndpoint:
             return None
         try:
             result = self.auth.check(request.headers)
-        except ConfigError as exc:
+        except ThothError as exc:  # no keys, a malformed secret, or Secrets Manager unreachable
             log.error("authentication is not configured: %s", exc)
             return error_response(
                 503, "auth_not_configured", "authentication is not configured on this server"

@@ -184,7 +184,8 @@ class McpServer:
 
     @staticmethod
     def _tool_result(output: ToolOutput, revision: Revision) -> dict[str, Any]:
-        result: dict[str, Any] = {"content": [{"type": "text", "text": output.text}]}
+        text = scrub(output.text) if output.is_error else output.text
+        result: dict[str, Any] = {"content": [{"type": "text", "text": text}]}
         if revision.structured_content and output.structured is not None:
             result["structuredContent"] = output.structured
         if output.is_error:

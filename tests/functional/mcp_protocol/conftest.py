@@ -1,0 +1,15 @@
+"""Protocol functional tests run with one known API key and clean HTTP settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.mcp_protocol.support import KEY
+
+
+@pytest.fixture(autouse=True)
+def _api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("THOTH_AUTH", "THOTH_ALLOWED_ORIGINS", "THOTH_ALLOWED_HOSTS", "THOTH_MAX_BODY_BYTES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.setenv("THOTH_API_KEYS", KEY)
