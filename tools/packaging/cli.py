@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tools.packaging import gates
+from tools.packaging.container import DEFAULT_BASE, build_image, detect_tool
 from tools.packaging.encoder import build_encoder_layer
 from tools.packaging.errors import PackagingError
 from tools.packaging.functions import FUNCTION_NAME, build_function
@@ -54,6 +55,17 @@ def functions_command(args: argparse.Namespace) -> None:
     build_function(out_dir=args.functions)
 
 
+def container_command(args: argparse.Namespace) -> None:
+    tool = detect_tool(args.tool)
+    base = args.base_image
+    if args.standin:
+        from tools.packaging.standin import ensure_base
+
+        base = ensure_base(tool)
+    result = build_image(base_image=base, tool=tool)
+    print(f"image {result['reference']} (recorded in build/container.json)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tools.packaging.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     functions = sub.add_parser("functions", help="build the function zip")
     functions.add_argument("--functions", type=Path, default=FUNCTIONS)
     functions.set_defaults(run=functions_command)
+    container = sub.add_parser("container", help="build the refresh-service image")
+    container.add_argument("--base-image", default=DEFAULT_BASE)
+    container.add_argument("--standin", action="store_true", help="build on the local stand-in base image")
+    container.add_argument("--tool", choices=["buildah", "podman", "docker"], default=None)
+    container.set_defaults(run=container_command)
     args = parser.parse_args(argv)
     try:
         args.run(args)

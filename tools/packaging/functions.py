@@ -29,13 +29,38 @@ def _metadata(package: Path) -> tuple[str, str]:
     return str(project["name"]), str(project["version"])
 
 
+def code_inputs(packages: tuple[Path, ...]) -> list[Path]:
+    return [p for package in packages for p in [package / "pyproject.toml", *_sources(package)]]
+
+
+def stage_code(
+    packages: tuple[Path, ...], tree: Path, runtime_dir: str = "/var/task"
+) -> list[dict[str, str]]:
+    """Copy first-party sources into tree with minimal dist-info, then precompile; returns the dists."""
+    dists = []
+    for package in packages:
+        for path in _sources(package):
+            target = tree / path.relative_to(package / "src")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        # importlib.metadata.version() must answer for first-party code too (the server reports it).
+        name, version = _metadata(package)
+        info = tree / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        (info / "top_level.txt").write_text("thoth\n")
+        dists.append({"name": name, "version": version})
+    artifact.compile_tree(tree, runtime_dir, "3.11")
+    return dists
+
+
 def build_function(
     out_dir: Path = FUNCTIONS, packages: tuple[Path, ...] = PACKAGES, log: Callable[[str], None] = print
 ) -> dict[str, Any]:
     """Build (or reuse) lambda-functions/thoth-mcp-server.zip + .json; returns the manifest."""
     started = time.monotonic()
     out = out_dir / f"{FUNCTION_NAME}.zip"
-    inputs = [p for package in packages for p in [package / "pyproject.toml", *_sources(package)]]
+    inputs = code_inputs(packages)
     key = artifact.digest_paths([*inputs, *code_files()], ROOT, {"python": "3.11"})
     meta = artifact.cached(out, key)
     if meta is not None:
@@ -44,20 +69,7 @@ def build_function(
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=out_dir) as tmp:
         tree = Path(tmp) / "task"
-        dists = []
-        for package in packages:
-            for path in _sources(package):
-                target = tree / path.relative_to(package / "src")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-            # importlib.metadata.version() must answer for first-party code too (the server reports it).
-            name, version = _metadata(package)
-            info = tree / f"{name.replace('-', '_')}-{version}.dist-info"
-            info.mkdir()
-            (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
-            (info / "top_level.txt").write_text("thoth\n")
-            dists.append({"name": name, "version": version})
-        artifact.compile_tree(tree, "/var/task", "3.11")
+        dists = stage_code(packages, tree)
         tmp_zip = Path(tmp) / out.name
         artifact.zip_tree(tree, tmp_zip)
         meta = {

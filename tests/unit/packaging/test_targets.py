@@ -1,0 +1,68 @@
+"""Which wheels may run on Lambda python3.11 (glibc 2.26), and malformed target options."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.packaging.errors import PackagingError
+from tools.packaging.targets import Target, parse_glibc
+
+GOOD = [
+    "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    "tokenizers-0.23.3-cp310-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+    "six-1.17.0-py2.py3-none-any.whl",
+    "pyyaml-6.0.4-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.manylinux_2_28_x86_64.whl",
+    "x-1.0-cp311-cp311-manylinux_2_26_x86_64.whl",
+]
+
+
+@pytest.mark.parametrize("filename", GOOD)
+def test_lambda_compatible_wheels_pass(filename: str) -> None:
+    assert Target().wheel_problem(filename) is None
+
+
+@pytest.mark.parametrize(
+    ("filename", "expected"),
+    [
+        (
+            "numpy-2.4.6-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+            "needs glibc 2.28 > the runtime's 2.26",
+        ),
+        ("onnxruntime-1.32.0-cp311-cp311-manylinux_2_28_x86_64.whl", "glibc 2.28"),
+        ("x-1.0-cp311-cp311-manylinux_2_17_aarch64.whl", "for aarch64, not x86_64"),
+        ("x-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "cp312"),
+        ("x-1.0-cp311-cp311-macosx_11_0_arm64.whl", "not manylinux"),
+        ("x-1.0-cp311-cp311-musllinux_1_1_x86_64.whl", "not manylinux"),
+        ("x-1.0.tar.gz", "not a wheel"),
+        ("x-1.0-cp312-abi3-manylinux2014_x86_64.whl", "cp312-abi3"),
+    ],
+)
+def test_incompatible_wheels_say_why(filename: str, expected: str) -> None:
+    problem = Target().wheel_problem(filename)
+    assert problem is not None and expected in problem
+
+
+def test_arm64_is_a_parameter() -> None:
+    target = Target(arch="arm64")
+    assert target.wheel_problem("x-1.0-cp311-cp311-manylinux_2_17_aarch64.whl") is None
+    assert "not aarch64" in (target.wheel_problem("x-1.0-cp311-cp311-manylinux_2_17_x86_64.whl") or "")
+    assert target.platforms()[-1] == "manylinux2014_aarch64"
+
+
+def test_platform_list_covers_2014_through_the_ceiling() -> None:
+    tags = Target().platforms()
+    assert tags[0] == "manylinux_2_26_x86_64" and "manylinux_2_17_x86_64" in tags
+    assert "manylinux_2_27_x86_64" not in tags and tags[-1] == "manylinux2014_x86_64"
+    assert Target(glibc=(2, 28)).platforms()[0] == "manylinux_2_28_x86_64"
+
+
+@pytest.mark.parametrize("text", ["", "2", "two.26", "2.26.1", "2,26"])
+def test_malformed_glibc_is_rejected(text: str) -> None:
+    with pytest.raises(PackagingError, match="MAJOR.MINOR"):
+        parse_glibc(text)
+
+
+@pytest.mark.parametrize(("arch", "python"), [("sparc", "3.11"), ("x86_64", "3"), ("x86_64", "py311")])
+def test_malformed_target_is_rejected(arch: str, python: str) -> None:
+    with pytest.raises(PackagingError):
+        Target(arch=arch, python=python)

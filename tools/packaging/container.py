@@ -1,0 +1,186 @@
+"""Build the refresh-service image hermetically with buildah, podman or docker; tag it by content."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools.packaging import artifact
+from tools.packaging.errors import PackagingError
+from tools.packaging.functions import code_inputs, stage_code
+from tools.packaging.lockfile import read_lock
+from tools.packaging.paths import BUILD, CACHE, LOCKS, ROOT, code_files
+
+IMAGE_NAME = "localhost/thoth-refresh"
+DEFAULT_BASE = "public.ecr.aws/lambda/python:3.11"
+DOCKERFILE = ROOT / "packages" / "refresh_service" / "Dockerfile"
+LOCK = LOCKS / "refresh.txt"
+PACKAGES = (ROOT / "packages" / "shared", ROOT / "packages" / "refresh_service")
+RECORD = BUILD / "container.json"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One container CLI with the flags this machine needs (buildah: vfs storage, chroot isolation)."""
+
+    name: str
+
+    @property
+    def base(self) -> list[str]:
+        return ["buildah", "--storage-driver", "vfs"] if self.name == "buildah" else [self.name]
+
+    def run(self, args: list[str], check: bool = True) -> str:
+        proc = subprocess.run([*self.base, *args], capture_output=True, text=True)
+        if check and proc.returncode != 0:
+            raise PackagingError(
+                f"`{self.name} {' '.join(args[:3])} …` failed: {(proc.stderr or proc.stdout).strip()[-800:]}",
+                f"fix the {self.name} error above and rerun",
+            )
+        return proc.stdout
+
+    def image_exists(self, reference: str) -> bool:
+        args = (
+            ["inspect", "--type", "image", reference]
+            if self.name == "buildah"
+            else ["image", "inspect", reference]
+        )
+        return subprocess.run([*self.base, *args], capture_output=True).returncode == 0
+
+    def build_args(self, dockerfile: Path, context: Path, tag: str, base_image: str) -> list[str]:
+        args = ["build", "-f", str(dockerfile), "--build-arg", f"BASE_IMAGE={base_image}", "-t", tag]
+        if self.name == "buildah":
+            # chroot isolation cannot take --network none: build_image runs buildah in an empty netns instead.
+            args += ["--isolation", "chroot", "--pull=false"]
+        elif self.name == "podman":
+            args += ["--network", "none", "--pull=never"]
+        else:
+            args += ["--network", "none"]
+        return [*args, str(context)]
+
+    def image_size(self, reference: str) -> int:
+        if self.name == "docker":
+            out = self.run(["image", "inspect", "--format", "{{.Size}}", reference])
+            return int(out.strip() or 0)
+        out = self.run(["images", "--format", "{{.Size}}", reference])
+        return _parse_size(out.strip().splitlines()[0] if out.strip() else "0 B")
+
+
+def detect_tool(preferred: str | None = None) -> Tool:
+    """The first usable of buildah, podman, docker (docker only with a reachable daemon)."""
+    candidates = [preferred] if preferred else ["buildah", "podman", "docker"]
+    for name in candidates:
+        if name not in ("buildah", "podman", "docker"):
+            raise PackagingError(f"container tool {name!r} is unknown", "choose buildah, podman or docker")
+        if shutil.which(name) is None:
+            continue
+        probe = ["docker", "info"] if name == "docker" else [name, "--version"]
+        if subprocess.run(probe, capture_output=True).returncode == 0:
+            return Tool(name)
+    raise PackagingError(
+        "no usable container tool (buildah, podman, or docker with a running daemon) is installed",
+        "apt-get install -y buildah (listed in .ci/install-system-packages)",
+    )
+
+
+def _offline(tool: Tool) -> list[str]:
+    """A prefix that runs the build in a network namespace with only loopback (buildah as root)."""
+    if tool.name == "buildah" and os.geteuid() == 0 and shutil.which("unshare"):
+        return ["unshare", "--net"]
+    return []
+
+
+def wheelhouse(lock: Path = LOCK, dest: Path = CACHE / "wheelhouse" / "refresh") -> list[Path]:
+    """Every wheel of the lock, hash-checked by pip, for this (linux x86_64) machine; cached."""
+    pins = read_lock(lock)
+    dest.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes"]
+    cmd += ["--only-binary=:all:", "--progress-bar", "off", "-r", str(lock), "-d", str(dest)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PackagingError(
+            "downloading the refresh wheelhouse failed: " + (proc.stdout + proc.stderr).strip()[-800:],
+            f"fix {lock.name} (`nox -s lock`) or the package index settings",
+        )
+    wanted = {name.replace("-", "_") for name in pins}
+    return sorted(p for p in dest.glob("*.whl") if p.name.split("-")[0].lower() in wanted)
+
+
+def content_tag(dockerfile: Path, lock: Path, base_image: str) -> str:
+    """Same Dockerfile, lock, code and base -> same tag, so deploy can skip an unchanged push."""
+    key = artifact.digest_paths(
+        [dockerfile, lock, *code_inputs(PACKAGES), *code_files()], ROOT, {"base_image": base_image}
+    )
+    return key[:16]
+
+
+def build_image(
+    base_image: str = DEFAULT_BASE,
+    tool: Tool | None = None,
+    dockerfile: Path = DOCKERFILE,
+    lock: Path = LOCK,
+    record: Path | None = RECORD,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Build (or reuse) the image; returns and records {image, tag, reference, ...}."""
+    started = time.monotonic()
+    tool = tool or detect_tool()
+    if not dockerfile.is_file():
+        raise PackagingError(f"{dockerfile} does not exist", "restore packages/refresh_service/Dockerfile")
+    tag = content_tag(dockerfile, lock, base_image)
+    reference = f"{IMAGE_NAME}:{tag}"
+    result = {
+        "image": IMAGE_NAME,
+        "tag": tag,
+        "reference": reference,
+        "tool": tool.name,
+        "base_image": base_image,
+    }
+    if tool.image_exists(reference):
+        log(f"{reference} already built from these inputs; nothing rebuilt")
+    else:
+        wheels = wheelhouse(lock)
+        BUILD.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="container-", dir=BUILD) as tmp:
+            context = Path(tmp)
+            (context / "wheelhouse").mkdir()
+            for wheel in wheels:
+                os.link(wheel, context / "wheelhouse" / wheel.name)
+            shutil.copyfile(lock, context / "requirements.txt")
+            stage_code(PACKAGES, context / "task")
+            log(f"building {reference} with {tool.name} from {len(wheels)} wheels (no network)")
+            proc = subprocess.run(
+                [*_offline(tool), *tool.base, *tool.build_args(dockerfile, context, reference, base_image)],
+                capture_output=True,
+                text=True,
+            )
+            if proc.returncode != 0:
+                raise PackagingError(
+                    f"the image build failed: {(proc.stdout + proc.stderr).strip()[-1500:]}",
+                    "fix the Dockerfile step named above; no image was tagged",
+                )
+        log(f"built {reference} in {time.monotonic() - started:.0f}s")
+    if record is not None:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        tmp_record = record.with_name(record.name + ".tmp")
+        tmp_record.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+        os.replace(tmp_record, record)
+    return result
+
+
+def _parse_size(text: str) -> int:
+    """'1.23 GB' -> bytes (buildah/podman print decimal units)."""
+    units = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "kB": 10**3}
+    number, _, unit = text.strip().partition(" ")
+    try:
+        return int(float(number) * units.get(unit.strip(), 1))
+    except ValueError:
+        return 0
