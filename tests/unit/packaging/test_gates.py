@@ -35,7 +35,7 @@ def test_budget_is_configurable() -> None:
 
 def test_more_than_five_layers_is_refused() -> None:
     layers = [Artifact(f"l{i}", "layer", 1, 1) for i in range(6)]
-    with pytest.raises(PackagingError, match="6 layers .* limit of 5"):
+    with pytest.raises(PackagingError, match=r"6 layers .* limit of 5"):
         check(layers)
 
 

@@ -58,7 +58,7 @@ def test_platform_list_covers_2014_through_the_ceiling() -> None:
 
 @pytest.mark.parametrize("text", ["", "2", "two.26", "2.26.1", "2,26"])
 def test_malformed_glibc_is_rejected(text: str) -> None:
-    with pytest.raises(PackagingError, match="MAJOR.MINOR"):
+    with pytest.raises(PackagingError, match=r"MAJOR\.MINOR"):
         parse_glibc(text)
 
 
