@@ -50,8 +50,29 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def _sections(lines: list[str], start: int, markdown: bool) -> list[tuple[list[str], int, int, str]]:
+    """(heading path, first line, last line, text) of each heading section, outside code fences."""
+    sections: list[tuple[list[str], int, int, str]] = []
+    stack: list[str] = []
+    body: list[str] = []
+    body_start = start + 1
+    fenced = False
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        match = _HEADING_RE.match(line) if markdown and not fenced else None
+        if match:
+            sections.append((list(stack), body_start, number - 1, "\n".join(body).strip()))
+            body, body_start = [], number
+            stack = [*stack[: len(match.group(1)) - 1], match.group(2)]
+        else:
+            body.append(line)
+    sections.append((list(stack), body_start, len(lines), "\n".join(body).strip()))
+    return [section for section in sections if section[3]]
+
+
 def markdown_chunks(root: Path, source: str, commit: str = "c0ffee") -> list[Chunk]:
-    """One chunk per heading section of every .md/.txt file under `root` (code fences respected)."""
+    """One chunk per heading section of every .md/.txt file under `root`."""
     chunks: list[Chunk] = []
     for file in sorted(p for p in root.rglob("*") if p.suffix in (".md", ".txt")):
         rel = file.relative_to(root).as_posix()
@@ -64,46 +85,24 @@ def markdown_chunks(root: Path, source: str, commit: str = "c0ffee") -> list[Chu
                 if line.startswith("title:"):
                     title = line.split(":", 1)[1].strip()
             start = end + 1
-        stack: list[str] = []
-        body: list[str] = []
-        body_start = start + 1
-        fenced = False
-
-        def flush(until: int) -> None:
-            text = "\n".join(body).strip()
-            if text:
-                anchor = slug(stack[-1]) if stack else ""
-                url = f"{BASE_URL}/{rel.rsplit('.', 1)[0]}" + (f"#{anchor}" if anchor else "")
-                chunks.append(
-                    Chunk(
-                        id=hashlib.sha256(f"{source}:{rel}:{body_start}".encode()).hexdigest()[:16],
-                        source=source,
-                        path=rel,
-                        title=title,
-                        heading_path=list(stack),
-                        url=url,
-                        line_start=body_start,
-                        line_end=until,
-                        text=text,
-                        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-                        commit=commit,
-                        last_modified="2026-11-01T00:00:00+00:00",
-                    )
+        for headings, first, last, text in _sections(lines, start, file.suffix == ".md"):
+            anchor = slug(headings[-1]) if headings else ""
+            chunks.append(
+                Chunk(
+                    id=hashlib.sha256(f"{source}:{rel}:{first}".encode()).hexdigest()[:16],
+                    source=source,
+                    path=rel,
+                    title=title,
+                    heading_path=headings,
+                    url=f"{BASE_URL}/{rel.rsplit('.', 1)[0]}" + (f"#{anchor}" if anchor else ""),
+                    line_start=first,
+                    line_end=last,
+                    text=text,
+                    content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                    commit=commit,
+                    last_modified="2026-11-01T00:00:00+00:00",
                 )
-
-        for number, line in enumerate(lines[start:], start=start + 1):
-            if line.lstrip().startswith("```"):
-                fenced = not fenced
-            match = None if fenced or file.suffix != ".md" else _HEADING_RE.match(line)
-            if match:
-                flush(number - 1)
-                body = []
-                body_start = number
-                depth = len(match.group(1))
-                stack = [*stack[: depth - 1], match.group(2)]
-            else:
-                body.append(line)
-        flush(len(lines))
+            )
     return chunks
 
 
@@ -178,3 +177,16 @@ def sample_corpus(built_encoder: Path) -> tuple[list[Chunk], npt.NDArray[np.floa
 @pytest.fixture(scope="session")
 def encoder_fingerprint(built_encoder: Path) -> str:
     return encoder_module.read_info(built_encoder).fingerprint
+
+
+@pytest.fixture
+def published(
+    encoder_env: Path,
+    sample_corpus: tuple[list[Chunk], npt.NDArray[np.float32]],
+    encoder_fingerprint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> LivePointer:
+    """The sample handbook as source 'handbook' version v1 in THOTH_HOME; pointers re-read on every call."""
+    monkeypatch.setenv("THOTH_POINTER_TTL_S", "0")
+    chunks, vectors = sample_corpus
+    return publish("handbook", "v1", chunks, vectors, encoder_fingerprint)
