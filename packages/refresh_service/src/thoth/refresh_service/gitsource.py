@@ -145,6 +145,16 @@ def git_snapshot(
 ) -> Snapshot:
     """Files of the commit `ref` resolves to; `since` (a previous commit) enables a rename-aware diff."""
     repo, refs = open_repo(config, cache_dir, token)
+    try:
+        return _snapshot(repo, refs, config, ref, since)
+    except BaseException:
+        repo.close()
+        raise
+
+
+def _snapshot(
+    repo: Any, refs: dict[bytes, bytes], config: SourceConfig, ref: str | None, since: str | None
+) -> Snapshot:
     commit = resolve(repo, refs, config, ref or config.ref)
     tree = repo[commit].tree
     raw: dict[str, tuple[int, bytes]] = {}
@@ -178,7 +188,7 @@ def git_snapshot(
     def read(path: str) -> bytes:
         return bytes(repo[blobs[path]].data)
 
-    return Snapshot("git", commit.decode(), files, read, skipped, renames)
+    return Snapshot("git", commit.decode(), files, read, skipped, renames, repo.close)
 
 
 def _renames(repo: Any, since: str, tree: Any, files: dict[str, FileEntry]) -> dict[str, str] | None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -131,9 +132,12 @@ class Refresher:
     def embed_paths(self, paths: Sequence[str], ref: str | None, report: RunReport) -> None:
         """Fan-out worker: parse, chunk and embed `paths` into the shared embedding cache (no publish)."""
         snapshot = take_snapshot(self.config, self.services, ref, None)
-        report.commit = snapshot.revision
-        wanted = [p for p in paths if p in snapshot.files]
-        chunks, _states = self._chunk_files(snapshot, wanted, report, RunOptions())
+        try:
+            report.commit = snapshot.revision
+            wanted = [p for p in paths if p in snapshot.files]
+            chunks, _states = self._chunk_files(snapshot, wanted, report, RunOptions())
+        finally:
+            snapshot.close()
         cache = EmbeddingCache(self.services.store, self.services.embedder.info)
         cache.load()
         flat = [c for path in wanted for c in chunks.get(path, [])]
@@ -161,9 +165,26 @@ class Refresher:
             and live.fingerprint == info.fingerprint
         )
         incremental = mode == "incremental" and consistent
-        snapshot = take_snapshot(
-            self.config, services, options.ref, meta.get("commit") if incremental else None
-        )
+        since = meta.get("commit") if incremental else None
+        snapshot = take_snapshot(self.config, services, options.ref, since)
+        try:
+            self._build(snapshot, options, report, lock, live, meta, checkpoint, mode, incremental)
+        finally:
+            snapshot.close()
+
+    def _build(
+        self,
+        snapshot: Snapshot,
+        options: RunOptions,
+        report: RunReport,
+        lock: SourceLock,
+        live: LivePointer | None,
+        meta: dict[str, Any],
+        checkpoint: dict[str, Any] | None,
+        mode: str,
+        incremental: bool,
+    ) -> None:
+        services, name, info = self.services, self.config.name, self.services.embedder.info
         report.commit = snapshot.revision
         report.files_total = len(snapshot.files)
         for item in snapshot.skipped:

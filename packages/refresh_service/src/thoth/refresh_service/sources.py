@@ -49,6 +49,7 @@ class Snapshot:
     skipped: list[Skipped] = field(default_factory=list)
     # From a git diff against the previous revision: old path -> new path.
     renames: dict[str, str] | None = None
+    close: Callable[[], None] = lambda: None
 
 
 _GLOB_CACHE: dict[str, re.Pattern[str]] = {}
