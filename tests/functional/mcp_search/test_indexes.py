@@ -1,0 +1,204 @@
+"""Index loading: hot swaps, verification failures keep the old version, incompatible models, AWS backends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import numpy as np
+import numpy.typing as npt
+import pytest
+from moto import mock_aws
+
+from tests.mcp_search_support import embed, publish
+from thoth.mcp_server import indexes
+from thoth.mcp_server.tools import call_tool, index_health
+from thoth.shared.config import get_settings
+from thoth.shared.index import Chunk, LivePointer
+
+Corpus = tuple[list[Chunk], npt.NDArray[np.float32]]
+MOON = "Moon base etiquette: airlock doors close after twelve seconds; never prop them open."
+
+
+def _top_path(query: str) -> str:
+    output = call_tool("search_handbook", {"query": query, "limit": 1})
+    assert not output.is_error, output.text
+    assert output.structured is not None
+    return str(output.structured["results"][0]["path"])
+
+
+def _with_moon_page(corpus: Corpus, built_encoder: Path) -> Corpus:
+    chunks, vectors = corpus
+    moon = Chunk(
+        id="moon", source="handbook", path="facilities/moon-base.md", title="Moon base",
+        heading_path=["Moon base"], url="https://handbook.example.com/facilities/moon-base",
+        line_start=1, line_end=3, text=MOON, content_hash="moon",
+    )  # fmt: skip
+    return [*chunks, moon], np.vstack([vectors, embed([moon.keyword_text], built_encoder)])
+
+
+def _cache(version: str) -> Path:
+    return get_settings().home / "cache" / "handbook" / version
+
+
+def test_hot_swap_serves_the_new_version_and_prunes_the_old(
+    published: LivePointer, sample_corpus: Corpus, built_encoder: Path, encoder_fingerprint: str
+) -> None:
+    assert _top_path("airlock doors on the moon base") != "facilities/moon-base.md"
+    assert _cache("v1").is_dir()
+    chunks, vectors = _with_moon_page(sample_corpus, built_encoder)
+    publish("handbook", "v2", chunks, vectors, encoder_fingerprint)
+    assert _top_path("airlock doors on the moon base") == "facilities/moon-base.md"
+    assert index_health()["indexes"]["handbook"]["version"] == "v2"
+    assert _cache("v2").is_dir() and not _cache("v1").exists()
+
+
+def test_pointer_is_cached_for_the_ttl(
+    published: LivePointer,
+    sample_corpus: Corpus,
+    built_encoder: Path,
+    encoder_fingerprint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("THOTH_POINTER_TTL_S", "3600")
+    assert _top_path("on-call compensation") == "engineering/on-call.md"
+    chunks, vectors = _with_moon_page(sample_corpus, built_encoder)
+    publish("handbook", "v2", chunks, vectors, encoder_fingerprint)
+    assert _top_path("airlock doors on the moon base") != "facilities/moon-base.md"  # still v1
+    indexes.registry().pointers(refresh=True)
+    assert _top_path("airlock doors on the moon base") == "facilities/moon-base.md"
+
+
+def _corrupt(version: str, name: str) -> None:
+    path = get_settings().home / "objects" / "indexes" / "handbook" / version / name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_corrupt_new_version_keeps_the_old_one(
+    published: LivePointer, sample_corpus: Corpus, built_encoder: Path, encoder_fingerprint: str
+) -> None:
+    assert _top_path("on-call compensation") == "engineering/on-call.md"
+    chunks, vectors = _with_moon_page(sample_corpus, built_encoder)
+    publish("handbook", "v2", chunks, vectors, encoder_fingerprint)
+    _corrupt("v2", "vectors.npy")
+    assert _top_path("on-call compensation") == "engineering/on-call.md"
+    assert _top_path("airlock doors on the moon base") != "facilities/moon-base.md"
+    health = index_health()
+    assert health["status"] == "degraded" and health["indexes"]["handbook"]["version"] == "v1"
+    assert "fails its checksum" in health["reason"] and "serving v1" in health["reason"]
+    assert not _cache("v2").exists()
+    assert [p.name for p in _cache("v1").parent.iterdir()] == ["v1"]  # no staging leftovers
+    status = call_tool("index_status", {}).structured
+    assert status is not None and status["sources"][0]["status"] == "degraded"
+
+
+def test_corrupt_first_version_is_an_error_not_a_crash(published: LivePointer) -> None:
+    _corrupt("v1", "chunks.jsonl")
+    output = call_tool("search_handbook", {"query": "on-call"})
+    assert output.is_error and "fails its checksum; refusing to serve it" in output.text
+    assert not _cache("v1").exists()
+
+
+def test_incomplete_version_is_refused(published: LivePointer) -> None:
+    (get_settings().home / "objects" / "indexes" / "handbook" / "v1" / "keywords.npz").unlink()
+    output = call_tool("list_topics", {})
+    assert output.is_error and "missing keywords.npz" in output.text
+
+
+def test_index_from_another_model_is_refused(
+    encoder_env: Path, sample_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THOTH_POINTER_TTL_S", "0")
+    chunks, vectors = sample_corpus
+    publish("handbook", "v1", chunks, vectors, "sha256:0123456789abcdef")
+    output = call_tool("search_handbook", {"query": "on-call"})
+    assert output.is_error and "model fingerprint sha256:0123456789abcdef" in output.text
+    assert "refresh --full" in output.text
+    health = index_health()
+    assert health["status"] == "degraded" and "sha256:0123456789abcdef" in health["reason"]
+    assert not _cache("v1").exists()  # refused before downloading
+
+
+def test_incompatible_new_version_keeps_the_old_one(published: LivePointer, sample_corpus: Corpus) -> None:
+    assert _top_path("on-call compensation") == "engineering/on-call.md"
+    chunks, vectors = sample_corpus
+    publish("handbook", "v2", chunks, vectors, "sha256:0123456789abcdef")
+    assert _top_path("on-call compensation") == "engineering/on-call.md"
+    health = index_health()
+    assert health["status"] == "degraded" and health["indexes"]["handbook"]["version"] == "v1"
+
+
+def test_bad_pointer_ttl_is_reported(encoder_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("THOTH_POINTER_TTL_S", "soon")
+    health = index_health()
+    assert health["status"] == "degraded" and "THOTH_POINTER_TTL_S='soon' is not a number" in health["reason"]
+    output = call_tool("index_status", {})
+    assert output.is_error and "THOTH_POINTER_TTL_S" in output.text
+
+
+def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = get_settings()
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.delenv("THOTH_CACHE_DIR", raising=False)
+    assert indexes.cache_dir(settings) == settings.home / "cache"
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "thoth-mcp")
+    assert indexes.cache_dir(settings) == Path("/tmp/thoth-cache")
+    monkeypatch.setenv("THOTH_CACHE_DIR", str(tmp_path / "c"))
+    assert indexes.cache_dir(settings) == tmp_path / "c"
+
+
+def test_malformed_pointer_is_reported(encoder_env: Path) -> None:
+    from thoth.shared.state import state_store
+
+    state_store().put("live", "handbook", {"version": "v1"})
+    health = index_health()
+    assert health["status"] == "degraded" and "live pointer for 'handbook' is malformed" in health["reason"]
+
+
+def test_s3_and_dynamodb_backends(
+    encoder_env: Path,
+    sample_corpus: Corpus,
+    encoder_fingerprint: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("S3_BUCKET_NAME", "thoth-search-test")
+    monkeypatch.setenv("DYNAMODB_TABLE_NAME", "thoth-search-test")
+    monkeypatch.setenv("THOTH_CACHE_DIR", str(tmp_path / "lambda-tmp"))
+    monkeypatch.setenv("THOTH_POINTER_TTL_S", "0")
+    get_settings.cache_clear()
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket="thoth-search-test")
+        boto3.client("dynamodb").create_table(
+            TableName="thoth-search-test",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        assert index_health()["status"] == "degraded"
+        chunks, vectors = sample_corpus
+        publish("handbook", "v1", chunks, vectors, encoder_fingerprint)
+        assert _top_path("how do I file an expense claim") == "finance/expense-policy.md"
+        assert (tmp_path / "lambda-tmp" / "handbook" / "v1" / "manifest.json").is_file()
+        health = index_health()
+        assert health["status"] == "ok" and health["indexes"]["handbook"]["version"] == "v1"
+        # A corrupt object in S3 leaves the served version alone.
+        publish("handbook", "v2", chunks, vectors, encoder_fingerprint)
+        s3 = boto3.client("s3")
+        s3.put_object(Bucket="thoth-search-test", Key="indexes/handbook/v2/chunks.jsonl", Body=b"{}\n")
+        assert _top_path("how do I file an expense claim") == "finance/expense-policy.md"
+        health = index_health()
+        assert health["indexes"]["handbook"]["version"] == "v1" and "checksum" in health["reason"]
+    assert (
+        json.loads((tmp_path / "lambda-tmp" / "handbook" / "v1" / "manifest.json").read_text())["version"]
+        == "v1"
+    )
