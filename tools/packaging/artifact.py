@@ -95,7 +95,8 @@ def digest_paths(paths: list[Path], base: Path, extra: dict[str, Any]) -> str:
     """A content hash of files (by path relative to base) and options: the cache key."""
     digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
     for path in sorted(paths, key=lambda p: p.as_posix()):
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        name = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+        digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 

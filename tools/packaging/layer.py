@@ -42,6 +42,7 @@ class LayerOptions:
     # The smoke test also needs the function code and the encoder layer (None: no smoke test).
     smoke_with: tuple[Path, ...] | None = None
     pip_args: tuple[str, ...] = ()
+    wheel_cache: Path = CACHE / "wheels"
 
     @property
     def zip_path(self) -> Path:
@@ -114,7 +115,11 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     excluded = excluded_pins(pins, options)
     log(f"downloading {len(pins)} locked wheels for {options.target.platform} {options.target.cp}")
     found = wheels.download(
-        options.lock, pins, options.target, CACHE / "wheels" / options.target.arch, pip_args=options.pip_args
+        options.lock,
+        pins,
+        options.target,
+        options.wheel_cache / options.target.arch,
+        pip_args=options.pip_args,
     )
     options.out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=options.out_dir) as tmp:

@@ -92,17 +92,34 @@ def _explain(
 
 def _probe(spec: str, target: Target, pip_args: tuple[str, ...]) -> str:
     """What the index does offer for a pin, to tell an sdist-only release from a wrong-platform wheel."""
+    base = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *pip_args]
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *pip_args, spec, "-d", tmp]
-        subprocess.run(cmd, capture_output=True, text=True)
-        files = sorted(p.name for p in Path(tmp).iterdir())
-    if not files:
-        return "no distribution on the configured indexes"
-    if not files[0].endswith(".whl"):
-        return (
-            f"no wheel at all, only an sdist ({files[0]}) that would be compiled for this machine, not Lambda"
+        # Any wheel for any platform first; then an sdist (metadata only, never fetching build deps).
+        anywhere = [
+            arg
+            for arch in ("x86_64", "aarch64")
+            for tag in [f"manylinux_2_{minor}_{arch}" for minor in range(17, 41)] + [f"manylinux2014_{arch}"]
+            for arg in ("--platform", tag)
+        ]
+        pythons = ["--python-version", target.python, "--implementation", "cp"]
+        abis = ["--abi", target.cp, "--abi", "abi3", "--abi", "none"]
+        subprocess.run(
+            [*base, "--only-binary=:all:", *anywhere, *pythons, *abis, spec, "-d", tmp],
+            capture_output=True,
+            text=True,
         )
-    return "no wheel for Lambda: " + (target.wheel_problem(files[0]) or f"only {files[0]}")
+        wheels = sorted(p.name for p in Path(tmp).iterdir())
+        if wheels:
+            return "no wheel for Lambda: " + (target.wheel_problem(wheels[0]) or f"only {wheels[0]}")
+        subprocess.run(
+            [*base, "--no-binary=:all:", "--no-build-isolation", spec, "-d", tmp],
+            capture_output=True,
+            text=True,
+        )
+        sdists = sorted(p.name for p in Path(tmp).iterdir())
+    if sdists:
+        return f"no wheel at all, only an sdist ({sdists[0]}) that would be compiled here, not for Lambda"
+    return "no wheel for Lambda and no sdist on the configured indexes"
 
 
 def unpack(wheel: Path, dest: Path) -> list[str]:
