@@ -90,9 +90,6 @@ class QueryEncoder:
 
         self.directory = Path(directory)
         self.info = read_info(self.directory)
-        self._tokenizer = Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(self.info.max_length)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -100,11 +97,17 @@ class QueryEncoder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         try:
+            self._tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
+        except Exception as exc:  # tokenizers raises a bare Exception
+            raise ConfigError(f"cannot load {self.directory}/tokenizer.json ({exc}); {_FIX}") from None
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(self.info.max_length)
+        try:
             self._session = ort.InferenceSession(
-                str(Path(directory) / "model.onnx"), options, providers=["CPUExecutionProvider"]
+                str(self.directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ConfigError(f"cannot load {directory}/model.onnx ({exc}); {_FIX}") from None
+            raise ConfigError(f"cannot load {self.directory}/model.onnx ({exc}); {_FIX}") from None
 
     def encode(self, text: str) -> npt.NDArray[np.float32]:
         """The L2-normalized embedding of `text`, shape (dimension,)."""
