@@ -35,10 +35,15 @@ AUTHOR = b"Test <test@example.com>"
 PAGES = {
     "guide/intro.md": "---\ntitle: Intro\n---\n\n# Intro\n\nWelcome to the handbook. Read this first.\n",
     "guide/setup.md": (
-        "# Setup\n\n## Install\n\n```bash\npip install thoth\n```\n\n## Configure\n\nSet THOTH_HOME to a folder.\n"
+        "# Setup\n\n## Install\n\n```bash\npip install thoth\n```\n\n"
+        "## Configure\n\nSet THOTH_HOME to a folder.\n"
     ),
-    "people/time-off.md": "# Time off\n\nTake 25 days of vacation per year.\n\n## Sick leave\n\nRest and tell your manager.\n",
-    "finance/expenses.md": "# Expenses\n\n| Item | Limit |\n| --- | --- |\n| Meals | 60 EUR |\n| Books | 1000 EUR |\n",
+    "people/time-off.md": (
+        "# Time off\n\nTake 25 days of vacation per year.\n\n## Sick leave\n\nRest and tell your manager.\n"
+    ),
+    "finance/expenses.md": (
+        "# Expenses\n\n| Item | Limit |\n| --- | --- |\n| Meals | 60 EUR |\n| Books | 1000 EUR |\n"
+    ),
     "notes.txt": "Plain text notes.\n\nSecond paragraph of notes.\n",
 }
 
@@ -101,7 +106,9 @@ class FaultyState:
         self._check(pk)
         return self.inner.create(pk, sk, value, ttl_s=ttl_s)
 
-    def swap(self, pk: str, sk: str, value: dict[str, Any], *, expected_rev: int, ttl_s: float | None = None) -> Item | None:
+    def swap(
+        self, pk: str, sk: str, value: dict[str, Any], *, expected_rev: int, ttl_s: float | None = None
+    ) -> Item | None:
         self._check(pk)
         return self.inner.swap(pk, sk, value, expected_rev=expected_rev, ttl_s=ttl_s)
 
@@ -158,9 +165,8 @@ def git_init(root: Path, files: dict[str, str | bytes] | None = None) -> Repo:
 def commit_all(repo: Repo, message: str) -> str:
     """Stage every change in the work tree (adds, edits, deletions) and commit; returns the sha."""
     root = Path(repo.path)
-    on_disk = {
-        p.relative_to(root).as_posix() for p in root.rglob("*") if ".git" not in p.parts and (p.is_file() or p.is_symlink())
-    }
+    files = [p for p in root.rglob("*") if ".git" not in p.parts and (p.is_file() or p.is_symlink())]
+    on_disk = {p.relative_to(root).as_posix() for p in files}
     tracked = {p.decode() for p in repo.open_index()}
     repo.get_worktree().stage(sorted(on_disk | tracked))
     sha = repo.get_worktree().commit(message=message.encode(), author=AUTHOR, committer=AUTHOR)
@@ -196,9 +202,9 @@ def git_http_server(repo_dir: Path, token: str) -> Iterator[str]:
 
     def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("HTTP_AUTHORIZATION") != expected:
-            start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="git"'), ("Content-Length", "0")])
+            headers = [("WWW-Authenticate", 'Basic realm="git"'), ("Content-Length", "0")]
+            start_response("401 Unauthorized", headers)
             return [b""]
-        environ["PATH_INFO"] = environ["PATH_INFO"]
         return app(environ, start_response)
 
     server: WSGIServer = make_server("127.0.0.1", 0, guarded, handler_class=_Quiet)

@@ -29,13 +29,16 @@ def test_incremental_equals_full_over_add_modify_rename_delete(
     tmp_path: Path, services: Services, embedder: CountingEmbedder
 ) -> None:
     repo = git_init(tmp_path / "repo", PAGES)
-    config = SourceConfig("hb", "git", str(tmp_path / "repo"), include=INCLUDE, base_url="https://hb.example/")
+    config = SourceConfig(
+        "hb", "git", str(tmp_path / "repo"), include=INCLUDE, base_url="https://hb.example/"
+    )
     first = run(config, services)
     assert first.status == "ok", first.error
     assert first.files_added == len(PAGES) and first.chunks_embedded == first.chunks_total > 0
 
     root = tmp_path / "repo"
-    write_tree(root, {"guide/setup.md": PAGES["guide/setup.md"] + "\n## Upgrade\n\nRun pip install -U thoth.\n"})
+    upgraded = PAGES["guide/setup.md"] + "\n## Upgrade\n\nRun pip install -U thoth.\n"
+    write_tree(root, {"guide/setup.md": upgraded})
     os.rename(root / "people/time-off.md", root / "people/leave.md")
     os.remove(root / "notes.txt")
     write_tree(root, {"security/keys.md": "# Keys\n\nRotate keys every 90 days.\n"})
@@ -51,7 +54,8 @@ def test_incremental_equals_full_over_add_modify_rename_delete(
     # Only the new page and the changed section are embedded; the renamed page's text is reused.
     assert 0 < incremental.chunks_embedded < incremental.chunks_total
     assert not any("Take 25 days" in text for text in embedder.texts)
-    assert any("Upgrade" in text for text in embedder.texts) and any("Rotate keys" in text for text in embedder.texts)
+    assert any("Upgrade" in text for text in embedder.texts)
+    assert any("Rotate keys" in text for text in embedder.texts)
 
     fresh = make_services(tmp_path / "fresh-home", embedder)
     full = run(config, fresh, mode="full")
@@ -98,7 +102,8 @@ def test_directory_source_detects_changes_by_content_hash(
     report = run(config, services)
     assert report.status == "ok", report.error
     assert report.change_detection == "content-hash"
-    assert (report.files_renamed, report.files_modified, report.files_added, report.files_deleted) == (1, 1, 0, 0)
+    counts = (report.files_renamed, report.files_modified, report.files_added, report.files_deleted)
+    assert counts == (1, 1, 0, 0)
     assert len(embedder.texts) == 1 and "75 EUR" in embedder.texts[0]
     index = live_index(services, "docs", tmp_path)
     assert any(c.path == "guide/welcome.md" for c in index.chunks)
