@@ -14,6 +14,7 @@ module "storage" {
   bucket_name                  = local.bucket_name
   index_version_retention_days = var.index_version_retention_days
   artifact_retention_days      = var.artifact_retention_days
+  require_tls                  = var.require_tls
 }
 
 module "state" {

@@ -139,3 +139,9 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "require_tls" {
+  description = "Deny non-TLS access to the bucket (false only for the embedded AWS, which speaks plain http)."
+  type        = bool
+  default     = true
+}

@@ -11,3 +11,5 @@ mcp_reserved_concurrency    = -1
 refresh_memory_mb           = 2048
 secret_recovery_days        = 0
 deletion_protection         = false
+# moto serves plain http on 127.0.0.1 and enforces bucket policies, so the TLS-only policy stays off here.
+require_tls = false

@@ -9,3 +9,7 @@ variable "index_version_retention_days" {
 variable "artifact_retention_days" {
   type = number
 }
+
+variable "require_tls" {
+  type = bool
+}

@@ -1,0 +1,1 @@
+"""Provision with Terraform and ship code with the AWS CLI (`nox -s infra|deploy|rollback|logs|doctor`)."""

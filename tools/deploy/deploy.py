@@ -1,0 +1,169 @@
+"""`nox -s deploy -- <env> [--json]`: the deployment guide's AWS CLI steps, idempotent and reversible."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from tools.deploy import artifacts, image, lambda_ops, smoke, store
+from tools.deploy.callcount import changing_calls
+from tools.deploy.release import Release, release
+from tools.deploy.session import Session
+
+
+def _layers(args: argparse.Namespace) -> list[Path]:
+    if args.layer:
+        return [Path(p) for p in args.layer.split(",") if p]
+    return [p for p in artifacts.DEFAULT_LAYERS if p.exists()] or [artifacts.DEFAULT_LAYERS[0]]
+
+
+def _bucket(config: dict[str, Any], session: Session) -> str:
+    bucket = config.get("Environment", {}).get("Variables", {}).get("S3_BUCKET_NAME")
+    if not bucket:
+        return f"{session.env.prefix}-{session.account_id()}"
+    return str(bucket)
+
+
+def deploy_mcp(
+    session: Session, function_zip: artifacts.ZipArtifact, layer_zips: list[artifacts.ZipArtifact]
+) -> tuple[dict[str, Any], dict[str, Any], Release]:
+    """Steps 2, 3 and 5 for the MCP server: layers, code, then publish + alias + smoke."""
+    env, name = session.env, session.env.mcp_function
+    config = lambda_ops.function_config(session, name)
+    bucket = _bucket(config, session)
+    layers = []
+    for layer_zip in layer_zips:
+        result = lambda_ops.ensure_layer(session, layer_zip, bucket)
+        store.keep(env.name, layer_zip)
+        print(f"layer {result.name}: {result.action} (version {result.version})")
+        layers.append(result)
+    store.keep(env.name, function_zip)
+    code_action = "unchanged"
+    if config.get("CodeSha256") != function_zip.code_sha256:
+        print(f"function {name}: code sha256 changed, updating")
+        lambda_ops.update_code_zip(session, name, function_zip, bucket)
+        code_action = "updated"
+    wanted = [layer.arn for layer in layers]
+    if lambda_ops.layer_arns(config) != wanted:
+        names = ", ".join(":".join(arn.rsplit(":", 2)[-2:]) for arn in wanted)
+        print(f"function {name}: attaching layers {names}")
+        lambda_ops.update_layers(session, name, wanted)
+        code_action = "updated"
+    done = release(session, name, lambda version: smoke.mcp_server(session, name, version))
+    if done.action == "released":
+        code_action = "updated"
+    layer_json = {
+        "action": "published" if any(layer.action == "published" for layer in layers) else "unchanged",
+        "version": layers[0].version if layers else None,
+        "arn": layers[0].arn if layers else None,
+        "layers": [
+            {"name": x.name, "action": x.action, "version": x.version, "arn": x.arn, "sha256": x.sha256}
+            for x in layers
+        ],
+    }
+    mcp_json = {
+        "action": code_action,
+        "version": done.version,
+        "previous_version": done.previous,
+        "arn": f"{config['FunctionArn']}:{done.version}",
+        "sha256": function_zip.sha256,
+    }
+    return layer_json, mcp_json, done
+
+
+def deploy_refresh(
+    session: Session, container: artifacts.ContainerImage
+) -> tuple[dict[str, Any], Release | None]:
+    """Step 4 and 5 for the refresh service: push when the tag is absent, pin the function to the digest."""
+    env, name = session.env, session.env.refresh_function
+    repo = image.repository(session)
+    action = "unchanged"
+    digest = image.image_digest(session, container.tag)
+    if digest is None:
+        digest = image.push(session, repo, container)
+        action = "pushed"
+    uri = f"{repo.uri}@{digest}"
+    print(f"image {repo.name}:{container.tag}: {action} ({digest[:19]}…)")
+    got = session.cli.try_run(
+        "lambda", "get-function", "--function-name", name, missing=("ResourceNotFoundException",)
+    )
+    if got is None:
+        print(
+            f"function {name} is not provisioned yet: run `nox -s infra -- {env.name} apply` "
+            "(it creates the function from the pushed image)"
+        )
+        return {"action": action, "digest": digest, "image_uri": uri, "version": None}, None
+    if got.get("Code", {}).get("ImageUri") != uri:
+        print(f"function {name}: pinning image {uri}")
+        lambda_ops.update_code_image(session, name, uri)
+        action = "pushed" if action == "pushed" else "updated"
+    done = release(session, name, lambda version: smoke.refresh_service(session, name, version, uri))
+    if done.action == "released" and action == "unchanged":
+        action = "updated"
+    return {
+        "action": action,
+        "digest": digest,
+        "image_uri": uri,
+        "version": done.version,
+        "previous_version": done.previous,
+    }, done
+
+
+def _smoke_json(release_: Release | None) -> dict[str, Any] | None:
+    if release_ is None:
+        return None
+    if release_.smoke is None:
+        return {
+            "passed": True,
+            "mode": "unchanged",
+            "detail": f"`live` already on version {release_.version}",
+        }
+    return release_.smoke.as_json()
+
+
+def run(session: Session, args: argparse.Namespace) -> int:
+    env = session.env
+    session.check_credentials()
+    if not args.no_build:
+        artifacts.build(image=not args.skip_image and not args.container)
+    function_zip = artifacts.load_zip(Path(args.function) if args.function else artifacts.DEFAULT_FUNCTION)
+    layer_zips = [artifacts.load_zip(p) for p in _layers(args)]
+    total = artifacts.check_budget(function_zip, layer_zips)
+    container = None
+    if not args.skip_image:
+        container = artifacts.load_container(
+            Path(args.container) if args.container else artifacts.DEFAULT_CONTAINER
+        )
+    server_log = session.server_log()
+    mark = server_log.mark() if server_log else None
+    print(
+        f"deploy {env.name}: function + {len(layer_zips)} layer(s) unzip to {total:,} of "
+        f"{artifacts.UNZIPPED_BUDGET:,} bytes"
+    )
+    layer_json, mcp_json, mcp_release = deploy_mcp(session, function_zip, layer_zips)
+    refresh_json: dict[str, Any] = {"action": "skipped", "reason": "--skip-image"}
+    refresh_release = None
+    if container is not None:
+        refresh_json, refresh_release = deploy_refresh(session, container)
+    summary: dict[str, Any] = {
+        "environment": env.name,
+        "layer": layer_json,
+        "mcp_server": mcp_json,
+        "refresh_service": refresh_json,
+        "smoke": {"mcp_server": _smoke_json(mcp_release), "refresh_service": _smoke_json(refresh_release)},
+        "aws_cli_calls": len(session.cli.calls),
+    }
+    if server_log is not None and mark is not None:
+        counts = server_log.since(mark)
+        summary["server_calls"] = {"total": sum(counts.values()), "changing": changing_calls(counts)}
+    print(
+        f"summary ({env.name}): layer {layer_json['action']}, mcp-server {mcp_json['action']} "
+        f"(live = {mcp_json['version']}), refresh-service {refresh_json['action']}"
+        + (f" (live = {refresh_json.get('version')})" if refresh_json.get("version") else "")
+        + f"; {len(session.cli.calls)} AWS CLI calls"
+    )
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    return 0
