@@ -285,3 +285,60 @@ def demo(session: nox.Session) -> None:
     """Index samples/handbook, serve it locally and run an official-SDK MCP client session against it."""
     install_lock(session, "dev")
     session.run("python", "-m", "thoth.mcp_server", "demo", *session.posargs, env=OFFLINE)
+
+
+# --- deploy ---
+
+# Terraform reads providers only from the local mirror (infra/terraform.rc), never the public registry.
+DEPLOY_ENV = {"TF_CLI_CONFIG_FILE": str(ROOT / "infra" / "terraform.rc"), "HF_HUB_OFFLINE": "1"}
+
+
+def _deploy(session: nox.Session, command: str) -> None:
+    install_lock(session, "dev")
+    session.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
+
+
+@nox.session(python=PYTHON, default=False)
+def infra(session: nox.Session) -> None:
+    """Terraform for one environment: `-- <env> plan|apply|destroy [--yes]` (`local` = embedded AWS)."""
+    _deploy(session, "infra")
+
+
+@nox.session(python=PYTHON, default=False)
+def deploy(session: nox.Session) -> None:
+    """Ship changed layer/code/image, move `live` after a smoke test: `-- <env> [--json]`."""
+    _deploy(session, "deploy")
+
+
+@nox.session(python=PYTHON, default=False)
+def rollback(session: nox.Session) -> None:
+    """Move `live` back one version: `-- <env> [--to VERSION] [--function refresh-service]`."""
+    _deploy(session, "rollback")
+
+
+@nox.session(python=PYTHON, default=False)
+def logs(session: nox.Session) -> None:
+    """Show a function's logs: `-- <env> [mcp-server|refresh-service] [--follow] [--since 1h]`."""
+    _deploy(session, "logs")
+
+
+@nox.session(python=PYTHON, default=False)
+def refresh_remote(session: nox.Session) -> None:
+    """Invoke the deployed refresh function and print its report: `-- <env> [source]`."""
+    _deploy(session, "refresh-remote")
+
+
+@nox.session(python=PYTHON, default=False)
+def doctor(session: nox.Session) -> None:
+    """Check a live environment (runtime, layers, size, env vars, alias, handler): `-- <env>`."""
+    _deploy(session, "doctor")
+
+
+@nox.session(python=PYTHON)
+def security(session: nox.Session) -> None:
+    """Static security scan of infra/ with checkov (skips are listed with reasons in infra/.checkov.yaml)."""
+    install_lock(session, "security", editable=False)
+    session.run(
+        "checkov", "--config-file", str(ROOT / "infra" / ".checkov.yaml"), "--directory", str(ROOT / "infra"),
+        *session.posargs,
+    )  # fmt: skip

@@ -138,8 +138,8 @@ resource "aws_cloudwatch_event_rule" "schedule" {
 resource "aws_cloudwatch_event_target" "schedule" {
   count = local.create ? 1 : 0
   rule  = aws_cloudwatch_event_rule.schedule[0].name
-  arn   = aws_lambda_alias.live[0].arn
-  input = jsonencode({ action = "refresh", source = "all" })
+  # No custom input: the handler recognises the scheduled event itself and refreshes every source.
+  arn = aws_lambda_alias.live[0].arn
 }
 
 resource "aws_lambda_permission" "schedule" {
