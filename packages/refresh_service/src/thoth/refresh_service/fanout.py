@@ -137,5 +137,5 @@ def handle(message: dict[str, Any], config: SourceConfig, services: Services) ->
         )
     if final.status in ("ok", "unchanged"):
         services.state.delete(partition(config.name), f"job#{message['job']}")
-    final.extra = {**final.extra, "job": message["job"], "assembled": True}
+    final.extra = {**final.extra, "job": message["job"], "assembled": True, "batch": report.to_dict()}
     return final

@@ -14,7 +14,7 @@ from thoth.shared.errors import ThothError
 from thoth.shared.logging import configure, get_logger, redact, set_request_id
 
 RESERVE_S = 60.0  # time kept back to write, verify and publish after the last embedding batch
-MANUAL_KEYS = {"source", "mode", "ref", "fanout"}
+MANUAL_KEYS = {"source", "mode", "ref", "fanout", "batch_files"}
 log = get_logger(__name__)
 
 
@@ -40,7 +40,7 @@ def _is_sqs(event: dict[str, Any]) -> bool:
     )
 
 
-def _manual(event: dict[str, Any]) -> tuple[str, str, str | None, bool | None]:
+def _manual(event: dict[str, Any]) -> tuple[str, str, str | None, bool | None, int]:
     unknown = sorted(set(event) - MANUAL_KEYS)
     if unknown:
         raise EventError(
@@ -61,7 +61,10 @@ def _manual(event: dict[str, Any]) -> tuple[str, str, str | None, bool | None]:
         raise EventError("event field 'ref' must be a non-empty branch, tag or commit sha")
     if fan is not None and not isinstance(fan, bool):
         raise EventError("event field 'fanout' must be true or false")
-    return source, mode, ref, fan
+    batch = event.get("batch_files", fanout.DEFAULT_BATCH_FILES)
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 1000:
+        raise EventError("event field 'batch_files' must be a whole number of files per batch from 1 to 1000")
+    return source, mode, ref, fan, batch
 
 
 def _aggregate(reports: list[dict[str, Any]]) -> str:
@@ -106,7 +109,7 @@ def dispatch(event: Any, context: Any, services: Services) -> dict[str, Any]:
             for config in configs.values()
         ]
         return {"status": _aggregate(reports), "sources": reports}
-    source, mode, ref, fan = _manual(event)
+    source, mode, ref, fan, batch = _manual(event)
     configs = load_config(services.store)
     if source not in configs:
         raise EventError(
@@ -114,7 +117,7 @@ def dispatch(event: Any, context: Any, services: Services) -> dict[str, Any]:
         )
     url = fanout.queue_url()
     if mode == "full" and url and fan is not False:
-        return fanout.start(configs[source], services, url, ref).to_dict()
+        return fanout.start(configs[source], services, url, ref, batch).to_dict()
     if fan and not url:
         raise EventError("fan-out needs THOTH_QUEUE_URL (the refresh queue); set it or drop 'fanout'")
     options = RunOptions(mode=mode, ref=ref, remaining_s=remaining, reserve_s=RESERVE_S)
