@@ -342,3 +342,16 @@ def security(session: nox.Session) -> None:
         "checkov", "--config-file", str(ROOT / "infra" / ".checkov.yaml"), "--directory", str(ROOT / "infra"),
         *session.posargs,
     )  # fmt: skip
+
+
+# --- refresh ---
+
+
+@nox.session(python=PYTHON, default=False)
+def refresh(session: nox.Session) -> None:
+    """Index a source locally or on AWS: `-- <git-url-or-path> [--name N] [--ref R] [--full] [--json]`."""
+    install_lock(session, "dev")
+    if not session.posargs:
+        session.error("pass a git URL, repository or directory, e.g. `nox -s refresh -- samples/handbook`")
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    session.run("python", "-m", "thoth.refresh_service", *session.posargs, env=env)
