@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
 from thoth.shared.config import load_settings
 from thoth.shared.state import DynamoStateStore, SqliteStateStore, StateStore
@@ -40,6 +44,26 @@ def create_table(name: str = TABLE) -> None:
 
 
 @pytest.fixture
+def serialized_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give moto DynamoDB's per-item write atomicity.
+
+    Real DynamoDB evaluates a condition and writes atomically; moto checks and writes in
+    Python without a lock, so two threads can both pass a condition. Serializing moto's
+    write methods models the AWS guarantee; the code under test still has to use
+    conditional writes to get exactly one winner.
+    """
+    lock = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def serialized(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, functools.wraps(original)(serialized))
+
+
+@pytest.fixture
 def aws() -> Iterator[None]:
     with mock_aws():
         yield
@@ -61,7 +85,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
-def state(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[StateStore]:
+def state(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock, serialized_dynamodb: None
+) -> Iterator[StateStore]:
     if request.param == "sqlite":
         yield SqliteStateStore(tmp_path / "state.sqlite3", clock=clock)
         return
