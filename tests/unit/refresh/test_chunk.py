@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,10 @@ def chunks_of(path: str, text: str, settings: ChunkSettings | None = None) -> li
 
 
 def test_heading_paths_anchors_and_file_line_ranges() -> None:
-    text = "---\ntitle: Guide\n---\n# Guide\n\nIntro.\n\n## Install it\n\nStep one.\n\n## FAQ\n\nQ.\n\n## FAQ\n\nA.\n"
+    text = (
+        "---\ntitle: Guide\n---\n# Guide\n\nIntro.\n\n## Install it\n\nStep one.\n\n"
+        "## FAQ\n\nQ.\n\n## FAQ\n\nA.\n"
+    )
     chunks = chunks_of("docs/guide.md", text)
     assert [c.heading_path for c in chunks] == [
         ["Guide"],
@@ -59,7 +63,7 @@ def test_long_sections_split_near_the_target_with_overlap() -> None:
     chunks = chunks_of("p.md", "# Long\n\n" + "\n\n".join(paragraphs) + "\n", ChunkSettings(60, 35))
     assert len(chunks) > 3
     assert all(count_tokens(c.text) <= 2 * 60 for c in chunks)
-    for previous, current in zip(chunks, chunks[1:], strict=False):
+    for previous, current in itertools.pairwise(chunks):
         last_paragraph = previous.text.split("\n\n")[-1]
         assert current.text.startswith(last_paragraph)  # one paragraph of overlap
     assert len({c.id for c in chunks}) == len(chunks)
