@@ -18,7 +18,7 @@ from tools.packaging import artifact
 from tools.packaging.errors import PackagingError
 from tools.packaging.functions import code_inputs, stage_code
 from tools.packaging.lockfile import read_lock
-from tools.packaging.paths import BUILD, CACHE, LOCKS, ROOT, code_files
+from tools.packaging.paths import BUILD, CACHE, LOCKS, ROOT
 
 IMAGE_NAME = "localhost/thoth-refresh"
 DEFAULT_BASE = "public.ecr.aws/lambda/python:3.11"
@@ -91,7 +91,7 @@ def detect_tool(preferred: str | None = None) -> Tool:
     )
 
 
-def _offline(tool: Tool) -> list[str]:
+def offline_prefix(tool: Tool) -> list[str]:
     """A prefix that runs the build in a network namespace with only loopback (buildah as root)."""
     if tool.name == "buildah" and os.geteuid() == 0 and shutil.which("unshare"):
         return ["unshare", "--net"]
@@ -116,9 +116,7 @@ def wheelhouse(lock: Path = LOCK, dest: Path = CACHE / "wheelhouse" / "refresh")
 
 def content_tag(dockerfile: Path, lock: Path, base_image: str) -> str:
     """Same Dockerfile, lock, code and base -> same tag, so deploy can skip an unchanged push."""
-    key = artifact.digest_paths(
-        [dockerfile, lock, *code_inputs(PACKAGES), *code_files()], ROOT, {"base_image": base_image}
-    )
+    key = artifact.digest_paths([dockerfile, lock, *code_inputs(PACKAGES)], ROOT, {"base_image": base_image})
     return key[:16]
 
 
@@ -158,7 +156,11 @@ def build_image(
             stage_code(PACKAGES, context / "task")
             log(f"building {reference} with {tool.name} from {len(wheels)} wheels (no network)")
             proc = subprocess.run(
-                [*_offline(tool), *tool.base, *tool.build_args(dockerfile, context, reference, base_image)],
+                [
+                    *offline_prefix(tool),
+                    *tool.base,
+                    *tool.build_args(dockerfile, context, reference, base_image),
+                ],
                 capture_output=True,
                 text=True,
             )

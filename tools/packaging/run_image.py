@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tools.packaging.container import Tool
+from tools.packaging.container import Tool, offline_prefix
 from tools.packaging.errors import PackagingError
 
 
@@ -28,15 +28,16 @@ def invoke(
         config = json.loads(tool.run(["inspect", "--type", "container", container]))
         oci = config.get("OCIv1", {}).get("config", {})
         command = [*(oci.get("Entrypoint") or []), *(oci.get("Cmd") or [])]
-        args = ["run", "--isolation", "chroot", "--network", "none", "--user", oci.get("User") or "0"]
-        for key, value in {**(env or {}), "THOTH_EVENT_FILE": "/tmp/thoth-event.json"}.items():
+        args = ["run", "--isolation", "chroot", "--user", oci.get("User") or "0"]
+        for key, value in {**(env or {}), "LAMBDA_EVENT_FILE": "/tmp/thoth-event.json"}.items():
             args += ["--env", f"{key}={value}"]
         for host, inside in (mounts or {}).items():
             args += ["--volume", f"{host}:{inside}:ro"]
         # The event goes in through a file under /tmp (the only path a Lambda may write).
         script = "cat > /tmp/thoth-event.json && exec " + " ".join(f"'{part}'" for part in command)
         proc = subprocess.run(
-            [*tool.base, *args, container, "--", "/bin/sh", "-c", script],
+            # Offline like the build: chroot isolation shares the host network, so unshare it.
+            [*offline_prefix(tool), *tool.base, *args, container, "--", "/bin/sh", "-c", script],
             input=json.dumps(event),
             capture_output=True,
             text=True,

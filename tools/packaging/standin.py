@@ -6,6 +6,7 @@ image are cached (build/cache/standin/, and the image tag) between runs.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import time
@@ -16,7 +17,7 @@ from tools.packaging.container import Tool
 from tools.packaging.errors import PackagingError
 from tools.packaging.paths import CACHE
 
-IMAGE = "localhost/thoth-lambda-standin:py3.11-bookworm-1"
+IMAGE_NAME = "localhost/thoth-lambda-standin"
 MIRROR = "http://deb.debian.org/debian"
 PACKAGES = ("python3.11-minimal", "libpython3.11-stdlib", "python3-pip")
 ENTRY = Path(__file__).with_name("standin_entry.py")
@@ -60,10 +61,17 @@ def rootfs(cache: Path = CACHE / "standin", log: Callable[[str], None] = print) 
     return root
 
 
+def image_reference() -> str:
+    """Tagged by what goes in: the package list, the mirror and the entry script."""
+    digest = hashlib.sha256(ENTRY.read_bytes() + repr((PACKAGES, MIRROR, PRUNE)).encode()).hexdigest()
+    return f"{IMAGE_NAME}:bookworm-py3.11-{digest[:12]}"
+
+
 def ensure_base(tool: Tool, log: Callable[[str], None] = print) -> str:
     """The stand-in image reference, built once and reused while the tag exists."""
-    if tool.image_exists(IMAGE):
-        return IMAGE
+    image = image_reference()
+    if tool.image_exists(image):
+        return image
     if tool.name != "buildah":
         raise PackagingError(
             f"the stand-in base is built with buildah, not {tool.name}", "apt-get install -y buildah"
@@ -96,9 +104,9 @@ def ensure_base(tool: Tool, log: Callable[[str], None] = print) -> str:
                 container,
             ]
         )
-        tool.run(["commit", "--rm", container, IMAGE])
+        tool.run(["commit", "--rm", container, image])
     except BaseException:
         tool.run(["rm", container], check=False)
         raise
-    log(f"stand-in base {IMAGE} built in {time.monotonic() - started:.0f}s")
-    return IMAGE
+    log(f"stand-in base {image} built in {time.monotonic() - started:.0f}s")
+    return image

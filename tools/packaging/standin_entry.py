@@ -1,6 +1,6 @@
 """A tiny stand-in for the Lambda runtime interface client: `entry <module.function>`.
 
-Reads the event as JSON from $THOTH_EVENT_FILE (default: stdin), calls the handler once with a
+Reads the event as JSON from $LAMBDA_EVENT_FILE (default: stdin), calls the handler once with a
 context that has the usual attributes, prints the JSON result as the last stdout line.
 """
 
@@ -34,7 +34,7 @@ def main():
         sys.exit(2)
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "/var/task"))
     module_name, _, attribute = sys.argv[1].rpartition(".")
-    path = os.environ.get("THOTH_EVENT_FILE")
+    path = os.environ.get("LAMBDA_EVENT_FILE")
     if path:
         with open(path) as handle:
             event = json.load(handle)

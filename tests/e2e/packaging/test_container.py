@@ -1,0 +1,72 @@
+"""The refresh image: built hermetically on the local stand-in base, its handler run on samples/handbook.
+
+Marked `container`: runs in `nox -s test_container` (CI), not in the default `tests` session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tools.packaging.container import DOCKERFILE, LOCK, build_image, content_tag, detect_tool
+from tools.packaging.errors import PackagingError
+from tools.packaging.run_image import invoke
+from tools.packaging.standin import ensure_base
+
+pytestmark = [pytest.mark.container, pytest.mark.e2e, pytest.mark.timeout(1500)]
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, str]:
+    if shutil.which("buildah") is None:
+        pytest.fail("buildah is not installed; run .ci/install-system-packages (apt-get install -y buildah)")
+    tool = detect_tool("buildah")
+    base = ensure_base(tool)
+    return {**build_image(base_image=base, tool=tool, record=None), "base": base}
+
+
+def test_handler_indexes_the_sample_handbook_inside_the_image(built: dict[str, str], tmp_path: Path) -> None:
+    tool = detect_tool("buildah")
+    samples = REPO / "samples"
+    report, log = invoke(
+        tool,
+        built["reference"],
+        {"source": "sample-handbook", "mode": "full"},
+        env={"THOTH_SOURCES_CONFIG": "/samples/sources.yaml", "THOTH_HOME": "/tmp/thoth"},
+        mounts={samples: "/samples"},
+    )
+    assert report.get("status") == "ok", json.dumps(report)[:2000] + log[-2000:]
+    pages = [p for p in (samples / "handbook").rglob("*") if p.suffix in (".md", ".txt")]
+    assert report["source"] == "sample-handbook" and report["index_version"]
+    assert report["files_added"] == len(pages)
+    assert report["chunks_total"] >= len(pages) and report["chunks_embedded"] == report["chunks_total"]
+
+
+def test_same_inputs_give_the_same_tag_and_no_rebuild(built: dict[str, str]) -> None:
+    assert content_tag(DOCKERFILE, LOCK, built["base"]) == built["tag"]
+    messages: list[str] = []
+    again = build_image(
+        base_image=built["base"], tool=detect_tool("buildah"), record=None, log=messages.append
+    )
+    assert again["reference"] == built["reference"]
+    assert any("nothing rebuilt" in m for m in messages)
+
+
+def test_a_failing_dockerfile_step_names_the_cause(built: dict[str, str], tmp_path: Path) -> None:
+    broken = tmp_path / "Dockerfile"
+    broken.write_text(DOCKERFILE.read_text().replace("--require-hashes", "--require-hashes --no-such-flag"))
+    with pytest.raises(PackagingError, match="image build failed") as info:
+        build_image(base_image=built["base"], tool=detect_tool("buildah"), dockerfile=broken, record=None)
+    assert "no-such-flag" in str(info.value)
+
+
+def test_no_container_tool_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PackagingError, match="apt-get install -y buildah"):
+        detect_tool()
+    assert os.environ["PATH"] == str(tmp_path)

@@ -1,0 +1,318 @@
+"""Layer benchmark: size vs a naive `pip install -t` + `zip -r` and vs serverless-python-requirements'
+slim+strip rules (same lock), the 150 MB / 50 MB targets, cold start of the MCP handler from the built
+artifacts vs the naive layer, build time cold and warm, and the refresh image size.
+
+Usage: python tools/bench/layer.py [--runs 5]
+Figures are printed side by side; nothing is asserted. Work files live in build/bench-layer/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "build" / "bench-layer"
+LOCK = ROOT / "requirements" / "mcp-layer.txt"
+ENCODER = ROOT / "build" / "encoder"
+MB = 1_000_000
+# serverless-python-requirements: slim's default patterns, its default noDeploy list, and `strip` on *.so.
+SLIM_PATTERNS = ("*.py[co]", "__pycache__", "*.dist-info")
+NO_DEPLOY = (
+    "boto3",
+    "botocore",
+    "docutils",
+    "jmespath",
+    "pip",
+    "python-dateutil",
+    "s3transfer",
+    "setuptools",
+    "six",
+)
+
+CHILD = r"""
+import json, os, sys, time
+sys.path[:0] = json.loads(os.environ["BENCH_PATHS"])
+from thoth.mcp_server.lambda_handler import handler
+event = {"version": "2.0", "rawPath": "/health", "rawQueryString": "", "headers": {"host": "localhost"},
+         "requestContext": {"http": {"method": "GET", "path": "/health", "sourceIp": "127.0.0.1"}},
+         "isBase64Encoded": False}
+assert handler(event, None)["statusCode"] == 200
+t_health = time.time()
+from thoth.mcp_server.tools import call_tool
+out = call_tool("search_handbook", {"query": "how do I ask for vacation"})
+assert not out.is_error, out.text
+print(json.dumps({"health": t_health, "search": time.time()}))
+"""
+
+
+def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
+
+
+def unzipped(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(i.file_size for i in archive.infolist())
+
+
+def tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def naive_layer(work: Path) -> Path:
+    """The original script's method: pip install -t python/ from the lock, then zip -r."""
+    site = work / "naive" / "python"
+    out = work / "naive.zip"
+    if out.exists():
+        return out
+    shutil.rmtree(work / "naive", ignore_errors=True)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",
+            "-t",
+            str(site),
+            "-r",
+            str(LOCK),
+        ]
+    )
+    run(["zip", "-q", "-r", str(out), "python"], cwd=work / "naive")
+    return out
+
+
+def slim_layer(work: Path) -> Path:
+    """serverless-python-requirements with slim: true + strip, on the same installed tree."""
+    out = work / "slim.zip"
+    if out.exists():
+        return out
+    source = work / "naive" / "python"
+    site = work / "slim" / "python"
+    shutil.rmtree(work / "slim", ignore_errors=True)
+    shutil.copytree(source, site, symlinks=True)
+    for entry in list(site.iterdir()):
+        base = entry.name.split("-")[0].lower().replace("_", "-")
+        if base in NO_DEPLOY or entry.name.lower().replace("_", "-").split(".")[0] in NO_DEPLOY:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    for path in sorted(site.rglob("*"), reverse=True):
+        if path.exists() and any(fnmatch.fnmatch(path.name, pattern) for pattern in SLIM_PATTERNS):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in site.rglob("*.so"):
+        subprocess.run(["strip", str(path)], capture_output=True)
+    run(["zip", "-q", "-r", str(out), "python"], cwd=work / "slim")
+    return out
+
+
+def build_ours(out: Path) -> tuple[float, float]:
+    """Cold (fresh output dir; locally cached wheels and encoder) and warm build seconds."""
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "tools.packaging.cli",
+        "layer",
+        "--out",
+        str(out / "layers"),
+        "--functions",
+        str(out / "functions"),
+    ]
+    started = time.monotonic()
+    run(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    cold = time.monotonic() - started
+    started = time.monotonic()
+    run(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return cold, time.monotonic() - started
+
+
+def extract(zips: list[Path], dest: Path) -> None:
+    if dest.exists():
+        subprocess.run(["chmod", "-R", "u+w", str(dest)], check=True)
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for path in zips:
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(dest)
+    subprocess.run(["chmod", "-R", "a-w", str(dest)], check=True)
+
+
+def make_index(home: Path) -> None:
+    """A tiny live index (3 chunks) embedded with the real query encoder, in THOTH_HOME=home."""
+    os.environ["THOTH_HOME"] = str(home)
+    os.environ["THOTH_ENCODER_DIR"] = str(ENCODER)
+    import numpy as np
+
+    from thoth.mcp_server import encoder
+    from thoth.shared.config import get_settings
+    from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
+    from thoth.shared.state import state_store
+    from thoth.shared.storage import object_store
+
+    get_settings.cache_clear()
+    texts = [
+        "Request vacation days with a paid time off request.",
+        "The on-call rotation pages engineers.",
+        "Conference travel expenses are reimbursed.",
+    ]
+    chunks = [
+        Chunk(
+            id=f"c{i}",
+            source="bench",
+            path=f"p{i}.md",
+            title=t[:10],
+            heading_path=[],
+            url=f"https://x.invalid/{i}",
+            line_start=1,
+            line_end=1,
+            text=t,
+            content_hash=str(i),
+        )
+        for i, t in enumerate(texts)
+    ]
+    enc = encoder.get_encoder()
+    info = encoder.info()
+    vectors = np.stack([enc.encode(t) for t in texts])
+    model = ModelInfo(id=info.model_id, dimension=info.dimension, fingerprint=info.fingerprint)
+    write_version(
+        object_store(), "bench", "v1", chunks, vectors, model=model, commit=None, builder_version="bench"
+    )
+    pointer = LivePointer(
+        source="bench",
+        version="v1",
+        commit=None,
+        created_at="2026-01-01T00:00:00+00:00",
+        chunk_count=3,
+        fingerprint=info.fingerprint,
+    )
+    swap_live(state_store(), pointer, None)
+
+
+def cold_start(paths: list[Path], home: Path, encoder_dir: Path, runs: int) -> tuple[float, float]:
+    """Median seconds from process start to /health answered and to the first search answered."""
+    health, search = [], []
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "THOTH_HOME": str(home),
+        "THOTH_ENCODER_DIR": str(encoder_dir),
+        "BENCH_PATHS": json.dumps([str(p) for p in paths]),
+        "HF_HUB_OFFLINE": "1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    for _ in range(runs):
+        subprocess.run(["sync"], check=False)
+        started = time.time()
+        # -S: no site-packages (only the artifacts are importable), -B: no bytecode writes.
+        proc = run([sys.executable, "-S", "-B", "-c", CHILD], env=env, cwd=home)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        health.append(result["health"] - started)
+        search.append(result["search"] - started)
+    return statistics.median(health), statistics.median(search)
+
+
+def runtime_dir(work: Path) -> Path:
+    """boto3 & co. as the Lambda runtime provides them (from the locked wheels)."""
+    target = work / "runtime"
+    if not target.exists():
+        wheels = sorted((ROOT / "build" / "cache" / "wheels" / "x86_64").glob("*.whl"))
+        keep = ("boto3-", "botocore-", "s3transfer-", "jmespath-", "python_dateutil-", "six-", "urllib3-")
+        for wheel in wheels:
+            if wheel.name.startswith(keep):
+                with zipfile.ZipFile(wheel) as archive:
+                    archive.extractall(target)
+    return target
+
+
+def image_size() -> str:
+    record = ROOT / "build" / "container.json"
+    if not record.exists() or shutil.which("buildah") is None:
+        return "not built (nox -s build_container)"
+    reference = json.loads(record.read_text())["reference"]
+    proc = subprocess.run(
+        ["buildah", "--storage-driver", "vfs", "images", "--format", "{{.Size}}", reference],
+        capture_output=True,
+        text=True,
+    )
+    return f"{reference}: {proc.stdout.strip() or 'missing'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    cold_build, warm_build = build_ours(WORK / "ours")
+    ours = WORK / "ours" / "layers" / "thoth-mcp-layer.zip"
+    encoder_zip = WORK / "ours" / "layers" / "thoth-encoder-layer.zip"
+    function_zip = WORK / "ours" / "functions" / "thoth-mcp-server.zip"
+    naive = naive_layer(WORK)
+    slim = slim_layer(WORK)
+
+    sizes = {
+        name: (path.stat().st_size, unzipped(path))
+        for name, path in {
+            "naive pip -t + zip -r": naive,
+            "serverless slim+strip": slim,
+            "thoth build_layer": ours,
+        }.items()
+    }
+    naive_unzipped = sizes["naive pip -t + zip -r"][1]
+    print("\n== dependency layer (same lock: requirements/mcp-layer.txt)")
+    print(f"{'variant':28} {'zip MB':>8} {'unzipped MB':>12} {'vs naive':>9} {'direct upload (<=50 MB)':>24}")
+    for name, (zipped, size) in sizes.items():
+        fits = "yes" if zipped <= 50 * 1024 * 1024 else "no (via S3)"
+        print(f"{name:28} {zipped / MB:8.1f} {size / MB:12.1f} {size / naive_unzipped:8.2f}x {fits:>24}")
+    total = unzipped(ours) + unzipped(encoder_zip) + unzipped(function_zip)
+    print(
+        f"encoder layer: {encoder_zip.stat().st_size / MB:.1f} MB zip, "
+        f"{unzipped(encoder_zip) / MB:.1f} MB unzipped; "
+        f"function zip: {unzipped(function_zip) / MB:.2f} MB unzipped"
+    )
+    print(f"function + layers unzipped: {total / MB:.1f} MB (target <= 150 MB; Lambda limit 262.1 MB)")
+
+    print(
+        "\n== cold start of the MCP handler (fresh process, read-only dirs, no bytecode writes), "
+        f"median of {args.runs}"
+    )
+    home = WORK / "home"
+    shutil.rmtree(home, ignore_errors=True)
+    make_index(home)
+    task = WORK / "cold" / "task"
+    extract([function_zip], task)
+    ours_opt = WORK / "cold" / "opt-ours"
+    extract([ours, encoder_zip], ours_opt)
+    naive_opt = WORK / "cold" / "opt-naive"
+    extract([naive, encoder_zip], naive_opt)
+    runtime = runtime_dir(WORK)
+    results = {
+        "thoth build_layer": cold_start(
+            [task, ours_opt / "python", runtime], home, ours_opt / "thoth-encoder", args.runs
+        ),
+        "naive layer": cold_start([task, naive_opt / "python"], home, naive_opt / "thoth-encoder", args.runs),
+    }
+    print(f"{'variant':20} {'/health s':>10} {'first search s':>15}")
+    for name, (health, search) in results.items():
+        print(f"{name:20} {health:10.3f} {search:15.3f}")
+    (oh, os_), (nh, ns) = results["thoth build_layer"], results["naive layer"]
+    print(f"reduction vs naive: /health {1 - oh / nh:+.0%}, first search {1 - os_ / ns:+.0%} (target >= 30%)")
+
+    print("\n== build time (fresh output dir; wheels and encoder cached locally)")
+    print(f"cold {cold_build:.1f}s, warm (unchanged inputs) {warm_build:.2f}s (target <= 2 s)")
+    print(f"\n== refresh image\n{image_size()}")
+
+
+if __name__ == "__main__":
+    main()
