@@ -37,35 +37,30 @@ def read_lock(path: Path) -> dict[str, Pin]:
     if not path.is_file():
         raise PackagingError(f"lock {path} does not exist", "run `nox -s lock` and commit the result")
     pins: dict[str, Pin] = {}
-    current: dict[str, object] | None = None
+    name = version = ""
+    hashes: list[str] = []
+    via: list[str] = []
+    in_via = False
 
     def flush() -> None:
-        if current is not None:
-            pin = Pin(
-                name=str(current["name"]),
-                version=str(current["version"]),
-                hashes=tuple(current["hashes"]),  # type: ignore[call-overload]
-                via=tuple(current["via"]),  # type: ignore[call-overload]
-            )
-            pins[canonical(pin.name)] = pin
+        if name:
+            pins[canonical(name)] = Pin(name, version, tuple(hashes), tuple(via))
 
-    in_via = False
     for raw in path.read_text().splitlines():
         line = raw.strip()
-        match = _PIN.match(raw)
-        if match:
+        pin = _PIN.match(raw)
+        digest = _HASH.search(line)
+        if pin:
             flush()
-            current = {"name": match["name"], "version": match["version"], "hashes": [], "via": []}
-            in_via = False
-        elif current is not None and line.startswith("--hash="):
-            current["hashes"].append(_HASH.search(line)["digest"])  # type: ignore[index,union-attr]
-        elif current is not None and line.startswith("# via"):
+            name, version, hashes, via, in_via = pin["name"], pin["version"], [], [], False
+        elif name and digest and line.startswith("--hash="):
+            hashes.append(digest["digest"])
+        elif name and line.startswith("# via"):
             rest = line[len("# via") :].strip()
-            if rest:
-                current["via"].append(rest)  # type: ignore[union-attr]
+            via += [rest] if rest else []
             in_via = not rest
-        elif current is not None and in_via and line.startswith("#   "):
-            current["via"].append(line[4:].strip())  # type: ignore[union-attr]
+        elif name and in_via and line.startswith("#   "):
+            via.append(line[4:].strip())
         elif line and not line.startswith("#") and not line.startswith("--"):
             raise PackagingError(
                 f"lock {path} has an unpinned line {line!r}",

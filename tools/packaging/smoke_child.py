@@ -7,14 +7,15 @@ Prints one JSON line with what it checked; exits non-zero with the reason on the
 import json
 import os
 import sys
+from typing import Any, NoReturn
 
 
-def fail(message):
+def fail(message: str) -> NoReturn:
     print(json.dumps({"ok": False, "error": message}))
     sys.exit(1)
 
 
-def main():
+def main() -> None:
     with open(sys.argv[1]) as handle:
         config = json.load(handle)
     sys.path[:] = [p for p in sys.path if "tools/packaging" not in p]
@@ -49,7 +50,7 @@ def main():
     print(json.dumps(result))
 
 
-def search_roundtrip():
+def search_roundtrip() -> dict[str, Any]:
     from datetime import UTC, datetime
 
     import numpy as np

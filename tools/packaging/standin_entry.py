@@ -14,7 +14,7 @@ import uuid
 
 
 class Context:
-    def __init__(self, name, timeout_s):
+    def __init__(self, name: str, timeout_s: float) -> None:
         self.function_name = name
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
@@ -24,11 +24,11 @@ class Context:
         self.log_stream_name = "standin"
         self._deadline = time.monotonic() + timeout_s
 
-    def get_remaining_time_in_millis(self):
+    def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-def main():
+def main() -> None:
     if len(sys.argv) != 2 or "." not in sys.argv[1]:
         print("usage: lambda-entrypoint <module.function>", file=sys.stderr)
         sys.exit(2)
