@@ -57,6 +57,7 @@ LOCKS = {
         Lock("refresh", ("shared", "refresh_service")),
         Lock("dev", ("shared", "mcp_server", "refresh_service")),
         Lock("security"),
+        Lock("lint"),
     )
 }
 DIGEST_RE = re.compile(r"^# input-digest: (?P<digest>[0-9a-f]{64})$", re.M)
@@ -169,7 +170,7 @@ def lock(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Run ruff (lint and import order) over the repository."""
-    install_lock(session, "dev", editable=False)
+    install_lock(session, "lint", editable=False)
     session.run("ruff", "check", *(session.posargs or ["."]))
     session.run("ruff", "format", "--check", "--diff", ".")
 

@@ -121,3 +121,12 @@ def test_every_session_has_a_docstring() -> None:
     assert len(sessions) >= 5
     undocumented = [line for line in sessions if " -> " not in line]
     assert undocumented == []
+
+
+def test_lint_lock_pins_the_same_ruff_as_dev() -> None:
+    def pin(lock: str) -> str:
+        match = re.search(r"^ruff==(\S+)", (REPO / "requirements" / f"{lock}.txt").read_text(), re.M)
+        assert match, f"requirements/{lock}.txt does not pin ruff"
+        return match.group(1)
+
+    assert pin("lint") == pin("dev")
