@@ -2,10 +2,10 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  prefix      = "thoth-${var.environment}"
-  account_id  = data.aws_caller_identity.current.account_id
-  bucket_name = var.bucket_name != "" ? var.bucket_name : "${local.prefix}-${local.account_id}"
-  mcp_name    = "${local.prefix}-mcp-server"
+  prefix       = "thoth-${var.environment}"
+  account_id   = data.aws_caller_identity.current.account_id
+  bucket_name  = var.bucket_name != "" ? var.bucket_name : "${local.prefix}-${local.account_id}"
+  mcp_name     = "${local.prefix}-mcp-server"
   refresh_name = "${local.prefix}-refresh-service"
 }
 
@@ -30,19 +30,19 @@ module "secrets" {
 }
 
 module "iam" {
-  source             = "./modules/iam"
-  prefix             = local.prefix
-  partition          = data.aws_partition.current.partition
-  region             = var.region
-  account_id         = local.account_id
-  mcp_function_name  = local.mcp_name
+  source                = "./modules/iam"
+  prefix                = local.prefix
+  partition             = data.aws_partition.current.partition
+  region                = var.region
+  account_id            = local.account_id
+  mcp_function_name     = local.mcp_name
   refresh_function_name = local.refresh_name
-  bucket_arn         = module.storage.bucket_arn
-  table_arn          = module.state.table_arn
-  api_key_secret_arn = module.secrets.api_key_arn
-  gitlab_secret_arn  = module.secrets.gitlab_token_arn
-  queue_arn          = module.refresh_service.queue_arn
-  dlq_arn            = module.refresh_service.dlq_arn
+  bucket_arn            = module.storage.bucket_arn
+  table_arn             = module.state.table_arn
+  api_key_secret_arn    = module.secrets.api_key_arn
+  gitlab_secret_arn     = module.secrets.gitlab_token_arn
+  queue_arn             = module.refresh_service.queue_arn
+  dlq_arn               = module.refresh_service.dlq_arn
 }
 
 module "mcp_server" {
