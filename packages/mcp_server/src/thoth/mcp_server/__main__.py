@@ -15,7 +15,7 @@ from typing import Any
 from thoth.mcp_server.auth import ApiKeyAuth, parse_keys
 from thoth.mcp_server.settings import http_settings
 from thoth.shared.errors import ThothError
-from thoth.shared.logging import JsonFormatter
+from thoth.shared.logging import JsonFormatter, StdoutHandler
 
 NO_KEYS = (
     "no API keys are configured: set THOTH_API_KEYS to a key (or a JSON list of keys), e.g.\n"
@@ -29,9 +29,19 @@ def _fail(message: str) -> int:
     return 2
 
 
+class _StderrHandler(StdoutHandler):
+    """JSON lines on stderr; a StdoutHandler subclass, so `configure()` sees logging as set up."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def _logs_to_stderr() -> None:
-    """JSON log lines on stderr, so stdout carries only the command's result."""
-    handler = logging.StreamHandler(sys.stderr)
+    """JSON log lines on stderr, so stdout carries only the command's result (as with sam local invoke)."""
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -107,8 +107,11 @@ async def _session(url: str, key: str, query: str) -> None:
             text = "".join(getattr(block, "text", "") for block in result.content)
             if result.is_error:
                 print(f"   the tool reported an error: {text}")
-            else:
+            elif mode == "legacy":
                 _print_hits(result.structured_content, text)
+            else:
+                hits = (result.structured_content or {}).get("results") or [{}]
+                print(f"   same question, same top hit: {hits[0].get('title')} ({hits[0].get('url')})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,8 +133,12 @@ def run(args: argparse.Namespace) -> int:
     result = _run(refresh, env, " ".join(["python", *refresh[1:]]))
     try:
         report = json.loads(result.stdout.strip().splitlines()[-1])
-        print("   " + json.dumps(report, sort_keys=True)[:400])
-    except (ValueError, IndexError):
+        print(
+            f"   source {report.get('source')}: {report.get('status')}, {report.get('files_total')} files, "
+            f"{report.get('chunks_total')} chunks ({report.get('chunks_embedded')} embedded, "
+            f"{report.get('chunks_reused')} reused), version {report.get('index_version')}"
+        )
+    except (ValueError, IndexError, AttributeError):
         print(textwrap.indent(result.stdout.strip()[-800:], "   "))
 
     key = secrets.token_urlsafe(32)
