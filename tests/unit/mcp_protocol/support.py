@@ -5,12 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.schemas import ToolArgumentError, ToolOutput, ToolSpec, UnknownToolError
 from thoth.shared.errors import ThothError
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
 KEY = "test-key-0123456789abcdef"
 OTHER_KEY = "rotated-key-abcdef0123456789"
 MODERN = "2026-07-28"

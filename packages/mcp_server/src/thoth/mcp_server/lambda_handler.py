@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from functools import lru_cache
 from typing import Any, Final
 
 from thoth.mcp_server.auth import ApiKeyAuth
@@ -15,6 +14,7 @@ from thoth.mcp_server.health import health
 from thoth.mcp_server.http import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
 from thoth.mcp_server.protocol import McpServer
 from thoth.mcp_server.settings import REQUEST_BUDGET_S
+from thoth.mcp_server.version import VERSION
 from thoth.shared import logging as thoth_logging
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError
@@ -25,17 +25,6 @@ MCP_PATHS: Final = frozenset({"/mcp", "/mcp/"})
 HEALTH_PATHS: Final = frozenset({"/health", "/health/"})
 
 log = logging.getLogger("thoth.mcp_server.request")
-
-
-@lru_cache(maxsize=1)
-def server_version() -> str:
-    """This distribution's version (read once; importlib.metadata is not free)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("thoth-mcp-server")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def _budget_deadline(context: Any, started: float) -> float:
@@ -52,7 +41,7 @@ class App:
 
     def __init__(self, catalog: ToolCatalog | None = None, auth: ApiKeyAuth | None = None) -> None:
         self.catalog = catalog or LazyCatalog()
-        self.endpoint = McpEndpoint(McpServer(self.catalog, server_version()), auth or ApiKeyAuth())
+        self.endpoint = McpEndpoint(McpServer(self.catalog, VERSION), auth or ApiKeyAuth())
         self._logging_ready = False
 
     def _configure_logging(self) -> None:
@@ -72,7 +61,7 @@ class App:
         if request.path in HEALTH_PATHS:
             if request.method not in ("GET", "HEAD"):
                 return error_response(405, "method_not_allowed", "use GET /health", {"allow": "GET, HEAD"})
-            response = health(self.catalog, server_version())
+            response = health(self.catalog, VERSION)
             if request.method == "HEAD":
                 response.body = b""
             return response
