@@ -249,3 +249,20 @@ def test_missing_encoder_is_an_operational_error(
 def test_expired_deadline_is_an_error_result(published: LivePointer) -> None:
     output = call_tool("search_handbook", {"query": "on-call"}, deadline=0.0)
     assert output.is_error and "time budget" in output.text
+
+
+def test_structured_results_match_the_output_schemas(published: LivePointer) -> None:
+    from jsonschema import Draft202012Validator
+
+    from thoth.mcp_server.tools import tool_specs
+
+    calls = {
+        "search_handbook": {"query": "on-call", "limit": 20},
+        "get_handbook_section": {"path": "engineering/on-call.md", "heading": "Rotation"},
+        "list_topics": {"prefix": "engineering/"},
+        "index_status": {},
+    }
+    for spec in tool_specs():
+        output = call_tool(spec.name, calls[spec.name])
+        assert not output.is_error, output.text
+        Draft202012Validator(spec.output_schema or {}).validate(output.structured)

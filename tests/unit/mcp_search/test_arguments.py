@@ -159,3 +159,26 @@ def test_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
+def test_schemas_are_valid_json_schema(spec: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(spec.input_schema)
+    Draft202012Validator.check_schema(spec.output_schema)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tool=st.sampled_from(sorted(SCHEMAS)), arguments=ARGUMENTS)
+def test_hand_validation_agrees_with_jsonschema(tool: str, arguments: Any) -> None:
+    """The cold-start-friendly validator accepts exactly what a full JSON Schema validator accepts."""
+    from jsonschema import Draft202012Validator
+
+    reference = Draft202012Validator(SCHEMAS[tool]).is_valid(arguments if arguments is not None else {})
+    try:
+        validate(tool, SCHEMAS[tool], arguments)
+    except ToolArgumentError:
+        assert not reference
+    else:
+        assert reference or arguments is None
