@@ -357,7 +357,8 @@ class Refresher:
         for c in chunks:
             if c.content_hash not in cache and c.content_hash not in texts:
                 texts[c.content_hash] = embed_text(c.title, c.heading_path, c.text)
-        todo = list(texts)
+        # Longest first, as encode() does within a call: batches of similar length waste no padding.
+        todo = sorted(texts, key=lambda h: (-len(texts[h]), h))
         meter, pending = Meter(), 0
         report.chunks_total = len(chunks)
         try:
