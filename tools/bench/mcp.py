@@ -134,8 +134,19 @@ def build_index(chunks: int) -> Path:
 
 # -- child processes --------------------------------------------------------------------------------
 
-WARM = r"""
-import json, resource, statistics, sys, time
+# Peak RSS from VmHWM: unlike getrusage's ru_maxrss it is not inherited from the parent across exec.
+PEAK_RSS = r"""
+def peak_rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return 0
+"""
+
+WARM = (
+    PEAK_RSS
+    + r"""
+import json, statistics, sys, time
 from thoth.mcp_server import encoder
 from thoth.mcp_server.tools import call_tool
 queries, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
@@ -155,14 +166,16 @@ for q in queries:
     t = time.perf_counter()
     call_tool("search_handbook", {"query": q, "limit": 20})
     limit20.append(time.perf_counter() - t)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+rss = peak_rss()
 print(json.dumps({"load": load, "search": timings, "embed": embed, "limit20": limit20, "rss": rss}))
 """
+)
 
-COLD = r"""
+COLD = (
+    r"""
 import time
 t0 = time.perf_counter()
-import json, resource, sys
+import json, sys
 from thoth.mcp_server.lambda_handler import handler
 health_event, search_event = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 health = handler(health_event, None)
@@ -171,10 +184,14 @@ search = handler(search_event, None)
 t_search = time.perf_counter() - t0
 body = json.loads(search["body"])
 ok = health["statusCode"] == 200 and search["statusCode"] == 200 and not body["result"].get("isError")
+"""
+    + PEAK_RSS
+    + r"""
 print(json.dumps({"health": t_health, "search": t_search, "ok": ok, "health_status": health["statusCode"],
                   "search_status": search["statusCode"], "detail": None if ok else search["body"][:400],
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "rss": peak_rss()}))
 """
+)
 
 
 def run_child(code: str, env: dict[str, str], *args: str) -> dict[str, Any]:
