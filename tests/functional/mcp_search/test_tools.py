@@ -125,6 +125,24 @@ def test_section_full_page_and_one_heading(published: LivePointer) -> None:
     assert section.structured["url"].endswith("#compensation")
 
 
+def test_section_by_url_or_rooted_path(published: LivePointer) -> None:
+    by_url = call_tool(
+        "get_handbook_section", {"path": "https://handbook.example.com/engineering/on-call#compensation"}
+    )
+    assert not by_url.is_error and by_url.structured is not None
+    assert (
+        by_url.structured["path"] == "engineering/on-call.md"
+        and "## Rotation" in by_url.structured["content"]
+    )
+    rooted = call_tool("get_handbook_section", {"path": "/engineering/on-call.md", "heading": "Rotation"})
+    assert rooted.structured is not None and rooted.structured["path"] == "engineering/on-call.md"
+    prefixed = call_tool("search_handbook", {"query": "policy", "path_prefix": "/finance/"})
+    assert prefixed.structured is not None and prefixed.structured["results"]
+    assert all(r["path"].startswith("finance/") for r in prefixed.structured["results"])
+    unknown = call_tool("get_handbook_section", {"path": "https://handbook.example.com/nowhere"})
+    assert unknown.is_error and "no page with path" in unknown.text
+
+
 def test_section_errors_help_the_caller(published: LivePointer) -> None:
     missing = call_tool("get_handbook_section", {"path": "engineering/on-cal.md"})
     assert missing.is_error and "Did you mean engineering/on-call.md" in missing.text

@@ -94,7 +94,8 @@ def search_handbook(args: dict[str, Any], deadline: float | None) -> ToolOutput:
     _check_deadline(deadline, "embedding the query")
     vector = encoder.get_encoder().encode(query)
     _check_deadline(deadline, "searching")
-    hits = search.search([s.prepared for s in served], query, vector, limit, args.get("path_prefix"))
+    prefix = args.get("path_prefix", "").lstrip("/") or None
+    hits = search.search([s.prepared for s in served], query, vector, limit, prefix)
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     truncated = False
     while True:
@@ -149,11 +150,27 @@ def _page_end(content: str, start: int, max_chars: int) -> int:
     return end
 
 
+def _page_by_url(served: list[Served], url: str) -> tuple[Served, list[Chunk]] | None:
+    """A page given by its handbook URL (what search results link to), anchor and query ignored."""
+    wanted = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    for entry in served:
+        prepared = entry.prepared
+        for i, path in enumerate(prepared.page_paths):
+            first = prepared.index.chunks[int(prepared.page_rows[prepared.page_starts[i]])]
+            if first.url.split("#", 1)[0].rstrip("/") == wanted:
+                return entry, prepared.page(path)
+    return None
+
+
 def _find_page(served: list[Served], path: str) -> tuple[Served, list[Chunk]]:
     for entry in served:
-        chunks = entry.prepared.page(path)
+        chunks = entry.prepared.page(path) or entry.prepared.page(path.lstrip("/"))
         if chunks:
             return entry, chunks
+    if path.startswith(("https://", "http://")):
+        found = _page_by_url(served, path)
+        if found:
+            return found
     known = [p for entry in served for p in entry.prepared.page_paths]
     close = difflib.get_close_matches(path, known, n=3, cutoff=0.6)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
@@ -177,9 +194,10 @@ def get_handbook_section(args: dict[str, Any], deadline: float | None) -> ToolOu
         cursor.check_versions(expected, versions)
     shown_heading: str | None = None
     if heading is not None:
-        chunks, shown_heading = _section(chunks, heading)
+        page = chunks
+        chunks, shown_heading = _section(page, heading)
         if not chunks:
-            names = sorted({h for c in entry.prepared.page(path) for h in c.heading_path})
+            names = sorted({h for c in page for h in c.heading_path})
             listed = "; ".join(names[:30]) or "none"
             raise IndexUnavailable(f"page {path!r} has no heading {heading!r}; its headings: {listed}")
     content = _assemble(chunks)
@@ -193,7 +211,7 @@ def get_handbook_section(args: dict[str, Any], deadline: float | None) -> ToolOu
     url = first.url if heading is not None else first.url.split("#", 1)[0]
     structured: dict[str, Any] = {
         "source": entry.prepared.source,
-        "path": path,
+        "path": first.path,
         "title": first.title,
         "heading": shown_heading,
         "url": url,
@@ -206,7 +224,7 @@ def get_handbook_section(args: dict[str, Any], deadline: float | None) -> ToolOu
     }
     title = first.title + (f" > {shown_heading}" if shown_heading else "")
     more = f"\n[characters {offset}-{end} of {len(content)}; more: call again with cursor={next_cursor}]"
-    header = f"{title}\n{url}\n{entry.prepared.source}:{path}" + (more if next_cursor or offset else "")
+    header = f"{title}\n{url}\n{entry.prepared.source}:{first.path}" + (more if next_cursor or offset else "")
     return ToolOutput(f"{header}\n\n{content[offset:end]}", structured)
 
 

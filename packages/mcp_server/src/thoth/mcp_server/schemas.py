@@ -137,7 +137,7 @@ GET_HANDBOOK_SECTION = ToolSpec(
                 "type": "string",
                 "minLength": 1,
                 "maxLength": MAX_PATH_CHARS,
-                "description": "Source path of the page, e.g. 'handbook/people/time-off.md'.",
+                "description": "The page's path from a search result (e.g. 'people/time-off.md') or its URL.",
             },
             "heading": {
                 "type": "string",
