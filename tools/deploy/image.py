@@ -127,9 +127,23 @@ def _manifest(session: Session, digest: str) -> tuple[str, str]:
         ) from exc
 
 
+def storage(tool: str, reference: str) -> list[str]:
+    """Global flags that find `reference` in local storage (the packaging build uses buildah's vfs)."""
+    if tool == "docker":
+        return []
+    for flags in ([], ["--storage-driver", "vfs"], ["--storage-driver", "overlay"]):
+        argv = [tool, *flags, "inspect", "--type", "image", reference]
+        if subprocess.run(argv, capture_output=True, check=False).returncode == 0:
+            return flags
+    raise DeployError(
+        f"image {reference} is not in local container storage; rebuild it (`nox -s build_container`)"
+    )
+
+
 def push(session: Session, repo: Repository, image: ContainerImage) -> str:
     """Push `image` as <repository>:<tag>; returns the pushed manifest digest."""
     tool = push_tool()
+    flags = storage(tool, image.reference)
     host = registry_host(session, repo)
     login(session, tool, host)
     target = f"{host}/{repo.name}:{image.tag}"
@@ -141,18 +155,12 @@ def push(session: Session, repo: Repository, image: ContainerImage) -> str:
             out = _run([tool, "push", target], f"docker push {target}")
             digest = next((w for w in out.split() if w.startswith("sha256:")), "")
         else:
-            _run(
-                [
-                    tool,
-                    "push",
-                    *_insecure(session, tool),
-                    "--digestfile",
-                    str(digest_file),
-                    image.reference,
-                    f"docker://{target}",
-                ],
-                f"{tool} push {target}",
-            )
+            # The local registry is on loopback: skip gzip, which costs minutes for a torch image.
+            options = [*_insecure(session, tool), "--digestfile", str(digest_file)]
+            if session.local:
+                options.append("--disable-compression")
+            argv = [tool, *flags, "push", *options, image.reference, f"docker://{target}"]
+            _run(argv, f"{tool} push {target}")
             digest = digest_file.read_text().strip()
     if not digest.startswith("sha256:"):
         raise DeployError(f"{tool} push {target} reported no digest; check the registry")

@@ -56,3 +56,9 @@ def build(out: Path, marker: str) -> Path:
         )
     )
     return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(build(Path(sys.argv[1]), sys.argv[2]))

@@ -100,7 +100,9 @@ def test_layer_over_50_mb_goes_through_s3(
     key = f"artifacts/layers/thoth-local-mcp-layer/{layers[0].sha256}.zip"
     head = client(moto_url, "s3").head_object(Bucket=BUCKET, Key=key)
     assert head["ContentLength"] == layers[0].zip_bytes
-    published = client(moto_url, "lambda").get_layer_version_by_arn(Arn=layer["arn"])
+    published = client(moto_url, "lambda").get_layer_version(
+        LayerName="thoth-local-mcp-layer", VersionNumber=layer["version"]
+    )
     assert published["Content"]["CodeSha256"] == layers[0].code_sha256
 
 

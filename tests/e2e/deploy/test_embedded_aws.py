@@ -1,0 +1,161 @@
+"""End to end on the embedded AWS: moto server + local registry, Terraform, the AWS CLI, buildah.
+
+moto server up -> `infra local apply` -> `deploy local` (everything published) -> `deploy local` again
+(all unchanged, zero publish/update/push calls as the server recorded them) -> MCP server code changed
+in a temp copy of the repo -> deploy (only the function) -> `rollback local` -> the image pulled back
+from the registry by digest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.functional.deploy import support
+from tools.deploy import scratch_image
+from tools.deploy.callcount import ServerLog, changing_calls
+
+REPO = Path(__file__).resolve().parents[3]
+TOOLS = ("terraform", "buildah", "docker-registry")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS), reason=f"needs {', '.join(TOOLS)}"),
+]
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, THOTH_HOME=str(home), TF_CLI_CONFIG_FILE=str(REPO / "infra" / "terraform.rc"))
+    argv = [sys.executable, "-m", "tools.deploy", *args]
+    proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=400, check=False)
+    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def summary(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    path = tmp_path_factory.mktemp("thoth-home")
+    yield path
+    env = dict(os.environ, THOTH_HOME=str(path))
+    subprocess.run(
+        [sys.executable, "-m", "tools.deploy", "local-aws", "stop"], cwd=REPO, env=env, check=False
+    )
+
+
+def artifact_set(tmp: Path) -> tuple[list[Path], Path, Path, str]:
+    """The packaging engineer's real builds when present (copied: they may be rebuilt meanwhile), else
+    small real zips from this repository's code; the refresh image likewise (or a buildah scratch image)."""
+    layers = [REPO / "lambda-layers" / n for n in ("thoth-mcp-layer.zip", "thoth-encoder-layer.zip")]
+    function = REPO / "lambda-functions" / "thoth-mcp-server.zip"
+    if all(p.is_file() for p in [*layers, function]):
+        copies = []
+        for path in [*layers, function]:
+            copies.append(tmp / path.name)
+            shutil.copyfile(path, copies[-1])
+        kind = "packaged layers"
+        layer_paths, function_path = copies[:2], copies[2]
+    else:
+        layer_paths = [support.build_small_layer(tmp / "thoth-mcp-layer.zip")]
+        function_path = support.build_function_zip(tmp)
+        kind = "small layer built here"
+    container = REPO / "build" / "container.json"
+    if container.is_file():
+        shutil.copyfile(container, tmp / "container.json")
+        container = tmp / "container.json"
+        kind += ", real refresh image"
+    else:
+        container = scratch_image.build(tmp / "container.json", marker=f"e2e {tmp.name}")
+        kind += ", buildah scratch image"
+    return layer_paths, function_path, container, kind
+
+
+@pytest.mark.timeout(900)
+def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -> None:
+    layers, function, container, kind = artifact_set(tmp_path)
+    print(f"artifacts: {kind}")
+    run(home, "local-aws", "start")
+    endpoints = json.loads((home / "local-aws" / "endpoints.json").read_text())
+    log = ServerLog(Path(endpoints["recording"]), Path(endpoints["registry_log"]))
+    aws = {"endpoint_url": endpoints["aws_endpoint"], "region_name": "us-east-1",
+           "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
+    lam = boto3.client("lambda", **aws)
+
+    applied = run(home, "infra", "local", "apply")
+    assert "embedded AWS reused" in applied.stdout and "apply of local complete" in applied.stdout
+    assert lam.get_alias(FunctionName="thoth-local-mcp-server", Name="live")["FunctionVersion"] == "1"
+    table = boto3.client("dynamodb", **aws).describe_table(TableName="thoth-local-mcp-state")["Table"]
+    assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
+
+    args = ["deploy", "local", "--json", "--no-build", "--layer", ",".join(map(str, layers)),
+            "--function", str(function), "--container", str(container)]  # fmt: skip
+    first = summary(run(home, *args))
+    assert first["environment"] == "local"
+    assert first["layer"]["action"] == "published"
+    assert first["mcp_server"]["action"] == "updated"
+    assert first["refresh_service"]["action"] == "pushed"
+    assert (
+        first["smoke"]["mcp_server"]["passed"] and first["smoke"]["mcp_server"]["mode"] == "local-artifacts"
+    )
+    assert first["smoke"]["refresh_service"]["mode"] == "registry-pull"
+    live = first["mcp_server"]["version"]
+    assert lam.get_alias(FunctionName="thoth-local-mcp-server", Name="live")["FunctionVersion"] == live
+
+    mark = log.mark()
+    second = summary(run(home, *args))
+    counts = log.since(mark)
+    assert [second[k]["action"] for k in ("layer", "mcp_server", "refresh_service")] == ["unchanged"] * 3
+    assert changing_calls(counts) == 0, counts
+    assert sum(counts.values()) > 0  # the server did see the (read-only) calls
+    assert second["server_calls"] == {"total": sum(counts.values()), "changing": 0}
+
+    copy = tmp_path / "repo"
+    for part in ("packages", "tools"):
+        shutil.copytree(REPO / part, copy / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copyfile(REPO / "pyproject.toml", copy / "pyproject.toml")
+    health = copy / "packages" / "mcp_server" / "src" / "thoth" / "mcp_server" / "health.py"
+    health.write_text(health.read_text() + "\n# e2e: a code-only change\n")
+    changed = support.build_function_zip(tmp_path / "changed", repo=copy)
+    mark = log.mark()
+    third = summary(run(home, *args[:-4], "--function", str(changed), "--container", str(container)))
+    counts = log.since(mark)
+    assert third["layer"]["action"] == "unchanged" and third["refresh_service"]["action"] == "unchanged"
+    assert third["mcp_server"]["action"] == "updated" and third["mcp_server"]["previous_version"] == live
+    assert counts["lambda:UpdateFunctionCode"] == 1 and counts["lambda:PublishVersion"] == 1
+    assert "lambda:PublishLayerVersion" not in counts and "registry:PushManifest" not in counts
+    assert "lambda:UpdateFunctionConfiguration" not in counts
+
+    rolled = run(home, "rollback", "local")
+    assert f"-> {live}" in rolled.stdout
+    assert lam.get_alias(FunctionName="thoth-local-mcp-server", Name="live")["FunctionVersion"] == live
+
+    digest = first["refresh_service"]["digest"]
+    ecr = boto3.client("ecr", **aws).describe_images(repositoryName="thoth-local-refresh-service")
+    assert [d["imageDigest"] for d in ecr["imageDetails"]] == [digest]
+    image_uri = lam.get_function(FunctionName="thoth-local-refresh-service", Qualifier="live")["Code"][
+        "ImageUri"
+    ]
+    assert image_uri.endswith(f"@{digest}")
+    ref = f"{endpoints['registry']}/thoth-local-refresh-service@{digest}"
+    pulled = subprocess.run(
+        ["buildah", "pull", "--tls-verify=false", ref], capture_output=True, text=True, check=False
+    )
+    assert pulled.returncode == 0, pulled.stderr
+    inspect = subprocess.run(
+        ["buildah", "inspect", "--type", "image", ref], capture_output=True, text=True, check=True
+    )
+    assert json.loads(inspect.stdout)["FromImageDigest"] == digest
+
+    doctor = run(home, "doctor", "local")
+    assert "0 to fix" in doctor.stdout
