@@ -242,3 +242,40 @@ def test_concurrent_searches_during_a_swap_see_whole_versions(
         thread.join()
     assert errors == [] and len(paths) == 20
     assert _top_path("airlock doors on the moon base") == "facilities/moon-base.md"
+
+
+def _count_downloads(monkeypatch: pytest.MonkeyPatch, fail_first: bool) -> list[str]:
+    from thoth.shared.errors import StorageError
+    from thoth.shared.storage import LocalObjectStore
+
+    real = LocalObjectStore.download
+    calls: list[str] = []
+
+    def download(self: LocalObjectStore, key: str, path: Path) -> None:
+        calls.append(key)
+        if fail_first and len(calls) == 1:
+            raise StorageError("object store unreachable (injected)")
+        real(self, key, path)
+
+    monkeypatch.setattr(LocalObjectStore, "download", download)
+    return calls
+
+
+def test_failed_download_is_retried(published: LivePointer, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_downloads(monkeypatch, fail_first=True)
+    monkeypatch.setattr(indexes, "RETRY_TRANSIENT_S", 0.0)
+    first = call_tool("search_handbook", {"query": "on-call"})
+    assert first.is_error and "unreachable (injected)" in first.text
+    assert _top_path("on-call compensation") == "engineering/on-call.md"
+    assert len(calls) == 4  # the failed attempt, then chunks, vectors, keywords
+
+
+def test_corrupt_version_is_not_downloaded_again(
+    published: LivePointer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = _count_downloads(monkeypatch, fail_first=False)
+    _corrupt("v1", "chunks.jsonl")
+    for _ in range(3):
+        output = call_tool("search_handbook", {"query": "on-call"})
+        assert output.is_error and "fails its checksum" in output.text
+    assert calls == ["indexes/handbook/v1/chunks.jsonl"]

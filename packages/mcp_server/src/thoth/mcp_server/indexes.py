@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from thoth.mcp_server import encoder
 from thoth.shared.config import Settings, get_settings
-from thoth.shared.errors import ConfigError, StateError, ThothError
+from thoth.shared.errors import ConfigError, IndexFormatError, StateError, ThothError
 
 if TYPE_CHECKING:
     from thoth.mcp_server.search import Prepared
@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 LIVE_PARTITION = "live"  # thoth.shared.index.pointer.PARTITION, without importing numpy for /health
 DEFAULT_TTL_S = 30.0
-RETRY_FAILED_S = 300.0  # a version that failed to load is retried after this long
+# A version that failed verification is immutable, so retrying soon is pointless; a failed
+# download (network, throttling) is retried quickly.
+RETRY_CORRUPT_S = 300.0
+RETRY_TRANSIENT_S = 5.0
 _NO_INDEX = "no index is live yet; publish one with the refresh service (e.g. `nox -s refresh`)"
 
 
@@ -126,7 +129,7 @@ class IndexRegistry:
         self._pointers: list[Pointer] | None = None
         self._checked_at = 0.0
         self._served: dict[str, Served] = {}
-        self._failed: dict[tuple[str, str], tuple[str, float]] = {}
+        self._failed: dict[tuple[str, str], tuple[str, float]] = {}  # -> (reason, retry after)
         self._lock = threading.RLock()
         self._load_lock = threading.Lock()
 
@@ -155,7 +158,7 @@ class IndexRegistry:
                 "(refresh --full) or deploy the matching encoder"
             )
         failed = self._failed.get((pointer.source, pointer.version))
-        if failed and self._clock() - failed[1] < RETRY_FAILED_S:
+        if failed and self._clock() < failed[1]:
             return failed[0]
         return None
 
@@ -231,7 +234,8 @@ class IndexRegistry:
                     fresh = self._load(pointer, fingerprint)
                 except ThothError as exc:
                     refusal = str(exc)
-                    self._failed[(pointer.source, pointer.version)] = (refusal, self._clock())
+                    wait = RETRY_CORRUPT_S if isinstance(exc, IndexFormatError) else RETRY_TRANSIENT_S
+                    self._failed[(pointer.source, pointer.version)] = (refusal, self._clock() + wait)
                     log.error(
                         "index version refused; keeping the previous one",
                         extra={"source": pointer.source, "version": pointer.version, "error": refusal},
