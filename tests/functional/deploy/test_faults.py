@@ -1,0 +1,133 @@
+"""Faults an operator can hit stop with the cause and the fix; `live` never moves to an untested version."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.functional.deploy.conftest import client
+from tools.deploy import artifacts, deploy, doctor, image, lambda_ops, operate
+from tools.deploy.awscli import AwsCli
+from tools.deploy.errors import DeployError
+from tools.deploy.local_aws import LocalAws
+from tools.deploy.session import Session
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+class _Unauthorized(BaseHTTPRequestHandler):
+    """A registry whose login has expired: every request is 401."""
+
+    def do_GET(self) -> None:
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="ecr"')
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"errors":[{"code":"UNAUTHORIZED","message":"token expired"}]}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def expired_registry() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unauthorized)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.skipif(shutil.which("buildah") is None, reason="needs buildah")
+def test_expired_ecr_login_is_named(provisioned: Session, moto_url: str, expired_registry: str) -> None:
+    local = LocalAws(moto_url, expired_registry, 0, 0, "", "")
+    session = Session(provisioned.env, provisioned.cli, local)
+    with pytest.raises(DeployError, match=r"refused the ECR login.*get-login-password.*rerun the deploy"):
+        image.login(session, "buildah", expired_registry)
+
+
+@pytest.mark.skipif(shutil.which("buildah") is None, reason="needs buildah")
+def test_image_missing_from_local_storage() -> None:
+    with pytest.raises(
+        DeployError, match=r"not in local container storage; rebuild it \(`nox -s build_container`\)"
+    ):
+        image.storage("buildah", "localhost/thoth-never-built:0")
+
+
+def test_missing_credentials(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_EC2_METADATA_DISABLED="true", AWS_CONFIG_FILE=str(tmp_path / "none"),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), THOTH_HOME=str(tmp_path))  # fmt: skip
+    proc = subprocess.run([sys.executable, "-m", "tools.deploy", "doctor", "dev"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 1
+    assert "no AWS credentials found; set AWS_PROFILE" in proc.stderr
+
+
+def test_embedded_aws_not_running() -> None:
+    cli = AwsCli(env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "t",
+                      "AWS_SECRET_ACCESS_KEY": "t", "AWS_MAX_ATTEMPTS": "1"}, region="us-east-1")  # fmt: skip
+    with pytest.raises(DeployError, match=r"not running; `nox -s infra -- local apply` starts it"):
+        cli.run("lambda", "list-functions")
+
+
+def test_layer_over_budget_publishes_nothing(
+    provisioned: Session, artifacts_dir: Path, moto_url: str
+) -> None:
+    from tests.functional.deploy.support import oversized_layer
+
+    big = oversized_layer(artifacts_dir / "big-layer.zip", artifacts.UNZIPPED_BUDGET)
+    args = ["deploy", "local", "--no-build", "--skip-image", "--layer", str(big),
+            "--function", str(artifacts_dir / "thoth-mcp-server.zip")]  # fmt: skip
+    from tools.deploy.cli import _parser
+
+    with pytest.raises(DeployError, match="over Lambda's 262,144,000-byte budget"):
+        deploy.run(provisioned, _parser().parse_args(args))
+    assert client(moto_url, "lambda").list_layers()["Layers"] == []
+    assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == "1"
+
+
+def test_rollback_steps_and_bad_targets(provisioned: Session, artifacts_dir: Path) -> None:
+    with pytest.raises(DeployError, match="no older version"):
+        operate.rollback(provisioned)
+    function_zip = artifacts.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+    layers = [artifacts.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
+    _, mcp, _ = deploy.deploy_mcp(provisioned, function_zip, layers)
+    with pytest.raises(DeployError, match=r"--to 'latest' is not a version number"):
+        operate.rollback(provisioned, to="latest")
+    with pytest.raises(DeployError, match=r"has no version 99; published versions: 1, "):
+        operate.rollback(provisioned, to="99")
+    assert operate.rollback(provisioned) == 0
+    assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == "1"
+    assert operate.rollback(provisioned, to=mcp["version"]) == 0
+    assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == mcp["version"]
+
+
+def test_doctor_names_what_to_fix(
+    provisioned: Session, artifacts_dir: Path, moto_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    function_zip = artifacts.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+    deploy.deploy_mcp(provisioned, function_zip, [artifacts.load_zip(artifacts_dir / "thoth-mcp-layer.zip")])
+    capsys.readouterr()
+    lam = client(moto_url, "lambda")
+    variables = lam.get_function_configuration(FunctionName=provisioned.env.mcp_function)["Environment"][
+        "Variables"
+    ]
+    variables.pop("LOG_LEVEL")
+    lam.update_function_configuration(FunctionName=provisioned.env.mcp_function,
+                                      Environment={"Variables": variables})  # fmt: skip
+    assert doctor.run(provisioned) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("OK  runtime: python3.11") for line in lines)
+    assert any(line.startswith("OK  unzipped size:") for line in lines)
+    assert any(line.startswith("OK  handler importable") for line in lines)
+    assert "FIX environment: missing LOG_LEVEL; run `nox -s infra -- local apply`" in lines
+    assert any(line.startswith("FIX refresh service: not provisioned") for line in lines)
