@@ -233,6 +233,8 @@ def runtime_dir(work: Path) -> Path:
             if wheel.name.startswith(keep):
                 with zipfile.ZipFile(wheel) as archive:
                     archive.extractall(target)
+        # The real /var/runtime ships bytecode; without it botocore would compile on every cold start.
+        run([sys.executable, "-m", "compileall", "-q", "-j0", str(target)])
     return target
 
 

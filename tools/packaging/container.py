@@ -135,7 +135,7 @@ def build_image(
         raise PackagingError(f"{dockerfile} does not exist", "restore packages/refresh_service/Dockerfile")
     tag = content_tag(dockerfile, lock, base_image)
     reference = f"{IMAGE_NAME}:{tag}"
-    result = {
+    result: dict[str, Any] = {
         "image": IMAGE_NAME,
         "tag": tag,
         "reference": reference,
@@ -170,6 +170,7 @@ def build_image(
                     "fix the Dockerfile step named above; no image was tagged",
                 )
         log(f"built {reference} in {time.monotonic() - started:.0f}s")
+    result["size_bytes"] = tool.image_size(reference)
     if record is not None:
         record.parent.mkdir(parents=True, exist_ok=True)
         tmp_record = record.with_name(record.name + ".tmp")
