@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,7 +72,8 @@ class SourceState:
         """Append a run report (skipped list trimmed) and drop history beyond RUN_HISTORY runs."""
         entry = dict(report)
         entry["skipped"] = list(entry.get("skipped", []))[:MAX_SKIPPED_IN_HISTORY]
-        self.state.put(self.pk, f"run#{report['started_at']}#{report['run_id']}", entry)
+        # Nanoseconds in the key: runs finishing within one second still sort in order.
+        self.state.put(self.pk, f"run#{time.time_ns():020d}#{report['run_id']}", entry)
         runs = self.state.query(self.pk, "run#")
         for item in runs[: max(0, len(runs) - RUN_HISTORY)]:
             self.state.delete(self.pk, item.sk)
