@@ -135,7 +135,7 @@ ARGUMENTS = (
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(tool=st.sampled_from(sorted(SCHEMAS)), arguments=ARGUMENTS)
 def test_validation_never_crashes(tool: str, arguments: Any) -> None:
     try:
