@@ -314,3 +314,10 @@ def test_responses_are_compact_ascii_json_without_cache(app) -> None:  # type: i
     assert reply.status == 200
     assert reply.text.isascii() and reply.headers["cache-control"] == "no-store"
     assert reply.result["structuredContent"] == {"echo": {"text": "héllo \ud800"}}
+
+
+def test_an_origin_with_control_characters_is_never_echoed(app, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("THOTH_ALLOWED_ORIGINS", "*")
+    assert call(app, post(INIT, {"origin": "https://ok.example"})).headers["access-control-allow-origin"]
+    reply = call(app, post(INIT, {"origin": "https://x.example\r\nset-cookie: a=b"}))
+    assert reply.status == 403 and "access-control-allow-origin" not in reply.headers

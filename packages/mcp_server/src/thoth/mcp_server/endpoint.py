@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from thoth.mcp_server.auth import ApiKeyAuth, challenge
+from thoth.mcp_server import guards
+from thoth.mcp_server.auth import ApiKeyAuth
 from thoth.mcp_server.envelope import check_envelope, unsupported_version
 from thoth.mcp_server.http import HttpRequest, HttpResponse, accepts_json, error_response, is_json_content
 from thoth.mcp_server.jsonrpc import (
@@ -34,7 +35,7 @@ from thoth.mcp_server.revisions import (
     Revision,
 )
 from thoth.mcp_server.settings import HttpSettings, http_settings
-from thoth.shared.errors import ConfigError, ThothError
+from thoth.shared.errors import ConfigError
 
 MAX_BATCH: Final = 32
 # 2026-07-28 Streamable HTTP: the HTTP status that goes with each JSON-RPC error code.
@@ -63,20 +64,6 @@ def _rpc_failure(status: int, error: RpcError) -> HttpResponse:
     return _json(status, rpc_error(error.request_id, error))
 
 
-def _host_allowed(host: str | None, settings: HttpSettings) -> bool:
-    if settings.allowed_hosts is None:
-        return True
-    if not host:
-        return False
-    host = host.strip().lower()
-    bare = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    return host in settings.allowed_hosts or bare in settings.allowed_hosts
-
-
-def _origin_allowed(origin: str, settings: HttpSettings) -> bool:
-    return settings.any_origin or origin.strip().lower().rstrip("/") in settings.allowed_origins
-
-
 class McpEndpoint:
     """POST /mcp: security checks, then one stateless JSON-RPC exchange (or a 2025-03-26 batch)."""
 
@@ -92,59 +79,22 @@ class McpEndpoint:
         except ConfigError as exc:
             log.error("server misconfigured: %s", exc)
             return error_response(503, "misconfigured", "the server is misconfigured; see its logs")
-        if not _host_allowed(request.header("host"), settings):
-            return error_response(
-                421, "misdirected_request", "Host is not served here; add it to THOTH_ALLOWED_HOSTS"
-            )
-        origin = request.header("origin")
-        cors: dict[str, str] = {}
-        if origin is not None:
-            if not _origin_allowed(origin, settings):
-                failure = RpcError(
-                    INVALID_REQUEST, "Forbidden: this Origin is not allowed; add it to THOTH_ALLOWED_ORIGINS"
-                )
-                return _rpc_failure(403, failure)
-            cors = {"access-control-allow-origin": origin, "vary": "Origin"}
-        if request.method == "OPTIONS" and origin is not None:
-            return HttpResponse(
-                204,
-                b"",
-                {
-                    **cors,
-                    "access-control-allow-methods": "POST",
-                    "access-control-allow-headers": "authorization, x-api-key, content-type, accept, "
-                    "mcp-protocol-version, mcp-method, mcp-name",
-                    "access-control-max-age": "600",
-                },
-            )
+        if not guards.host_allowed(request.header("host"), settings):
+            return guards.misdirected()
+        cors = guards.cross_origin(request, settings)
+        if isinstance(cors, HttpResponse):
+            return cors
+        if request.method == "OPTIONS" and cors:
+            return guards.preflight(cors)
         if request.method != "POST":
             return error_response(
                 405, "method_not_allowed", "the MCP endpoint accepts POST only", {**ALLOW, **cors}
             )
-        response = self._authorized(request, settings)
+        response = guards.authorize(self.auth, request, settings)
         if response is None:
             response = self._post(request, settings, deadline, note, request_id)
         response.headers.update(cors)
         return response
-
-    def _authorized(self, request: HttpRequest, settings: HttpSettings) -> HttpResponse | None:
-        if not settings.auth_enabled:
-            return None
-        try:
-            result = self.auth.check(request.headers)
-        except ThothError as exc:  # no keys, a malformed secret, or Secrets Manager unreachable
-            log.error("authentication is not configured: %s", exc)
-            return error_response(
-                503, "auth_not_configured", "authentication is not configured on this server"
-            )
-        if result.ok:
-            return None
-        return error_response(
-            401,
-            "unauthorized",
-            "missing or invalid API key; send 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
-            {"www-authenticate": challenge(result)},
-        )
 
     def _post(
         self,
