@@ -103,6 +103,8 @@ def test_deadline_returns_partial_and_the_next_invocation_resumes(configured: Pa
     assert partial["status"] == "partial"
     assert partial["chunks_embedded"] == 128
     assert read_live(state_store(get_settings()), "bravo") is None
+    # Another source publishing meanwhile must not throw away bravo's finished work.
+    assert handler({"source": "alpha"}, Context())["status"] == "ok"
     resumed = handler({"source": "bravo"}, Context())
     assert resumed["status"] == "ok", resumed["error"]
     assert resumed["resumed"] is True

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from thoth.shared.errors import ObjectNotFound, StorageError
 from thoth.shared.index import ModelInfo
+from thoth.shared.index.format import check_name
 from thoth.shared.model import DIMENSION, MODEL_ID, fingerprint
 from thoth.shared.storage import ObjectStore
 
@@ -81,11 +82,14 @@ class SentenceTransformerEmbedder:
 
 
 class EmbeddingCache:
-    """Vectors by chunk content hash, per model fingerprint; shards live under cache/embeddings/."""
+    """Vectors by chunk content hash, per model fingerprint and source (cache/embeddings/<fp>/<source>/).
 
-    def __init__(self, store: ObjectStore, info: ModelInfo) -> None:
+    Per source, so one source's publish never deletes another's unfinished work.
+    """
+
+    def __init__(self, store: ObjectStore, info: ModelInfo, source: str) -> None:
         self.store = store
-        self.prefix = f"cache/embeddings/{info.fingerprint.split(':')[-1]}/"
+        self.prefix = f"cache/embeddings/{info.fingerprint.split(':')[-1]}/{check_name('source', source)}/"
         self.dimension = info.dimension
         self._vectors: dict[str, Vectors] = {}
         self._pending: dict[str, Vectors] = {}

@@ -138,7 +138,7 @@ class Refresher:
             chunks, _states = self._chunk_files(snapshot, wanted, report, RunOptions())
         finally:
             snapshot.close()
-        cache = EmbeddingCache(self.services.store, self.services.embedder.info)
+        cache = EmbeddingCache(self.services.store, self.services.embedder.info, self.config.name)
         cache.load()
         flat = [c for path in wanted for c in chunks.get(path, [])]
         self._embed(flat, cache, RunOptions(), report, None)
@@ -204,7 +204,7 @@ class Refresher:
         if live is not None and incremental and not (added or modified or deleted):
             self._unchanged(live, meta, snapshot, report, checkpoint is not None)
             return
-        cache = EmbeddingCache(services.store, info)
+        cache = EmbeddingCache(services.store, info, self.config.name)
         cache.load()
         previous = (
             self._load_previous(live, cache)
