@@ -132,3 +132,46 @@ def test_http_rules_over_the_wire(local_server: LocalServer) -> None:
         assert duplicated.status_code == 400 and duplicated.json()["error"]["code"] == -32022
         chunked = http.post(f"{url}/mcp", headers=headers, content=iter([b"{}"]))
         assert chunked.status_code == 411
+
+
+@pytest.mark.parametrize("version", ["2025-03-26", "2025-06-18"])
+def test_older_handshake_revisions_through_the_sdk_session(local_server: LocalServer, version: str) -> None:
+    """The SDK offers only 2025-11-25 in `initialize`; adopt an older negotiated revision and let it drive."""
+    import httpx2
+    import mcp_types as types
+    from mcp.client import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    offer = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "e2e", "version": "1"},
+        },
+    }
+    headers = {"authorization": f"Bearer {KEY}", "accept": "application/json, text/event-stream"}
+    answer = httpx.post(f"{local_server.url}/mcp", json=offer, headers=headers, timeout=30).json()["result"]
+    assert answer["protocolVersion"] == version
+
+    async def drive() -> tuple[Any, Any]:
+        async with (
+            httpx2.AsyncClient(headers={"authorization": f"Bearer {KEY}"}, timeout=30) as http,
+            streamable_http_client(f"{local_server.url}/mcp", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            session.adopt(types.InitializeResult.model_validate(answer))
+            await session.send_notification(types.InitializedNotification())
+            await session.send_ping()
+            listing = await session.list_tools()
+            result = await session.call_tool("search_handbook", {"query": "expense claims", "limit": 2})
+            return listing, result
+
+    listing, result = run(drive())
+    assert [t.name for t in listing.tools] == TOOLS
+    has_structure = version != "2025-03-26"
+    assert (listing.tools[0].output_schema is not None) == has_structure
+    assert not result.is_error and result.content[0].text
+    assert (result.structured_content is not None) == has_structure
