@@ -110,6 +110,8 @@ def test_auth_off_must_be_explicit_and_is_refused_on_lambda(monkeypatch: pytest.
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "thoth-mcp-server")
     reply = call(make_app(), post(INIT, auth=False))
     assert reply.status == 503 and reply.json["error"] == "misconfigured"
+    health = call(make_app(), event("GET", "/health"))
+    assert health.status == 503 and health.json["reason"] == "the server is misconfigured; see its logs"
     monkeypatch.setenv("THOTH_AUTH", "maybe")
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME")
     assert call(make_app(), post(INIT, auth=False)).status == 503

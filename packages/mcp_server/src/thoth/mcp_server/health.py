@@ -8,6 +8,8 @@ from typing import Any, Final
 from thoth.mcp_server.catalog import ToolCatalog
 from thoth.mcp_server.http import HttpResponse, json_response
 from thoth.mcp_server.protocol import SERVER_NAME, scrub
+from thoth.mcp_server.settings import http_settings
+from thoth.shared.errors import ConfigError
 
 # Only these per-index fields leave the server; anything else the catalog reports stays inside.
 INDEX_FIELDS: Final = ("version", "commit", "built_at", "age_s", "chunk_count", "status", "reason")
