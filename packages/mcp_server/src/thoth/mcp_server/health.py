@@ -38,6 +38,12 @@ def health(catalog: ToolCatalog, version: str) -> HttpResponse:
             "reason": f"index health check failed ({type(exc).__name__})",
             "indexes": {},
         }
+    try:
+        http_settings()
+    except ConfigError as exc:
+        # /mcp answers 503 in this state, so health must not claim "ok".
+        log.error("server misconfigured: %s", exc)
+        report = {**report, "status": "degraded", "reason": "the server is misconfigured; see its logs"}
     status = "ok" if report.get("status") == "ok" else "degraded"
     body: dict[str, Any] = {
         "status": status,
