@@ -118,7 +118,10 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     assert [second[k]["action"] for k in ("layer", "mcp_server", "refresh_service")] == ["unchanged"] * 3
     assert changing_calls(counts) == 0, counts
     assert sum(counts.values()) > 0  # the server did see the (read-only) calls
-    assert second["server_calls"] == {"total": sum(counts.values()), "changing": 0}
+    # The tool counts from after its credential check, so it sees a subset of what the test saw.
+    assert second["server_calls"]["changing"] == 0 and 0 < second["server_calls"]["total"] <= sum(
+        counts.values()
+    )
 
     copy = tmp_path / "repo"
     for part in ("packages", "tools"):
