@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from tools.packaging import gates
 from tools.packaging.container import DEFAULT_BASE, build_image, detect_tool
@@ -12,7 +14,9 @@ from tools.packaging.encoder import build_encoder_layer
 from tools.packaging.errors import PackagingError
 from tools.packaging.functions import FUNCTION_NAME, build_function
 from tools.packaging.layer import LAYER_NAME, LayerOptions, build_layer
-from tools.packaging.paths import FUNCTIONS, LAYERS, LOCKS
+from tools.packaging.lockfile import canonical
+from tools.packaging.paths import CACHE, FUNCTIONS, LAYERS, LOCKS
+from tools.packaging.smoke import run_smoke
 from tools.packaging.targets import DEFAULT_GLIBC, Target, parse_glibc
 
 
@@ -37,7 +41,11 @@ def layer_command(args: argparse.Namespace) -> None:
         budget=args.budget,
         smoke_with=None if args.no_smoke else (args.functions / f"{FUNCTION_NAME}.zip", encoder_zip),
     )
+    before = options.zip_path.stat().st_mtime_ns if options.zip_path.exists() else None
     layer = build_layer(options)
+    rebuilt = before != options.zip_path.stat().st_mtime_ns
+    if options.smoke_with is not None:
+        _smoke_combination(options, layer, function, encoder, rebuilt)
     artifacts = [
         gates.Artifact(FUNCTION_NAME, "function", function["zip_bytes"], function["unzipped_bytes"]),
         gates.Artifact(LAYER_NAME, "layer", layer["zip_bytes"], layer["unzipped_bytes"]),
@@ -49,6 +57,28 @@ def layer_command(args: argparse.Namespace) -> None:
         f"gates passed: function + {len(artifacts) - 1} layers unzip to {total:,} of {args.budget:,} bytes"
         + (f"; upload through S3: {', '.join(via_s3)}" if via_s3 else "; every zip fits a direct upload")
     )
+
+
+def _smoke_combination(
+    options: LayerOptions,
+    layer: dict[str, Any],
+    function: dict[str, Any],
+    encoder: dict[str, Any],
+    rebuilt: bool,
+) -> None:
+    """Re-run the smoke test when the function code or encoder changed under an unchanged layer."""
+    combo = hashlib.sha256(f"{layer['sha256']} {function['sha256']} {encoder['sha256']}".encode()).hexdigest()
+    marker = CACHE / "smoke-passed" / combo
+    if not rebuilt and not marker.exists():
+        assert options.smoke_with is not None
+        function_zip, *other_layers = options.smoke_with
+        expected = [{"name": d["name"], "version": d["version"]} for d in layer["distributions"]]
+        runtime = sorted((options.wheel_cache / options.target.arch).glob("*.whl"))
+        provided = {e["name"] for e in layer["excluded"] if e["reason"].startswith("provided by the Lambda")}
+        wheels_ = [w for w in runtime if canonical(w.name.split("-")[0]) in {canonical(n) for n in provided}]
+        run_smoke([options.zip_path, *other_layers], function_zip, wheels_, expected)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
 
 
 def functions_command(args: argparse.Namespace) -> None:

@@ -48,7 +48,7 @@ def build_encoder_layer(
     out = out_dir / f"{ENCODER_LAYER}.zip"
     inputs = [directory / name for name in FILES]
     key = artifact.digest_paths(
-        [*inputs, *code_files()], ROOT if directory.is_relative_to(ROOT) else directory.parent, {}
+        [*inputs, *code_files("encoder")], ROOT if directory.is_relative_to(ROOT) else directory.parent, {}
     )
     meta = artifact.cached(out, key)
     if meta is not None:

@@ -61,7 +61,7 @@ def build_function(
     started = time.monotonic()
     out = out_dir / f"{FUNCTION_NAME}.zip"
     inputs = code_inputs(packages)
-    key = artifact.digest_paths([*inputs, *code_files()], ROOT, {"python": "3.11"})
+    key = artifact.digest_paths([*inputs, *code_files("functions")], ROOT, {"python": "3.11"})
     meta = artifact.cached(out, key)
     if meta is not None:
         log(f"{out.name} is up to date ({meta['zip_bytes']:,} bytes); nothing rebuilt")

@@ -107,7 +107,11 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     """Build (or reuse) the layer zip + manifest; returns the manifest."""
     started = time.monotonic()
     pins = read_lock(options.lock)
-    key = artifact.digest_paths([options.lock, *code_files()], ROOT, options.key_data())
+    key = artifact.digest_paths(
+        [options.lock, *code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child")],
+        ROOT,
+        options.key_data(),
+    )
     meta = artifact.cached(options.zip_path, key)
     if meta is not None:
         log(f"{options.zip_path.name} is up to date ({meta['zip_bytes']:,} bytes); nothing rebuilt")

@@ -14,6 +14,6 @@ ENCODER = BUILD / "encoder"
 PACKAGING_CODE = Path(__file__).resolve().parent
 
 
-def code_files() -> list[Path]:
-    """The builder's own sources: a change to them invalidates every cached artifact."""
-    return sorted(PACKAGING_CODE.glob("*.py"))
+def code_files(*modules: str) -> list[Path]:
+    """The builder modules that shape an artifact's bytes: a change to them invalidates its cache."""
+    return sorted(PACKAGING_CODE / f"{module}.py" for module in ("artifact", "errors", *modules))
