@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.deploy import lambda_ops
+from tools.deploy import lambda_ops, smoke
 from tools.deploy.errors import DeployError
 from tools.deploy.session import Session
 
@@ -20,8 +20,18 @@ def _function(session: Session, which: str) -> str:
     return session.env.mcp_function if which == "mcp-server" else session.env.refresh_function
 
 
+def _version_smoke(session: Session, which: str, function: str, version: str) -> smoke.SmokeResult:
+    """Smoke-test a published version before `live` points at it (never after)."""
+    if which == "refresh-service":
+        got = session.cli.run("lambda", "get-function", "--function-name", function, "--qualifier", version)
+        return smoke.refresh_service(session, function, version, str(got.get("Code", {}).get("ImageUri", "")))
+    if session.env.embedded:
+        return smoke.run_local(session, function, version)
+    return smoke.invoke_version(session, function, version)
+
+
 def rollback(session: Session, which: str = "mcp-server", to: str | None = None) -> int:
-    """Move `live` back one published version (or to `to`), after checking that version exists."""
+    """Move `live` to the newest older version that passes its smoke test (or to `to`, if it passes)."""
     function = _function(session, which)
     current = lambda_ops.alias_version(session, function)
     versions = lambda_ops.list_versions(session, function)
@@ -30,20 +40,30 @@ def rollback(session: Session, which: str = "mcp-server", to: str | None = None)
             raise DeployError(f"--to {to!r} is not a version number; pick one of {', '.join(versions)}")
         if to not in versions:
             raise DeployError(f"{function} has no version {to}; published versions: {', '.join(versions)}")
-        target = to
+        if to == current:
+            print(f"rollback {session.env.name}: {function} `live` already on version {to}; nothing to do")
+            return 0
+        candidates = [to]
     else:
-        older = [v for v in versions if int(v) < int(current)] if current.isdigit() else []
-        if not older:
+        candidates = [v for v in reversed(versions) if current.isdigit() and int(v) < int(current)]
+        if not candidates:
             raise DeployError(
                 f"{function}: `live` is on version {current} and there is no older version to go to"
             )
-        target = older[-1]
-    if target == current:
-        print(f"rollback {session.env.name}: {function} `live` already on version {target}; nothing to do")
-        return 0
-    lambda_ops.move_alias(session, function, target)
-    print(f"rollback {session.env.name}: {function} `live` {current} -> {target}")
-    return 0
+    for version in candidates:
+        try:
+            result = _version_smoke(session, which, function, version)
+        except DeployError as exc:
+            result = smoke.SmokeResult(False, "error", str(exc))
+        if result.passed:
+            lambda_ops.move_alias(session, function, version)
+            print(f"rollback {session.env.name}: {function} `live` {current} -> {version} ({result.detail})")
+            return 0
+        print(f"  version {version} fails its smoke test ({result.detail}); not moving `live` there")
+    raise DeployError(
+        f"{function}: no older version passes its smoke test ({', '.join(candidates)}); `live` stays on "
+        f"{current}; deploy a fix instead"
+    )
 
 
 def parse_since(since: str) -> int:

@@ -199,6 +199,18 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
     return SmokeResult(passed, "local-artifacts", detail)
 
 
+def invoke_version(session: Session, function: str, version: str) -> SmokeResult:
+    """`lambda invoke` of one version with the health event."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "response.json"
+        session.cli.run("lambda", "invoke", "--function-name", function, "--qualifier", version,
+                        "--cli-binary-format", "raw-in-base64-out", "--payload", json.dumps(health_event()),
+                        str(out))  # fmt: skip
+        response = json.loads(out.read_text() or "{}")
+    passed, detail = judge_health(int(response.get("statusCode", 0)), str(response.get("body", "")))
+    return SmokeResult(passed, "invoke", detail)
+
+
 def run_remote(session: Session, function: str, version: str) -> SmokeResult:
     """GET /health through the function URL of `live`, else `lambda invoke` of the version."""
     url_config = session.cli.try_run(
@@ -221,24 +233,7 @@ def run_remote(session: Session, function: str, version: str) -> SmokeResult:
             return SmokeResult(False, "function-url", f"GET {url} failed: {exc}")
         passed, detail = judge_health(status, text)
         return SmokeResult(passed, "function-url", detail)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "response.json"
-        session.cli.run(
-            "lambda",
-            "invoke",
-            "--function-name",
-            function,
-            "--qualifier",
-            version,
-            "--cli-binary-format",
-            "raw-in-base64-out",
-            "--payload",
-            json.dumps(health_event()),
-            str(out),
-        )
-        response = json.loads(out.read_text() or "{}")
-    passed, detail = judge_health(int(response.get("statusCode", 0)), str(response.get("body", "")))
-    return SmokeResult(passed, "invoke", detail)
+    return invoke_version(session, function, version)
 
 
 def mcp_server(session: Session, function: str, version: str) -> SmokeResult:

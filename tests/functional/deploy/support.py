@@ -62,3 +62,13 @@ def oversized_layer(out: Path, unzipped_bytes: int) -> Path:
             handle.write(chunk[: min(remaining, len(chunk))])
             remaining -= len(chunk)
     return out
+
+
+def variant_zip(good: Path, out: Path, marker: str) -> Path:
+    """`good` plus one data file: a different sha256, the same working code."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("thoth/deploy-marker.txt", marker)
+    return out

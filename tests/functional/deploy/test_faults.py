@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from tests.functional.deploy.conftest import client
+from tests.functional.deploy.support import variant_zip
 from tools.deploy import artifacts, deploy, doctor, image, lambda_ops, operate
 from tools.deploy.awscli import AwsCli
-from tools.deploy.errors import DeployError
+from tools.deploy.errors import DeployError, SmokeTestFailed
 from tools.deploy.local_aws import LocalAws
 from tools.deploy.session import Session
 
@@ -95,20 +96,36 @@ def test_layer_over_budget_publishes_nothing(
     assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == "1"
 
 
-def test_rollback_steps_and_bad_targets(provisioned: Session, artifacts_dir: Path) -> None:
+def test_rollback_only_to_versions_that_pass(provisioned: Session, artifacts_dir: Path) -> None:
+    name = provisioned.env.mcp_function
     with pytest.raises(DeployError, match="no older version"):
         operate.rollback(provisioned)
-    function_zip = artifacts.load_zip(artifacts_dir / "thoth-mcp-server.zip")
     layers = [artifacts.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
-    _, mcp, _ = deploy.deploy_mcp(provisioned, function_zip, layers)
+    good = artifacts.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+    _, first, _ = deploy.deploy_mcp(provisioned, good, layers)
+    # Version 1 is Terraform's bootstrap ("not deployed"): never a rollback target.
+    with pytest.raises(DeployError, match=r"no older version passes its smoke test \(1\)"):
+        operate.rollback(provisioned)
+    assert lambda_ops.alias_version(provisioned, name) == first["version"]
+    broken = artifacts.load_zip(artifacts_dir / "broken" / "thoth-mcp-server.zip")
+    with pytest.raises(
+        SmokeTestFailed, match=rf"deliberately broken.*moved back to version {first['version']}"
+    ):
+        deploy.deploy_mcp(provisioned, broken, layers)
+    assert lambda_ops.alias_version(provisioned, name) == first["version"]
+    variant = artifacts.load_zip(variant_zip(good.path, artifacts_dir / "variant" / "f.zip", "v2"))
+    _, third, _ = deploy.deploy_mcp(provisioned, variant, layers)
+    broken_version = str(int(first["version"]) + 1)
+    assert third["version"] == str(int(broken_version) + 1)
     with pytest.raises(DeployError, match=r"--to 'latest' is not a version number"):
         operate.rollback(provisioned, to="latest")
     with pytest.raises(DeployError, match=r"has no version 99; published versions: 1, "):
         operate.rollback(provisioned, to="99")
-    assert operate.rollback(provisioned) == 0
-    assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == "1"
-    assert operate.rollback(provisioned, to=mcp["version"]) == 0
-    assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == mcp["version"]
+    with pytest.raises(DeployError, match="no older version passes"):
+        operate.rollback(provisioned, to=broken_version)
+    assert lambda_ops.alias_version(provisioned, name) == third["version"]
+    assert operate.rollback(provisioned) == 0  # skips the broken version
+    assert lambda_ops.alias_version(provisioned, name) == first["version"]
 
 
 def test_doctor_names_what_to_fix(
