@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ def layer_command(args: argparse.Namespace) -> None:
     before = options.zip_path.stat().st_mtime_ns if options.zip_path.exists() else None
     layer = build_layer(options)
     rebuilt = before != options.zip_path.stat().st_mtime_ns
-    if options.smoke_with is not None:
+    if options.smoke_with is not None and target.machine == platform.machine():
         _smoke_combination(options, layer, function, encoder, rebuilt)
     artifacts = [
         gates.Artifact(FUNCTION_NAME, "function", function["zip_bytes"], function["unzipped_bytes"]),

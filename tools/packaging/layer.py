@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import sys
 import tempfile
 import time
@@ -11,7 +12,7 @@ from typing import Any
 
 from tools.packaging import artifact, gates, smoke, trim, wheels
 from tools.packaging.errors import PackagingError
-from tools.packaging.lockfile import Pin, canonical, closure_excluded, read_lock
+from tools.packaging.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
 from tools.packaging.paths import CACHE, LAYERS, LOCKS, ROOT, code_files
 from tools.packaging.targets import Target
 
@@ -117,14 +118,19 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
         log(f"{options.zip_path.name} is up to date ({meta['zip_bytes']:,} bytes); nothing rebuilt")
         return meta
     excluded = excluded_pins(pins, options)
-    log(f"downloading {len(pins)} locked wheels for {options.target.platform} {options.target.cp}")
-    found = wheels.download(
-        options.lock,
-        pins,
-        options.target,
-        options.wheel_cache / options.target.arch,
-        pip_args=options.pip_args,
-    )
+    # Only what the layer ships, plus the runtime-provided pins the smoke test stands in for /var/runtime.
+    never_used = {k for k, why in excluded.items() if not why.startswith("provided by the Lambda")}
+    needed = {k: pins[k] for k in sorted(set(pins) - never_used)}
+    log(f"downloading {len(needed)} locked wheels for {options.target.platform} {options.target.cp}")
+    with tempfile.TemporaryDirectory() as tmp_lock:
+        subset = write_subset(pins, set(needed), Path(tmp_lock) / options.lock.name)
+        found = wheels.download(
+            subset,
+            needed,
+            options.target,
+            options.wheel_cache / options.target.arch,
+            pip_args=options.pip_args,
+        )
     options.out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=options.out_dir) as tmp:
         site = Path(tmp) / "python"
@@ -164,7 +170,12 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
             [gates.Artifact(LAYER_NAME, "layer", meta["zip_bytes"], meta["unzipped_bytes"])],
             budget=options.budget,
         )
-        if options.smoke_with is not None:
+        if options.smoke_with is not None and options.target.machine != platform.machine():
+            log(
+                f"smoke test skipped: {options.target.machine} objects cannot load"
+                f" on this {platform.machine()} host"
+            )
+        elif options.smoke_with is not None:
             function_zip, *other_layers = options.smoke_with
             runtime = [
                 found[k] for k, why in sorted(excluded.items()) if why.startswith("provided by the Lambda")

@@ -90,3 +90,15 @@ def closure_excluded(pins: dict[str, Pin], seeds: set[str]) -> set[str]:
                 excluded.add(key)
                 changed = True
     return excluded
+
+
+def write_subset(pins: dict[str, Pin], keys: set[str], out: Path) -> Path:
+    """A lock with only `keys` (same pins and hashes): pip downloads nothing the layer does not use."""
+    lines = []
+    for key in sorted(keys):
+        pin = pins[key]
+        lines.append(
+            f"{pin.name}=={pin.version} \\\n" + " \\\n".join(f"    --hash=sha256:{h}" for h in pin.hashes)
+        )
+    out.write_text("\n".join(lines) + "\n")
+    return out
