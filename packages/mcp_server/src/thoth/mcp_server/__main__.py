@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -62,6 +63,10 @@ def _auth_ready(no_auth: bool) -> str | None:
     return None
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(args: argparse.Namespace) -> int:
     from thoth.mcp_server.lambda_handler import handler
     from thoth.mcp_server.local_server import LocalServer
@@ -80,6 +85,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"Thoth MCP server on {server.url}/mcp  (health: {server.url}/health)", flush=True)
     print(f"auth: {auth}; Ctrl-C stops", flush=True)
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` and container stops end as cleanly as Ctrl-C
     try:
         server.serve_forever()
     except KeyboardInterrupt:
