@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -159,6 +160,7 @@ def child(args: argparse.Namespace) -> None:
                 "files": full.files_total,
                 "inc_s": inc_s,
                 "inc_embedded": inc.chunks_embedded,
+                "self_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
         )
     )

@@ -41,7 +41,7 @@ def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple
                 f"{config.describe()}: not a git repository; fix the location or use kind 'dir'"
             ) from None
         return repo, {bytes(k): bytes(v) for k, v in repo.get_refs().items()}
-    target = cache_dir / "git" / config.name
+    target = cache_dir / "refresh-git" / config.name
     try:
         if (target / "objects").is_dir():
             repo = Repo(str(target))
