@@ -42,7 +42,7 @@ class Context:
 @pytest.fixture
 def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_embedder: Embedder) -> Path:
     write_tree(tmp_path / "a", PAGES)
-    write_tree(tmp_path / "b", {f"page-{i:03d}.md": f"# Page {i}\n\nFact number {i}.\n" for i in range(140)})
+    write_tree(tmp_path / "b", {f"page-{i:03d}.md": f"# Page {i}\n\nFact number {i}.\n" for i in range(260)})
     config = tmp_path / "sources.yaml"
     config.write_text(
         "sources:\n"
@@ -98,15 +98,15 @@ def test_no_sources_configured_says_how_to_configure(monkeypatch: pytest.MonkeyP
 
 
 def test_deadline_returns_partial_and_the_next_invocation_resumes(configured: Path) -> None:
-    # 140 one-line pages → two embedding batches; time runs out after the first.
+    # 260 one-line pages → two embedding batches of up to 256; time runs out after the first.
     partial = handler({"source": "bravo"}, Context(900_000, 1_000))
     assert partial["status"] == "partial"
-    assert partial["chunks_embedded"] == 128
+    assert partial["chunks_embedded"] == 256
     assert read_live(state_store(get_settings()), "bravo") is None
     # Another source publishing meanwhile must not throw away bravo's finished work.
     assert handler({"source": "alpha"}, Context())["status"] == "ok"
     resumed = handler({"source": "bravo"}, Context())
     assert resumed["status"] == "ok", resumed["error"]
     assert resumed["resumed"] is True
-    assert resumed["chunks_embedded"] == 12 and resumed["chunks_reused"] == 128
-    assert resumed["chunks_total"] == 140
+    assert resumed["chunks_embedded"] == 4 and resumed["chunks_reused"] == 256
+    assert resumed["chunks_total"] == 260

@@ -49,7 +49,7 @@ class RunOptions:
     remaining_s: Callable[[], float] | None = None
     reserve_s: float = 30.0
     progress: ProgressFn | None = None
-    embed_batch: int = 128
+    embed_batch: int = 256  # chunks per encode() call; the deadline is checked between calls
     flush_every: int = 1024
 
 
