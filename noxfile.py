@@ -57,6 +57,7 @@ LOCKS = {
         Lock("refresh", ("shared", "refresh_service")),
         Lock("dev", ("shared", "mcp_server", "refresh_service")),
         Lock("security"),
+        Lock("deploy", ("shared",)),
         Lock("lint"),
     )
 }
@@ -295,7 +296,7 @@ DEPLOY_ENV = {"TF_CLI_CONFIG_FILE": str(ROOT / "infra" / "terraform.rc"), "HF_HU
 
 
 def _deploy(session: nox.Session, command: str) -> None:
-    install_lock(session, "dev")
+    install_lock(session, "deploy")  # awscli, boto3, moto[server]: no torch in these venvs
     session.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
 
 
