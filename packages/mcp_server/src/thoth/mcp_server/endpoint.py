@@ -231,10 +231,12 @@ class McpEndpoint:
 
 
 def _loggable(method: str | None) -> str | None:
+    """The method for the request log: known names as-is, anything a client made up as "other"."""
     if method is None:
         return None
-    return (
-        method
-        if method in KNOWN_METHODS or (method.startswith("notifications/") and len(method) < 64)
-        else "other"
+    if method in KNOWN_METHODS:
+        return method
+    tidy = (
+        method.startswith("notifications/") and len(method) < 64 and method.isascii() and method.isprintable()
     )
+    return method if tidy else "other"
