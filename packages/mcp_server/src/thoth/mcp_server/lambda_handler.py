@@ -93,7 +93,7 @@ class App:
             "request",
             extra={
                 "http_method": method,
-                "path": path[:128] if path else None,
+                "path": path[:128].encode("ascii", "backslashreplace").decode("ascii") if path else None,
                 "status": response.status,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 **note,
