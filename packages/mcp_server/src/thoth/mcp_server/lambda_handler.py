@@ -36,6 +36,11 @@ def _budget_deadline(context: Any, started: float) -> float:
     return started + max(budget, 0.0)
 
 
+def _ascii(value: str | None, limit: int = 128) -> str | None:
+    """A client-supplied string made safe for a log line: bounded, non-ASCII escaped."""
+    return value[:limit].encode("ascii", "backslashreplace").decode("ascii") if value else None
+
+
 class App:
     """The handler's collaborators, built once per process (tests build their own)."""
 
@@ -92,11 +97,11 @@ class App:
         log.info(
             "request",
             extra={
-                "http_method": method,
-                "path": path[:128].encode("ascii", "backslashreplace").decode("ascii") if path else None,
+                "http_method": _ascii(method),
+                "path": _ascii(path),
                 "status": response.status,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                **note,
+                **{key: _ascii(value) for key, value in note.items()},
             },
         )
         return response.to_lambda()
