@@ -116,3 +116,18 @@ def test_build_is_cached(built_encoder: Path) -> None:
     )  # fmt: skip
     assert "is up to date" in done.stdout
     assert (built_encoder / "model.onnx").stat().st_mtime_ns == before
+
+
+def test_external_weights_are_preferred_and_optional(built_encoder: Path, tmp_path: Path) -> None:
+    """The fast-loading variant is used when present; a directory with only model.onnx still works."""
+    import shutil
+
+    fast = encoder.QueryEncoder(built_encoder)
+    assert fast.model_path.name == encoder.EXTERNAL_GRAPH
+    for name in ("model.onnx", "tokenizer.json", "encoder.json"):
+        shutil.copyfile(built_encoder / name, tmp_path / name)
+    plain = encoder.QueryEncoder(tmp_path)
+    assert plain.model_path == tmp_path / "model.onnx"
+    assert float(fast.encode("parental leave") @ plain.encode("parental leave")) > 0.99999
+    (tmp_path / encoder.EXTERNAL_GRAPH).write_bytes((built_encoder / encoder.EXTERNAL_GRAPH).read_bytes())
+    assert encoder.QueryEncoder(tmp_path).model_path.name == "model.onnx"  # data file missing: not used

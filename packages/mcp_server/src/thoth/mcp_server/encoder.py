@@ -25,6 +25,8 @@ ENV_VAR = "THOTH_ENCODER_DIR"
 LAYER_DIR = Path("/opt/thoth-encoder")
 _CHECKOUT_DIR = Path(__file__).resolve().parents[5] / "build" / "encoder"
 _FILES = ("model.onnx", "tokenizer.json", "encoder.json")
+# Optional: the same graph with weights in a side file, which onnxruntime loads 3-4x faster.
+EXTERNAL_GRAPH, EXTERNAL_DATA = "model.ext.onnx", "model.ext.onnx.data"
 _FIX = "run `nox -s build_encoder` (writes build/encoder) and set THOTH_ENCODER_DIR to that directory"
 
 
@@ -84,12 +86,15 @@ def fingerprint() -> str:
 class QueryEncoder:
     """Embeds one query at a time: no padding, one intra-op thread (short inputs lose to thread sync)."""
 
-    def __init__(self, directory: Path, threads: int = 1) -> None:
+    def __init__(self, directory: Path, threads: int = 1, *, prefer_external: bool = True) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.directory = Path(directory)
         self.info = read_info(self.directory)
+        external = self.directory / EXTERNAL_GRAPH
+        fast = prefer_external and external.is_file() and (self.directory / EXTERNAL_DATA).is_file()
+        self.model_path = external if fast else self.directory / "model.onnx"
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
@@ -104,10 +109,10 @@ class QueryEncoder:
         self._tokenizer.enable_truncation(self.info.max_length)
         try:
             self._session = ort.InferenceSession(
-                str(self.directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+                str(self.model_path), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ConfigError(f"cannot load {self.directory}/model.onnx ({exc}); {_FIX}") from None
+            raise ConfigError(f"cannot load {self.model_path} ({exc}); {_FIX}") from None
 
     def encode(self, text: str) -> npt.NDArray[np.float32]:
         """The L2-normalized embedding of `text`, shape (dimension,)."""
