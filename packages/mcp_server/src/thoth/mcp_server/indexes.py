@@ -320,11 +320,15 @@ def registry() -> IndexRegistry:
     with _registry_lock:
         if _registry is None or _registry_key != key:
             from thoth.shared.state import state_store
-            from thoth.shared.storage import object_store
+
+            def store() -> ObjectStore:
+                from thoth.shared.storage import object_store  # only needed once a download starts
+
+                return object_store(settings)
 
             _registry = IndexRegistry(
                 state=lambda: state_store(settings),
-                store=lambda: object_store(settings),
+                store=store,
                 cache=cache_dir(settings),
                 ttl_s=pointer_ttl_s(),
             )
