@@ -227,7 +227,7 @@ def _count(counter: list[int]) -> None:
     counter[0] += 1
 
 
-def test_generated_json_rpc_messages(app: App) -> None:
+def test_generated_json_rpc_messages(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     seen = [0]
 
     @settings(FUZZ, max_examples=3500)
@@ -239,9 +239,10 @@ def test_generated_json_rpc_messages(app: App) -> None:
 
     run()
     assert seen[0] >= 3500
+    assert "Logging error" not in capsys.readouterr().err  # every log line stayed writable
 
 
-def test_generated_raw_bodies(app: App) -> None:
+def test_generated_raw_bodies(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     seen = [0]
     raw = st.one_of(
         st.binary(max_size=300),
@@ -260,9 +261,10 @@ def test_generated_raw_bodies(app: App) -> None:
 
     run()
     assert seen[0] >= 3000
+    assert "Logging error" not in capsys.readouterr().err  # every log line stayed writable
 
 
-def test_generated_events(app: App) -> None:
+def test_generated_events(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     seen = [0]
     header_maps = st.one_of(
         st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=6),
@@ -309,9 +311,10 @@ def test_generated_events(app: App) -> None:
 
     run()
     assert seen[0] >= 2600
+    assert "Logging error" not in capsys.readouterr().err  # every log line stayed writable
 
 
-def test_generated_tool_calls_in_valid_envelopes(app: App) -> None:
+def test_generated_tool_calls_in_valid_envelopes(app: App, capsys: pytest.CaptureFixture[str]) -> None:
     """Well-formed requests of every era whose tool name and arguments are fuzzed (bad cursors included)."""
     seen = [0]
     calls = st.fixed_dictionaries({"name": st.sampled_from(TOOLS), "arguments": arguments})
@@ -340,6 +343,7 @@ def test_generated_tool_calls_in_valid_envelopes(app: App) -> None:
 
     run()
     assert seen[0] >= 1500
+    assert "Logging error" not in capsys.readouterr().err  # every log line stayed writable
 
 
 def test_oversized_and_deep_payloads(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
