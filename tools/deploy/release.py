@@ -20,10 +20,13 @@ class Release:
     smoke: SmokeResult | None
 
 
+# What a published version freezes; a difference means `live` does not serve what $LATEST holds
+# (new code or layers from a deploy, or settings Terraform changed since).
+FROZEN = ("CodeSha256", "Handler", "Runtime", "MemorySize", "Timeout", "Environment")
+
+
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a.get("CodeSha256") == b.get("CodeSha256") and sorted(lambda_ops.layer_arns(a)) == sorted(
-        lambda_ops.layer_arns(b)
-    )
+    return all(a.get(k) == b.get(k) for k in FROZEN) and lambda_ops.layer_arns(a) == lambda_ops.layer_arns(b)
 
 
 def release(session: Session, function: str, smoke: Callable[[str], SmokeResult]) -> Release:
