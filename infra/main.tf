@@ -15,6 +15,7 @@ module "storage" {
   index_version_retention_days = var.index_version_retention_days
   artifact_retention_days      = var.artifact_retention_days
   require_tls                  = var.require_tls
+  force_destroy                = var.force_destroy
 }
 
 module "state" {
@@ -77,5 +78,6 @@ module "refresh_service" {
   memory_mb          = var.refresh_memory_mb
   schedule           = var.refresh_schedule
   keep_images        = var.ecr_keep_images
+  force_destroy      = var.force_destroy
   alarm_actions      = var.alarm_actions
 }

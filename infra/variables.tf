@@ -145,3 +145,9 @@ variable "require_tls" {
   type        = bool
   default     = true
 }
+
+variable "force_destroy" {
+  description = "Let `destroy` empty the bucket and the ECR repository (throwaway environments only)."
+  type        = bool
+  default     = false
+}

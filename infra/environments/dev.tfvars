@@ -8,3 +8,4 @@ mcp_reserved_concurrency    = 10
 refresh_schedule            = "rate(1 day)"
 secret_recovery_days        = 7
 deletion_protection         = false
+force_destroy               = false

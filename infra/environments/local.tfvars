@@ -12,4 +12,5 @@ refresh_memory_mb           = 2048
 secret_recovery_days        = 0
 deletion_protection         = false
 # moto serves plain http on 127.0.0.1 and enforces bucket policies, so the TLS-only policy stays off here.
-require_tls = false
+require_tls   = false
+force_destroy = true

@@ -3,7 +3,8 @@ locals {
 }
 
 resource "aws_ecr_repository" "this" {
-  name = var.function_name
+  name         = var.function_name
+  force_delete = var.force_destroy
   # Content-addressed tags are never reused, so they can be immutable.
   image_tag_mutability = "IMMUTABLE"
 

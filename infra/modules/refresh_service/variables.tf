@@ -45,3 +45,7 @@ variable "keep_images" {
 variable "alarm_actions" {
   type = list(string)
 }
+
+variable "force_destroy" {
+  type = bool
+}

@@ -3,7 +3,8 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:Only the two function roles can read or write the bucket; server access logs would need a second bucket for objects that are rebuildable index files
   #checkov:skip=CKV_AWS_144:Index versions are rebuildable from the sources by the refresh service; cross-region replication would double storage cost for no recovery gain
   #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events: the refresh service flips the live pointer in DynamoDB, which is what readers poll
-  bucket = var.bucket_name
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
 }
 
 resource "aws_s3_bucket_versioning" "this" {

@@ -13,3 +13,7 @@ variable "artifact_retention_days" {
 variable "require_tls" {
   type = bool
 }
+
+variable "force_destroy" {
+  type = bool
+}
