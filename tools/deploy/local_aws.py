@@ -171,10 +171,16 @@ def stop() -> bool:
         recorded = json.loads(path.read_text())
     except ValueError:
         recorded = {}
-    for key in ("moto_pid", "registry_pid"):
-        pid = recorded.get(key)
-        if isinstance(pid, int) and _alive(pid):
+    pids = [pid for pid in (recorded.get("moto_pid"), recorded.get("registry_pid")) if isinstance(pid, int)]
+    for pid in pids:
+        if _alive(pid):
             os.kill(pid, signal.SIGTERM)
             stopped = True
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in pids:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
     path.unlink()
     return stopped
