@@ -279,3 +279,13 @@ def test_corrupt_version_is_not_downloaded_again(
         output = call_tool("search_handbook", {"query": "on-call"})
         assert output.is_error and "fails its checksum" in output.text
     assert calls == ["indexes/handbook/v1/chunks.jsonl"]
+
+
+def test_unwritable_cache_is_explained(
+    published: LivePointer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("THOTH_CACHE_DIR", str(blocker))
+    output = call_tool("search_handbook", {"query": "on-call"})
+    assert output.is_error and "cannot cache handbook/v1" in output.text and "THOTH_CACHE_DIR" in output.text

@@ -232,8 +232,13 @@ class IndexRegistry:
             if refusal is None:
                 try:
                     fresh = self._load(pointer, fingerprint)
-                except ThothError as exc:
+                except (ThothError, OSError) as exc:
                     refusal = str(exc)
+                    if isinstance(exc, OSError):  # e.g. /tmp is full
+                        refusal = (
+                            f"cannot cache {pointer.source}/{pointer.version} in {self.cache} ({exc}); "
+                            "free space there or point THOTH_CACHE_DIR elsewhere"
+                        )
                     wait = RETRY_CORRUPT_S if isinstance(exc, IndexFormatError) else RETRY_TRANSIENT_S
                     self._failed[(pointer.source, pointer.version)] = (refusal, self._clock() + wait)
                     log.error(
