@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import platform
 import sys
 from pathlib import Path
@@ -83,7 +84,16 @@ def _smoke_combination(
 
 
 def functions_command(args: argparse.Namespace) -> None:
-    build_function(out_dir=args.functions)
+    function = build_function(out_dir=args.functions)
+    artifacts = [gates.Artifact(FUNCTION_NAME, "function", function["zip_bytes"], function["unzipped_bytes"])]
+    for meta_path in sorted(LAYERS.glob("*.json")):
+        meta = json.loads(meta_path.read_text())
+        artifacts.append(gates.Artifact(meta_path.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"]))
+    gates.check(artifacts)
+    print(
+        f"gates passed with {len(artifacts) - 1} built layer(s):"
+        f" {sum(a.unzipped_bytes for a in artifacts):,} bytes unzipped"
+    )
 
 
 def container_command(args: argparse.Namespace) -> None:
