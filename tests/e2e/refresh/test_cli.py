@@ -79,20 +79,26 @@ def test_cli_indexes_a_git_repository_then_refreshes_incrementally(tmp_path: Pat
     assert any(c.url == "https://hb.example/handbook/engineering/on-call/#pay" for c in index.chunks)
 
 
-def test_cli_human_summary_without_json_and_directory_kind(tmp_path: Path) -> None:
-    write_tree(tmp_path / "docs", {"a.md": "# A\n\nalpha\n"})
+def test_cli_directory_kind_skip_reasons_and_human_summary(tmp_path: Path) -> None:
+    # Nothing here needs the model: one file is skipped, so no embedding (and no torch import) happens.
+    write_tree(tmp_path / "docs", {"scan.md": b"\x89PNG\r\n\x1a\n\x00\x00binary"})
     result = cli(tmp_path / "home", str(tmp_path / "docs"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("docs: ok")
-    again = cli(tmp_path / "home", str(tmp_path / "docs"), "--json")
-    assert report_of(again)["status"] == "unchanged" and report_of(again)["kind"] == "dir"
+    assert "skipped scan.md: binary file" in result.stderr
+    again = report_of(cli(tmp_path / "home", str(tmp_path / "docs"), "--json"))
+    assert again["status"] == "unchanged" and again["kind"] == "dir" and again["chunks_total"] == 0
 
 
 def test_cli_errors_name_the_cause(tmp_path: Path) -> None:
     missing = cli(tmp_path / "home", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "neither a directory nor a git/s3 URL" in missing.stderr
-    unreachable = cli(tmp_path / "home", "http://oauth2:hunter2-secret@127.0.0.1:9/hb.git", "--json")
+    url = "http://oauth2:hunter2-secret@127.0.0.1:9/hb.git"
+    unreachable = cli(tmp_path / "home", url, "--json")
     assert unreachable.returncode == 1
     report = report_of(unreachable)
     assert report["status"] == "error" and "cannot fetch" in report["error"]
-    assert "hunter2-secret" not in unreachable.stdout + unreachable.stderr
+    human = cli(tmp_path / "home", url, "--name", "hb")
+    assert human.returncode == 1 and human.stdout.strip().startswith("hb: error — cannot fetch")
+    for result in (unreachable, human):
+        assert "hunter2-secret" not in result.stdout + result.stderr

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import thoth.refresh_service.handler as handler_module
 from tests.functional.refresh.helpers import PAGES, write_tree
 from thoth.refresh_service.embed import Embedder
 from thoth.refresh_service.handler import handler
+from thoth.refresh_service.pipeline import RunOptions
 from thoth.shared.config import get_settings
 from thoth.shared.index import read_live
 from thoth.shared.state import state_store
@@ -42,7 +45,7 @@ class Context:
 @pytest.fixture
 def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_embedder: Embedder) -> Path:
     write_tree(tmp_path / "a", PAGES)
-    write_tree(tmp_path / "b", {f"page-{i:03d}.md": f"# Page {i}\n\nFact number {i}.\n" for i in range(260)})
+    write_tree(tmp_path / "b", {f"page-{i:03d}.md": f"# Page {i}\n\nFact number {i}.\n" for i in range(20)})
     config = tmp_path / "sources.yaml"
     config.write_text(
         "sources:\n"
@@ -97,16 +100,20 @@ def test_no_sources_configured_says_how_to_configure(monkeypatch: pytest.MonkeyP
     assert "config/sources.yaml" in result["error"] and "THOTH_SOURCES_CONFIG" in result["error"]
 
 
-def test_deadline_returns_partial_and_the_next_invocation_resumes(configured: Path) -> None:
-    # 260 one-line pages → two embedding batches of up to 256; time runs out after the first.
+def test_deadline_returns_partial_and_the_next_invocation_resumes(
+    configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20 one-line pages in encode() calls of 16 chunks (a small batch keeps the test fast);
+    # time runs out after the first call.
+    monkeypatch.setattr(handler_module, "RunOptions", functools.partial(RunOptions, embed_batch=16))
     partial = handler({"source": "bravo"}, Context(900_000, 1_000))
     assert partial["status"] == "partial"
-    assert partial["chunks_embedded"] == 256
+    assert partial["chunks_embedded"] == 16
     assert read_live(state_store(get_settings()), "bravo") is None
     # Another source publishing meanwhile must not throw away bravo's finished work.
     assert handler({"source": "alpha"}, Context())["status"] == "ok"
     resumed = handler({"source": "bravo"}, Context())
     assert resumed["status"] == "ok", resumed["error"]
     assert resumed["resumed"] is True
-    assert resumed["chunks_embedded"] == 4 and resumed["chunks_reused"] == 256
-    assert resumed["chunks_total"] == 260
+    assert resumed["chunks_embedded"] == 4 and resumed["chunks_reused"] == 16
+    assert resumed["chunks_total"] == 20
