@@ -24,7 +24,15 @@ MANIFEST_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 )
-_AUTH_FAILURES = ("unauthorized", "authentication required", "denied", "401", "403", "expired")
+_AUTH_FAILURES = (
+    "unauthorized",
+    "authentication required",
+    "invalid username/password",
+    "denied",
+    "401",
+    "403",
+    "expired",
+)
 
 
 @dataclass(frozen=True)
