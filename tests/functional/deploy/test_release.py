@@ -67,6 +67,20 @@ def test_first_deploy_publishes_then_redeploy_changes_nothing(
     assert _changing(provisioned.cli.calls) == []
     assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == live
 
+    # Terraform changes a setting on $LATEST: the next deploy releases it (smoke-tested), then rests.
+    lam = client(moto_url, "lambda")
+    variables = dict(config["Environment"]["Variables"], LOG_LEVEL="DEBUG")
+    lam.update_function_configuration(
+        FunctionName=provisioned.env.mcp_function, Environment={"Variables": variables}
+    )
+    _, mcp3, done3 = deploy.deploy_mcp(provisioned, function_zip, layers)
+    assert done3.action == "released" and mcp3["action"] == "updated" and done3.smoke and done3.smoke.passed
+    released = lambda_ops.function_config(provisioned, provisioned.env.mcp_function, done3.version)
+    assert released["Environment"]["Variables"]["LOG_LEVEL"] == "DEBUG"
+    provisioned.cli.calls.clear()
+    assert deploy.deploy_mcp(provisioned, function_zip, layers)[2].action == "unchanged"
+    assert _changing(provisioned.cli.calls) == []
+
 
 def test_ctrl_c_during_smoke_test_restores_live(provisioned: Session, artifacts_dir: Path) -> None:
     function_zip, _ = _zips(artifacts_dir)
