@@ -66,6 +66,14 @@ class Tool:
             args += ["--network", "none"]
         return [*args, str(context)]
 
+    def prune(self, name: str, keep: str) -> list[str]:
+        """Remove every other tag of `name` (vfs keeps full copies: old images fill the disk fast)."""
+        out = self.run(["images", "--format", "{{.Name}}:{{.Tag}}"], check=False)
+        stale = [ref for ref in out.split() if ref.rsplit(":", 1)[0] == name and ref != keep]
+        for ref in stale:
+            self.run(["rmi", ref], check=False)
+        return stale
+
     def image_size(self, reference: str) -> int:
         if self.name == "docker":
             out = self.run(["image", "inspect", "--format", "{{.Size}}", reference])
@@ -170,6 +178,10 @@ def build_image(
                     "fix the Dockerfile step named above; no image was tagged",
                 )
         log(f"built {reference} in {time.monotonic() - started:.0f}s")
+        if tool.name == "buildah":
+            pruned = tool.prune(IMAGE_NAME, reference)
+            if pruned:
+                log(f"removed {len(pruned)} older {IMAGE_NAME} image(s)")
     result["size_bytes"] = tool.image_size(reference)
     if record is not None:
         record.parent.mkdir(parents=True, exist_ok=True)

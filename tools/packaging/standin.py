@@ -108,5 +108,6 @@ def ensure_base(tool: Tool, log: Callable[[str], None] = print) -> str:
     except BaseException:
         tool.run(["rm", container], check=False)
         raise
+    tool.prune(IMAGE_NAME, image)
     log(f"stand-in base {image} built in {time.monotonic() - started:.0f}s")
     return image
