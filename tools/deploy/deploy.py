@@ -73,14 +73,24 @@ def deploy_mcp(
     return layer_json, mcp_json, done
 
 
+def preflight_image(
+    session: Session, container: artifacts.ContainerImage
+) -> tuple[image.Repository, str | None]:
+    """Before anything is published: the repository exists, and an image that must be pushed is built."""
+    repo = image.repository(session)
+    digest = image.image_digest(session, container.tag)
+    if digest is None:
+        image.storage(image.push_tool(), container.reference)
+    return repo, digest
+
+
 def deploy_refresh(
     session: Session, container: artifacts.ContainerImage
 ) -> tuple[dict[str, Any], Release | None]:
     """Step 4 and 5 for the refresh service: push when the tag is absent, pin the function to the digest."""
     env, name = session.env, session.env.refresh_function
-    repo = image.repository(session)
+    repo, digest = preflight_image(session, container)
     action = "unchanged"
-    digest = image.image_digest(session, container.tag)
     if digest is None:
         digest = image.push(session, repo, container)
         action = "pushed"
@@ -142,6 +152,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
         f"deploy {env.name}: function + {len(layer_zips)} layer(s) unzip to {total:,} of "
         f"{artifacts.UNZIPPED_BUDGET:,} bytes"
     )
+    if container is not None:
+        preflight_image(session, container)  # fail before the MCP server changes, not half-way
     layer_json, mcp_json, mcp_release = deploy_mcp(session, function_zip, layer_zips)
     refresh_json: dict[str, Any] = {"action": "skipped", "reason": "--skip-image"}
     refresh_release = None

@@ -148,3 +148,21 @@ def test_doctor_names_what_to_fix(
     assert any(line.startswith("OK  handler importable") for line in lines)
     assert "FIX environment: missing LOG_LEVEL; run `nox -s infra -- local apply`" in lines
     assert any(line.startswith("FIX refresh service: not provisioned") for line in lines)
+
+
+@pytest.mark.skipif(shutil.which("buildah") is None, reason="needs buildah")
+def test_missing_image_stops_before_anything_changes(
+    provisioned: Session, artifacts_dir: Path, moto_url: str, tmp_path: Path
+) -> None:
+    client(moto_url, "ecr").create_repository(repositoryName=provisioned.env.repository)
+    container = tmp_path / "container.json"
+    container.write_text('{"reference": "localhost/thoth-never-built:abc", "tag": "abc"}')
+    args = ["deploy", "local", "--no-build", "--container", str(container),
+            "--layer", str(artifacts_dir / "thoth-mcp-layer.zip"),
+            "--function", str(artifacts_dir / "thoth-mcp-server.zip")]  # fmt: skip
+    from tools.deploy.cli import _parser
+
+    with pytest.raises(DeployError, match="not in local container storage"):
+        deploy.run(provisioned, _parser().parse_args(args))
+    assert client(moto_url, "lambda").list_layers()["Layers"] == []
+    assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == "1"
