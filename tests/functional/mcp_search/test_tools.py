@@ -53,6 +53,7 @@ def test_hits_carry_citations(published: LivePointer) -> None:
     assert top["heading_path"] == ["On-call", "Compensation"] and top["title"] == "On-call"
     assert top["source"] == "handbook" and top["commit"] == "c0ffee" and top["last_modified"]
     assert top["line_start"] <= top["line_end"] and "allowance" in top["snippet"]
+    assert not any(r["snippet"].startswith("#") for r in results)
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
     assert output.structured["truncated"] is False
 

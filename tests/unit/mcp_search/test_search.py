@@ -106,3 +106,11 @@ def test_search_fuses_keyword_and_vector_evidence() -> None:
     only = search.search([prepared], "parental leave", vectors[4].astype(np.float32), 5, path_prefix="p4")
     assert [h.chunk.id for h in only] == ["c4"]
     assert search.search([prepared], "x", vectors[0].astype(np.float32), 5, path_prefix="nope/") == []
+
+
+def test_snippets_skip_a_leading_heading_line() -> None:
+    from thoth.mcp_server.handlers import _without_heading_line
+
+    assert _without_heading_line("## Compensation\nWeekly allowance") == "Weekly allowance"
+    assert _without_heading_line("# Only a heading") == "# Only a heading"
+    assert _without_heading_line("Plain text\n## Later") == "Plain text\n## Later"

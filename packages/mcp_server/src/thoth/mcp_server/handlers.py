@@ -46,6 +46,16 @@ def _size(text: str, structured: dict[str, Any]) -> int:
 # -- search_handbook ------------------------------------------------------------------------------
 
 
+def _without_heading_line(text: str) -> str:
+    """Chunk text minus a leading '## Heading' line: heading_path already says it."""
+    stripped = text.lstrip()
+    if stripped.startswith("#"):
+        rest = stripped.split("\n", 1)
+        if len(rest) == 2 and rest[1].strip():
+            return rest[1]
+    return text
+
+
 def _hit_record(rank: int, hit: search.Hit, query: str, snippet_chars: int) -> dict[str, Any]:
     chunk = hit.chunk
     return {
@@ -57,7 +67,7 @@ def _hit_record(rank: int, hit: search.Hit, query: str, snippet_chars: int) -> d
         "path": _cap(chunk.path, "path"),
         "line_start": chunk.line_start,
         "line_end": chunk.line_end,
-        "snippet": search.snippet(chunk.text, query, snippet_chars),
+        "snippet": search.snippet(_without_heading_line(chunk.text), query, snippet_chars),
         "score": hit.score,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
