@@ -106,6 +106,22 @@ def offline_prefix(tool: Tool) -> list[str]:
     return []
 
 
+def _ensure_base_image(tool: Tool, base_image: str, log: Callable[[str], None]) -> None:
+    """The build itself is offline, so the base must be local first (pulled now if it can be)."""
+    if tool.image_exists(base_image):
+        return
+    log(f"pulling the base image {base_image}")
+    pull = ["pull", base_image] if tool.name != "docker" else ["pull", "--quiet", base_image]
+    proc = subprocess.run([*tool.base, *pull], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise PackagingError(
+            f"the base image {base_image} is not available locally and cannot be pulled "
+            f"({(proc.stderr or proc.stdout).strip()[-300:]})",
+            "pull it where a registry is reachable, pass --base-image <local image>, "
+            "or use --standin to build on the local stand-in base",
+        )
+
+
 def wheelhouse(lock: Path = LOCK, dest: Path = CACHE / "wheelhouse" / "refresh") -> list[Path]:
     """Every wheel of the lock, hash-checked by pip, for this (linux x86_64) machine; cached."""
     pins = read_lock(lock)
@@ -153,6 +169,7 @@ def build_image(
     if tool.image_exists(reference):
         log(f"{reference} already built from these inputs; nothing rebuilt")
     else:
+        _ensure_base_image(tool, base_image, log)
         wheels = wheelhouse(lock)
         BUILD.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="container-", dir=BUILD) as tmp:

@@ -80,3 +80,10 @@ def test_no_container_tool_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, t
     with pytest.raises(PackagingError, match="apt-get install -y buildah"):
         detect_tool()
     assert os.environ["PATH"] == str(tmp_path)
+
+
+def test_a_missing_base_image_is_one_clear_error(tmp_path: Path) -> None:
+    record = tmp_path / "container.json"
+    with pytest.raises(PackagingError, match="cannot be pulled") as info:
+        build_image(base_image="localhost/thoth-no-such-base:0", tool=detect_tool("buildah"), record=record)
+    assert "--standin" in str(info.value) and not record.exists()
