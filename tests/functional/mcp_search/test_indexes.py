@@ -267,7 +267,7 @@ def test_failed_download_is_retried(published: LivePointer, monkeypatch: pytest.
     first = call_tool("search_handbook", {"query": "on-call"})
     assert first.is_error and "unreachable (injected)" in first.text
     assert _top_path("on-call compensation") == "engineering/on-call.md"
-    assert len(calls) == 4  # the failed attempt, then chunks, vectors, keywords
+    assert len(calls) == 5  # the failed attempt, then chunks, vectors, keywords, columns
 
 
 def test_corrupt_version_is_not_downloaded_again(

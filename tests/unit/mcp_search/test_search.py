@@ -70,7 +70,8 @@ def _loaded(chunks: list[Chunk], vectors: np.ndarray) -> LoadedIndex:
         commit=None, created_at="2026-01-01T00:00:00+00:00", builder_version="t", files={},
     )  # fmt: skip
     keywords = KeywordIndex.build(c.keyword_text for c in chunks)
-    return LoadedIndex(manifest, chunks, vectors.astype(np.float32), keywords, Path("."))
+    paths, starts = [c.path for c in chunks], np.asarray([c.line_start for c in chunks], dtype=np.int64)
+    return LoadedIndex(manifest, chunks, vectors.astype(np.float32), keywords, Path("."), paths, starts)
 
 
 def test_pages_group_rows_in_line_order_and_prefixes_select_them() -> None:

@@ -68,7 +68,7 @@ def test_roundtrip(store: LocalObjectStore, tmp_path: Path) -> None:
     assert verify_version(store, "handbook", "v1") == manifest
     directory = download_version(store, "handbook", "v1", tmp_path / "cache")
     loaded = load_version(directory, expected_fingerprint=MODEL.fingerprint)
-    assert loaded.chunks == chunks
+    assert list(loaded.chunks) == chunks
     np.testing.assert_array_equal(np.asarray(loaded.vectors), vectors)
     assert loaded.manifest.commit == "abc" and loaded.manifest.chunk_count == 3
     scores = loaded.keywords.scores("expense travel")
@@ -145,7 +145,7 @@ def test_foreign_model_refused(store: LocalObjectStore, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "manifest",
-    [b"not json", b"[]", b'{"format_version": 99}', b'{"format_version": 1, "source": "x"}'],
+    [b"not json", b"[]", b'{"format_version": 99}', b'{"format_version": 2, "source": "x"}'],
 )
 def test_malformed_manifest(store: LocalObjectStore, manifest: bytes) -> None:
     store.put("indexes/handbook/v1/manifest.json", manifest)
@@ -166,7 +166,9 @@ def test_empty_version_roundtrip(store: LocalObjectStore, tmp_path: Path) -> Non
         store, "empty", "v1", [], np.zeros((0, 4), np.float32), model=MODEL, commit=None, builder_version="t"
     )
     loaded = load_version(download_version(store, "empty", "v1", tmp_path / "c"))
-    assert loaded.chunks == [] and loaded.keywords.scores("anything").shape == (0,)
+    assert (
+        list(loaded.chunks) == [] and loaded.paths == [] and loaded.keywords.scores("anything").shape == (0,)
+    )
 
 
 def test_bm25_prefers_rarer_terms() -> None:
@@ -187,3 +189,25 @@ def test_live_pointer_cas(tmp_path: Path) -> None:
     assert moved is not None and moved.version == "v2"
     assert swap_live(state, second, live) is None  # stale expectation loses
     assert [p.version for p in list_live(state)] == ["v2"]
+
+
+def test_chunks_parse_lazily_and_report_corrupt_rows(store: LocalObjectStore, tmp_path: Path) -> None:
+    chunks = make_chunks()
+    write_version(
+        store, "handbook", "v1", chunks, unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+    )
+    directory = download_version(store, "handbook", "v1", tmp_path / "cache")
+    loaded = load_version(directory)
+    assert loaded.paths == [c.path for c in chunks]
+    assert loaded.line_starts.tolist() == [c.line_start for c in chunks]
+    assert loaded.chunks[-1] == chunks[-1] and loaded.chunks[0:2] == chunks[0:2]
+    with pytest.raises(IndexError):
+        loaded.chunks[3]
+    # a row corrupted after download (checksums were verified at download time) fails on access, clearly
+    raw = (directory / "chunks.jsonl").read_bytes().split(b"\n")
+    raw[1] = b'{"id": 1}'
+    (directory / "chunks.jsonl").write_bytes(b"\n".join(raw))
+    damaged = load_version(directory)
+    assert damaged.chunks[0] == chunks[0]
+    with pytest.raises(IndexFormatError, match="row 1"):
+        damaged.chunks[1]

@@ -49,23 +49,20 @@ class Prepared:
 
 
 def prepare(index: LoadedIndex) -> Prepared:
-    """Group rows by page once per loaded version (O(n log n), no per-query cost)."""
-    chunks = index.chunks
-    order = sorted(range(len(chunks)), key=lambda r: (chunks[r].path, chunks[r].line_start, r))
-    paths: list[str] = []
-    starts: list[int] = []
-    for position, row in enumerate(order):
-        if not paths or chunks[row].path != paths[-1]:
-            paths.append(chunks[row].path)
-            starts.append(position)
-    starts.append(len(order))
+    """Group rows by page once per loaded version from the row columns (no chunk is parsed)."""
+    n = len(index.paths)
+    paths = np.asarray(index.paths, dtype=np.str_) if n else np.zeros(0, dtype="<U1")
+    order = np.lexsort((np.arange(n), index.line_starts, paths)).astype(np.int64)
+    ordered = paths[order]
+    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], boundaries, [n])).astype(np.int64) if n else np.zeros(1, dtype=np.int64)
     return Prepared(
         index=index,
         source=index.manifest.source,
         version=index.manifest.version,
-        page_paths=paths,
-        page_starts=np.asarray(starts, dtype=np.int64),
-        page_rows=np.asarray(order, dtype=np.int64),
+        page_paths=[str(p) for p in ordered[starts[:-1]]],
+        page_starts=starts,
+        page_rows=order,
     )
 
 

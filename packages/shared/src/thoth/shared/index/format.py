@@ -4,6 +4,7 @@ Layout of `indexes/<source>/<version>/`:
   chunks.jsonl   one Chunk per line, row i matches vector i
   vectors.npy    float32 [n, dimension], L2-normalized (np.load mmap-able)
   keywords.npz   BM25 postings (see keyword.py)
+  columns.json   per-row path and line_start, so readers group pages without parsing every chunk
   manifest.json  written last; lists every other file with sha256 and size
 """
 
@@ -16,8 +17,8 @@ from typing import Any
 
 from thoth.shared.errors import IndexFormatError
 
-FORMAT_VERSION = 1
-FILES = ("chunks.jsonl", "vectors.npy", "keywords.npz")
+FORMAT_VERSION = 2
+FILES = ("chunks.jsonl", "vectors.npy", "keywords.npz", "columns.json")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 

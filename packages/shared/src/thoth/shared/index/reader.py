@@ -7,9 +7,10 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -61,15 +62,62 @@ def download_version(store: ObjectStore, source: str, version: str, cache_dir: P
     return final
 
 
+class ChunkRows(Sequence[Chunk]):
+    """Chunks parsed on first access from the raw chunks.jsonl bytes.
+
+    Parsing all 50,000 lines of a large index up front cost about 1 s of a cold start;
+    search needs only the few rows it returns (measured in tools/bench/mcp.py).
+    """
+
+    def __init__(self, data: bytes, where: str = "chunks.jsonl") -> None:
+        self._data = data
+        self._where = where
+        newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        ends = newlines if data.endswith(b"\n") or not data else np.append(newlines, len(data))
+        starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64) if ends.size else ends
+        keep = ends > starts
+        self._starts, self._ends = starts[keep], ends[keep]
+        self._parsed: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return int(self._starts.shape[0])
+
+    @overload
+    def __getitem__(self, row: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[Chunk]: ...
+
+    def __getitem__(self, row: int | slice) -> Chunk | list[Chunk]:
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        chunk = self._parsed.get(row)
+        if chunk is None:
+            line = self._data[int(self._starts[row]) : int(self._ends[row])]
+            try:
+                chunk = Chunk.from_dict(_record(line.decode("utf-8")))
+            except (UnicodeDecodeError, ValueError, IndexFormatError) as exc:
+                raise IndexFormatError(f"chunk row {row} of {self._where} is malformed: {exc}") from None
+            self._parsed[row] = chunk
+        return chunk
+
+
 @dataclass
 class LoadedIndex:
-    """An index version in memory: manifest, chunks, mmap'd vectors, BM25 postings."""
+    """An index version in memory: manifest, chunks, mmap'd vectors, BM25 postings, row columns."""
 
     manifest: Manifest
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
     vectors: npt.NDArray[np.float32]
     keywords: KeywordIndex
     directory: Path
+    paths: list[str]
+    line_starts: npt.NDArray[np.int64]
 
 
 def load_version(directory: Path, expected_fingerprint: str | None = None) -> LoadedIndex:
@@ -89,18 +137,23 @@ def load_version(directory: Path, expected_fingerprint: str | None = None) -> Lo
         vectors: npt.NDArray[np.float32] = np.load(
             directory / "vectors.npy", mmap_mode="r", allow_pickle=False
         )
-        with open(directory / "chunks.jsonl", encoding="utf-8") as handle:
-            chunks = [Chunk.from_dict(_record(line)) for line in handle if line.strip()]
-    except (OSError, ValueError) as exc:
+        chunks = ChunkRows((directory / "chunks.jsonl").read_bytes(), str(directory / "chunks.jsonl"))
+        columns = json.loads((directory / "columns.json").read_bytes())
+        paths, line_starts = columns["path"], np.asarray(columns["line_start"], dtype=np.int64)
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise ValueError("columns.json paths are not strings")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexFormatError(f"index files in {directory} are unreadable: {exc}") from None
     keywords = KeywordIndex.from_file(str(directory / "keywords.npz"))
     n = manifest.chunk_count
-    if vectors.shape != (n, manifest.model.dimension) or len(chunks) != n or keywords.size != n:
+    sizes = (len(chunks), keywords.size, len(paths), int(line_starts.shape[0]))
+    if vectors.shape != (n, manifest.model.dimension) or any(size != n for size in sizes):
         raise IndexFormatError(
             f"index {manifest.source}/{manifest.version} is inconsistent: manifest says {n} chunks, "
-            f"found {len(chunks)} chunks, vectors {vectors.shape}, {keywords.size} keyword rows"
+            f"found {len(chunks)} chunks, vectors {vectors.shape}, {keywords.size} keyword rows, "
+            f"{len(paths)} column rows"
         )
-    return LoadedIndex(manifest, chunks, vectors, keywords, directory)
+    return LoadedIndex(manifest, chunks, vectors, keywords, directory, paths, line_starts)
 
 
 def _record(line: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,11 @@ def encode_files(chunks: Sequence[Chunk], vectors: npt.NDArray[Any], model: Mode
         "chunks.jsonl": "".join(chunk.to_json() + "\n" for chunk in chunks).encode(),
         "vectors.npy": _vectors_bytes(vectors),
         "keywords.npz": KeywordIndex.build(chunk.keyword_text for chunk in chunks).to_bytes(),
+        "columns.json": json.dumps(
+            {"path": [c.path for c in chunks], "line_start": [c.line_start for c in chunks]},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode(),
     }
 
 
