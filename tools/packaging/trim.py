@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -92,6 +93,15 @@ def is_elf(path: Path) -> bool:
 _VERIFY = "import ctypes, sys\nfor p in sys.argv[1:]:\n    ctypes.CDLL(p)\n"
 
 
+def _loads(path: Path) -> bool:
+    """dlopen in a fresh interpreter; vendored siblings (e.g. numpy.libs/) resolve from the same dir."""
+    env = {**os.environ, "LD_LIBRARY_PATH": str(path.parent)}
+    return (
+        subprocess.run([sys.executable, "-c", _VERIFY, str(path)], capture_output=True, env=env).returncode
+        == 0
+    )
+
+
 def strip_shared_objects(root: Path, report: TrimReport, strip: str = "strip") -> None:
     """`strip --strip-unneeded` every ELF; keep the original of any that no longer loads with dlopen."""
     if shutil.which(strip) is None:
@@ -99,14 +109,18 @@ def strip_shared_objects(root: Path, report: TrimReport, strip: str = "strip") -
         return
     for path in sorted(p for p in root.rglob("*.so*") if p.is_file() and is_elf(p)):
         before = path.read_bytes()
+        if not _loads(path):
+            report.strip_refused.append(
+                path.relative_to(root).as_posix() + " (does not load alone; unverifiable)"
+            )
+            continue
         proc = subprocess.run([strip, "--strip-unneeded", str(path)], capture_output=True, text=True)
         after = path.stat().st_size
         if proc.returncode != 0 or after >= len(before):
             path.write_bytes(before)
             continue
-        # dlopen the stripped file: an extension module or a vendored library must still load.
-        check = subprocess.run([sys.executable, "-c", _VERIFY, str(path)], capture_output=True, text=True)
-        if check.returncode != 0:
+        # The stripped object must still load exactly as the original did.
+        if not _loads(path):
             path.write_bytes(before)
             report.strip_refused.append(path.relative_to(root).as_posix())
             continue
