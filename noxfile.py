@@ -246,7 +246,7 @@ def build_functions(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def build_container(session: nox.Session) -> None:
-    """Build the refresh-service image (buildah/podman/docker), content-tagged; writes build/container.json."""
+    """Build the refresh image (buildah/podman/docker), content-tagged; writes build/container.json."""
     install_lock(session, "dev")
     _packaging(session, "container", "refresh")
 
