@@ -287,6 +287,17 @@ def main() -> None:
         f"function zip: {unzipped(function_zip) / MB:.2f} MB unzipped"
     )
     print(f"function + layers unzipped: {total / MB:.1f} MB (target <= 150 MB; Lambda limit 262.1 MB)")
+    meta = json.loads(ours.with_suffix(".json").read_text())
+    deps_zip, enc_zip = ours.stat().st_size, encoder_zip.stat().st_size
+    print(
+        f"encoder placement: own layer -> a lock bump uploads {deps_zip / MB:.1f} MB (direct),"
+        f" one combined layer would upload {(deps_zip + enc_zip) / MB:.1f} MB (via S3);"
+        " files land in /opt either way"
+    )
+    print(
+        f".py sources kept beside the bytecode: {meta['sources']['bytes'] / MB:.1f} MB of "
+        f"{meta['unzipped_bytes'] / MB:.1f} MB unzipped (readable tracebacks)"
+    )
 
     print(
         "\n== cold start of the MCP handler (fresh process, read-only dirs, no bytecode writes), "
