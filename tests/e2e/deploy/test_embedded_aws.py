@@ -21,8 +21,9 @@ import boto3
 import pytest
 
 from tests.functional.deploy import support
-from tools.deploy import scratch_image
+from tools.deploy import artifacts, image, scratch_image
 from tools.deploy.callcount import ServerLog, changing_calls
+from tools.deploy.errors import DeployError
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = ("terraform", "buildah", "docker-registry")
@@ -54,6 +55,15 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     )
 
 
+def _built(record: Path) -> bool:
+    """build/container.json's image is still in local storage (a rebuild may have replaced it)."""
+    try:
+        image.storage("buildah", artifacts.load_container(record).reference)
+    except DeployError:
+        return False
+    return True
+
+
 def artifact_set(tmp: Path) -> tuple[list[Path], Path, Path, str]:
     """The packaging engineer's real builds when present (copied: they may be rebuilt meanwhile), else
     small real zips from this repository's code; the refresh image likewise (or a buildah scratch image)."""
@@ -71,7 +81,7 @@ def artifact_set(tmp: Path) -> tuple[list[Path], Path, Path, str]:
         function_path = support.build_function_zip(tmp)
         kind = "small layer built here"
     container = REPO / "build" / "container.json"
-    if container.is_file():
+    if container.is_file() and _built(container):
         shutil.copyfile(container, tmp / "container.json")
         container = tmp / "container.json"
         kind += ", real refresh image"
