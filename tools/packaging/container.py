@@ -21,7 +21,8 @@ from tools.packaging.lockfile import read_lock
 from tools.packaging.paths import BUILD, CACHE, LOCKS, ROOT
 
 IMAGE_NAME = "localhost/thoth-refresh"
-DEFAULT_BASE = "public.ecr.aws/lambda/python:3.11"
+# Debian python:3.11, not the Lambda base (glibc 2.26 < torch 2.13's 2.28): see the Dockerfile.
+DEFAULT_BASE = "public.ecr.aws/docker/library/python:3.11-slim-bookworm"
 DOCKERFILE = ROOT / "packages" / "refresh_service" / "Dockerfile"
 LOCK = LOCKS / "refresh.txt"
 PACKAGES = (ROOT / "packages" / "shared", ROOT / "packages" / "refresh_service")

@@ -1,4 +1,4 @@
-"""A local stand-in for the Lambda python3.11 base image: Debian bookworm minbase + python3.11 + a tiny RIC.
+"""A local stand-in for the python:3.11-slim-bookworm base image: Debian bookworm minbase + python3.11.
 
 No base image can be pulled here, so `nox -s test_container` builds on this one. The rootfs and the
 image are cached (build/cache/standin/, and the image tag) between runs.
@@ -20,7 +20,6 @@ from tools.packaging.paths import CACHE
 IMAGE_NAME = "localhost/thoth-lambda-standin"
 MIRROR = "http://deb.debian.org/debian"
 PACKAGES = ("python3.11-minimal", "libpython3.11-stdlib", "python3-pip")
-ENTRY = Path(__file__).with_name("standin_entry.py")
 # What a rootfs needs to be a plausible Lambda base; apt caches and docs only cost copy time.
 PRUNE = ("var/cache/apt", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale")
 
@@ -62,8 +61,8 @@ def rootfs(cache: Path = CACHE / "standin", log: Callable[[str], None] = print) 
 
 
 def image_reference() -> str:
-    """Tagged by what goes in: the package list, the mirror and the entry script."""
-    digest = hashlib.sha256(ENTRY.read_bytes() + repr((PACKAGES, MIRROR, PRUNE)).encode()).hexdigest()
+    """Tagged by what goes in: the package list and the mirror."""
+    digest = hashlib.sha256(repr((PACKAGES, MIRROR, PRUNE)).encode()).hexdigest()
     return f"{IMAGE_NAME}:bookworm-py3.11-{digest[:12]}"
 
 
@@ -84,17 +83,11 @@ def ensure_base(tool: Tool, log: Callable[[str], None] = print) -> str:
         subprocess.run(["cp", "-a", f"{root}/.", str(mount)], check=True)
         for rel in PRUNE:
             shutil.rmtree(mount / rel, ignore_errors=True)
-        shutil.copyfile(ENTRY, mount / "usr/local/bin/lambda-ric.py")
-        entry = mount / "lambda-entrypoint.sh"
-        entry.write_text('#!/bin/sh\nexec python3.11 /usr/local/bin/lambda-ric.py "$@"\n')
-        entry.chmod(0o755)
         (mount / "var/task").mkdir(parents=True, exist_ok=True)
         tool.run(["umount", container])
         tool.run(
             [
                 "config",
-                "--entrypoint",
-                '["/lambda-entrypoint.sh"]',
                 "--env",
                 "LAMBDA_TASK_ROOT=/var/task",
                 "--env",
