@@ -15,7 +15,7 @@ from tools.packaging.errors import PackagingError
 from tools.packaging.paths import ENCODER, LAYERS, ROOT, code_files
 
 ENCODER_LAYER = "thoth-encoder-layer"
-FILES = ("model.onnx", "tokenizer.json", "encoder.json")
+FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "encoder.json")
 BUILD_SCRIPT = ROOT / "tools" / "build_encoder.py"
 
 

@@ -56,6 +56,7 @@ def test_layer_is_reproducible_smoke_tested_and_cached(tmp_path: Path) -> None:
     assert sorted(encoder) == [
         "thoth-encoder/encoder.json",
         "thoth-encoder/model.onnx",
+        "thoth-encoder/model.onnx.data",
         "thoth-encoder/tokenizer.json",
     ]
 

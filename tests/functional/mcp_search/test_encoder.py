@@ -85,10 +85,12 @@ def test_missing_or_broken_artifacts_name_the_fix(
     monkeypatch.setenv("THOTH_ENCODER_DIR", str(tmp_path))
     encoder.reset()
     with pytest.raises(
-        ConfigError, match=r"lacks model\.onnx, tokenizer\.json, encoder\.json; run `nox -s build_encoder`"
+        ConfigError,
+        match=r"lacks model\.onnx, model\.onnx\.data, tokenizer\.json, encoder\.json; "
+        r"run `nox -s build_encoder`",
     ):
         encoder.fingerprint()
-    for name in ("model.onnx", "tokenizer.json"):
+    for name in ("model.onnx", "model.onnx.data", "tokenizer.json"):
         (tmp_path / name).write_bytes(b"garbage")
     (tmp_path / "encoder.json").write_text(json.dumps({"model_id": "m"}))
     with pytest.raises(ConfigError, match=r"encoder\.json is unreadable or malformed"):
@@ -118,16 +120,15 @@ def test_build_is_cached(built_encoder: Path) -> None:
     assert (built_encoder / "model.onnx").stat().st_mtime_ns == before
 
 
-def test_external_weights_are_preferred_and_optional(built_encoder: Path, tmp_path: Path) -> None:
-    """The fast-loading variant is used when present; a directory with only model.onnx still works."""
-    import shutil
+def test_word_embeddings_ship_as_float16_and_run_as_float32(built_encoder: Path) -> None:
+    """The side file holds the half-size table; the session still computes in float32."""
+    import onnx
 
-    fast = encoder.QueryEncoder(built_encoder)
-    assert fast.model_path.name == encoder.EXTERNAL_GRAPH
-    for name in ("model.onnx", "tokenizer.json", "encoder.json"):
-        shutil.copyfile(built_encoder / name, tmp_path / name)
-    plain = encoder.QueryEncoder(tmp_path)
-    assert plain.model_path == tmp_path / "model.onnx"
-    assert float(fast.encode("parental leave") @ plain.encode("parental leave")) > 0.99999
-    (tmp_path / encoder.EXTERNAL_GRAPH).write_bytes((built_encoder / encoder.EXTERNAL_GRAPH).read_bytes())
-    assert encoder.QueryEncoder(tmp_path).model_path.name == "model.onnx"  # data file missing: not used
+    graph = onnx.load(str(built_encoder / "model.onnx"), load_external_data=False).graph
+    tables = [t for t in graph.initializer if "word_embeddings" in t.name]
+    assert [t.data_type for t in tables] == [onnx.TensorProto.FLOAT16]
+    assert graph.node[0].op_type == "Cast"
+    size = (built_encoder / "model.onnx.data").stat().st_size
+    assert 60e6 < size < 70e6  # 90 MB of float32 weights less half the 47 MB table
+    vector = encoder.QueryEncoder(built_encoder).encode("parental leave")
+    assert vector.dtype.name == "float32" and abs(float(vector @ vector) - 1.0) < 1e-5

@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 ENV_VAR = "THOTH_ENCODER_DIR"
 LAYER_DIR = Path("/opt/thoth-encoder")
 _CHECKOUT_DIR = Path(__file__).resolve().parents[5] / "build" / "encoder"
-_FILES = ("model.onnx", "tokenizer.json", "encoder.json")
-# Optional: the same graph with weights in a side file, which onnxruntime loads 3-4x faster.
-EXTERNAL_GRAPH, EXTERNAL_DATA = "model.ext.onnx", "model.ext.onnx.data"
+# model.onnx keeps its weights in model.onnx.data: onnxruntime loads that 3-4x faster than
+# weights inside the protobuf (tools/build_encoder.py).
+_FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "encoder.json")
 _FIX = "run `nox -s build_encoder` (writes build/encoder) and set THOTH_ENCODER_DIR to that directory"
 
 
@@ -86,15 +86,13 @@ def fingerprint() -> str:
 class QueryEncoder:
     """Embeds one query at a time: no padding, one intra-op thread (short inputs lose to thread sync)."""
 
-    def __init__(self, directory: Path, threads: int = 1, *, prefer_external: bool = True) -> None:
+    def __init__(self, directory: Path, threads: int = 1) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.directory = Path(directory)
         self.info = read_info(self.directory)
-        external = self.directory / EXTERNAL_GRAPH
-        fast = prefer_external and external.is_file() and (self.directory / EXTERNAL_DATA).is_file()
-        self.model_path = external if fast else self.directory / "model.onnx"
+        self.model_path = self.directory / "model.onnx"
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
