@@ -82,7 +82,9 @@ def bench_env(home: Path) -> dict[str, str]:
 
 def build_index(chunks: int) -> Path:
     """A synthetic index of `chunks` chunks (handbook vocabulary, random unit vectors), cached by size."""
-    home = WORK / f"home-{chunks}"
+    from thoth.shared.index import FORMAT_VERSION
+
+    home = WORK / f"home-{chunks}-format{FORMAT_VERSION}"
     if (home / "ready").is_file():
         return home
     import numpy as np
