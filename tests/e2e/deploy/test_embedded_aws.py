@@ -165,10 +165,19 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
         ["buildah", "pull", "--tls-verify=false", ref], capture_output=True, text=True, check=False
     )
     assert pulled.returncode == 0, pulled.stderr
-    inspect = subprocess.run(
-        ["buildah", "inspect", "--type", "image", ref], capture_output=True, text=True, check=True
-    )
-    assert json.loads(inspect.stdout)["FromImageDigest"] == digest
+
+    # Pulling by digest makes the registry client verify the manifest digest. The pulled image must be
+    # the one that was pushed: same image ID. (Not FromImageDigest: storage dedupes identical images
+    # across runs and keeps the digest it first recorded.)
+    def image_id(reference: str) -> str:
+        proc = subprocess.run(
+            ["buildah", "inspect", "--type", "image", reference], capture_output=True, text=True, check=True
+        )
+        found: str = json.loads(proc.stdout)["FromImageID"]
+        return found
+
+    pushed = artifacts.load_container(container).reference
+    assert image_id(ref) == image_id(pushed)
 
     doctor = run(home, "doctor", "local")
     assert "0 to fix" in doctor.stdout
