@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import os
 import signal
 import sys
@@ -16,7 +15,7 @@ from typing import Any
 from thoth.mcp_server.auth import ApiKeyAuth, parse_keys
 from thoth.mcp_server.settings import http_settings
 from thoth.shared.errors import ThothError
-from thoth.shared.logging import JsonFormatter, StdoutHandler
+from thoth.shared import logging as thoth_logging
 
 NO_KEYS = (
     "no API keys are configured: set THOTH_API_KEYS to a key (or a JSON list of keys), e.g.\n"
@@ -30,24 +29,9 @@ def _fail(message: str) -> int:
     return 2
 
 
-class _StderrHandler(StdoutHandler):
-    """JSON lines on stderr; a StdoutHandler subclass, so `configure()` sees logging as set up."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-        except Exception:
-            self.handleError(record)
-
-
 def _logs_to_stderr() -> None:
     """JSON log lines on stderr, so stdout carries only the command's result (as with sam local invoke)."""
-    handler = _StderrHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
+    thoth_logging.configure("INFO", stream="stderr")
 
 
 def _auth_ready(no_auth: bool) -> str | None:

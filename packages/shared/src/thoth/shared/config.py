@@ -10,36 +10,17 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
 
+from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_str, unknown_thoth_vars
 from thoth.shared.errors import ConfigError
+
+__all__ = ["KNOWN_THOTH_VARS", "Settings", "get_settings", "load_settings", "secret_from_env"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 SECRETS_BACKENDS = ("aws", "env")
-# Every THOTH_* variable the code reads; an unknown one is most likely a typo.
-KNOWN_THOTH_VARS = frozenset(
-    {
-        "THOTH_HOME",
-        "THOTH_SECRETS_BACKEND",
-        "THOTH_API_KEYS",
-        "THOTH_GITLAB_TOKEN",
-        "THOTH_SECRET_CACHE_TTL_S",
-        "THOTH_AWS_TIMEOUT_S",
-        "THOTH_LOCK_TARGET",
-        "THOTH_ENCODER_DIR",
-        "THOTH_CACHE_DIR",
-        "THOTH_POINTER_TTL_S",
-        "THOTH_ALLOWED_ORIGINS",
-        "THOTH_ALLOWED_HOSTS",
-        "THOTH_AUTH",
-        "THOTH_MAX_BODY_BYTES",
-        "THOTH_SOURCES_CONFIG",
-        "THOTH_MAX_FILE_BYTES",
-        "THOTH_KEEP_VERSIONS",
-        "THOTH_QUEUE_URL",
-    }
-)
+LAMBDA_CACHE_DIR = Path("/tmp/thoth-cache")  # only /tmp is writable on Lambda
 
 
 @dataclass(frozen=True)
@@ -55,6 +36,8 @@ class Settings:
     aws_endpoint_url: str | None
     aws_timeout_s: float
     secret_cache_ttl_s: float
+    cache_dir: Path
+    on_lambda: bool = False
 
     @property
     def uses_s3(self) -> bool:
@@ -70,29 +53,13 @@ class Settings:
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
-
-
-def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = _optional(env, name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"{name}={raw!r} is not a number; set it to seconds between {low} and {high}"
-        ) from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name}={raw!r} is out of range; set it to seconds between {low} and {high}")
-    return value
+    return env_str(env, name)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate settings from `env` (default: os.environ)."""
     env = os.environ if env is None else env
-    unknown = sorted(k for k in env if k.startswith("THOTH_") and k not in KNOWN_THOTH_VARS)
+    unknown = unknown_thoth_vars(env)
     if unknown:
         raise ConfigError(
             f"unknown setting(s) {', '.join(unknown)}; check the spelling "
@@ -134,6 +101,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 f"AWS_ENDPOINT_URL={endpoint!r} is not an http(s) URL; "
                 "set e.g. http://127.0.0.1:5000 or unset it"
             )
+    on_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME", "").strip())
+    cache = _optional(env, "THOTH_CACHE_DIR")
     return Settings(
         environment=environment,
         s3_bucket=bucket,
@@ -142,8 +111,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         home=home,
         secrets_backend=backend,
         aws_endpoint_url=endpoint,
-        aws_timeout_s=_float(env, "THOTH_AWS_TIMEOUT_S", 10.0, 0.1, 900.0),
-        secret_cache_ttl_s=_float(env, "THOTH_SECRET_CACHE_TTL_S", 300.0, 0.0, 86400.0),
+        aws_timeout_s=env_float(env, "THOTH_AWS_TIMEOUT_S", 10.0, 0.1, 900.0),
+        secret_cache_ttl_s=env_float(env, "THOTH_SECRET_CACHE_TTL_S", 300.0, 0.0, 86400.0),
+        cache_dir=Path(cache) if cache else (LAMBDA_CACHE_DIR if on_lambda else home / "cache"),
+        on_lambda=on_lambda,
     )
 
 
@@ -151,3 +122,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, validated on first use (`get_settings.cache_clear()` re-reads)."""
     return load_settings()
+
+
+def secret_from_env(variable: str) -> str | None:
+    """A local stand-in secret (THOTH_API_KEYS, THOTH_GITLAB_TOKEN); kept out of Settings and its repr."""
+    return env_str(os.environ, variable)

@@ -56,13 +56,26 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(payload, default=str, ensure_ascii=False))
 
 
-class StdoutHandler(logging.Handler):
-    """Writes to whatever sys.stdout is at emit time (Lambda and test capture swap it)."""
+# Third-party loggers stay at WARNING or above whatever LOG_LEVEL says: botocore logs response
+# bodies (a GetSecretValue answer holds the secret) at DEBUG, before any redaction can know them.
+QUIET_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3", "dulwich", "filelock", "huggingface_hub")
+STREAMS = ("stdout", "stderr")
+
+
+class StreamHandler(logging.Handler):
+    """Writes to whatever sys.stdout / sys.stderr is at emit time (Lambda and test capture swap it)."""
+
+    def __init__(self, stream: str = "stdout") -> None:
+        super().__init__()
+        if stream not in STREAMS:
+            raise ValueError(f"stream must be one of {STREAMS}")
+        self.stream_name = stream
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stdout.write(self.format(record) + "\n")
-            sys.stdout.flush()
+            out = sys.stdout if self.stream_name == "stdout" else sys.stderr
+            out.write(self.format(record) + "\n")
+            out.flush()
         except Exception:
             self.handleError(record)
 
@@ -74,16 +87,32 @@ def _is_plain_console(handler: logging.Handler) -> bool:
     return type(handler) is logging.StreamHandler and handler.stream in (sys.stdout, sys.stderr)
 
 
-def configure(level: str = "INFO") -> None:
-    """Route the root logger to stdout as JSON lines (idempotent)."""
+def configure(level: str = "INFO", stream: str | None = None) -> None:
+    """Route the root logger to one stream as JSON lines (idempotent).
+
+    Lambda reads stdout (the default); command-line tools pass stream="stderr" so stdout carries
+    only their result. stream=None keeps the stream an earlier call chose.
+    """
     root = logging.getLogger()
-    if not any(isinstance(h, StdoutHandler) for h in root.handlers):
-        for handler in [h for h in root.handlers if _is_plain_console(h)]:
-            root.removeHandler(handler)
-        handler = StdoutHandler()
+    ours = [h for h in root.handlers if isinstance(h, StreamHandler)]
+    if ours:
+        for handler in ours:
+            handler.stream_name = stream or handler.stream_name
+    else:
+        for old in [h for h in root.handlers if _is_plain_console(h)]:
+            root.removeHandler(old)
+        handler = StreamHandler(stream or "stdout")
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level)
+    floor = max(logging.WARNING, root.level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(floor)
+
+
+def is_configured() -> bool:
+    """True once `configure` has installed Thoth's handler on the root logger."""
+    return any(isinstance(h, StreamHandler) for h in logging.getLogger().handlers)
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import Any
 
 from thoth.shared import aws
-from thoth.shared.config import Settings, get_settings
+from thoth.shared.config import Settings, get_settings, secret_from_env
 from thoth.shared.errors import ThothError
 from thoth.shared.logging import register_secret
 
@@ -39,7 +38,7 @@ class Secrets:
             raise SecretError(f"unknown secret {name!r}; known: {', '.join(sorted(ENV_VARS))}")
         settings = self.settings
         if settings.secrets_backend == "env":
-            value = os.environ.get(ENV_VARS[name]) or None
+            value = secret_from_env(ENV_VARS[name])
         else:
             value = self._from_aws(settings, name)
         register_secret(value)

@@ -11,7 +11,7 @@ from thoth.shared.index.format import (
     version_prefix,
 )
 from thoth.shared.index.keyword import KeywordIndex
-from thoth.shared.index.pointer import LivePointer, list_live, read_live, swap_live
+from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 from thoth.shared.index.reader import LoadedIndex, download_version, load_version
 from thoth.shared.index.writer import verify_version, write_version
 

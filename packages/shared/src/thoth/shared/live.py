@@ -1,4 +1,8 @@
-"""The live pointer of each source: which version readers should serve (state pk `live`)."""
+"""The live pointer of each source: which version readers should serve (state pk `live`).
+
+numpy-free on purpose: the MCP server's /health reads pointers on a cold start without
+loading the index package. Both services use this one type.
+"""
 
 from __future__ import annotations
 
@@ -30,10 +34,21 @@ class LivePointer:
 
     @classmethod
     def from_item(cls, item: Item) -> LivePointer:
+        """The pointer in a state item; fields a newer writer added are ignored, missing ones refused."""
+        value = item.value
         try:
-            return cls(**item.value, rev=item.rev)
-        except TypeError as exc:
-            raise StateError(f"live pointer for {item.sk!r} is malformed ({exc}); re-run a refresh") from None
+            pointer = cls(
+                source=str(value.get("source", item.sk)),
+                version=str(value["version"]),
+                commit=None if value.get("commit") is None else str(value["commit"]),
+                created_at=str(value["created_at"]),
+                chunk_count=int(value["chunk_count"]),
+                fingerprint=str(value["fingerprint"]),
+                rev=item.rev,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"live pointer for {item.sk!r} is malformed ({exc!r}); re-run a refresh") from None
+        return pointer
 
 
 def read_live(state: StateStore, source: str) -> LivePointer | None:
