@@ -14,8 +14,8 @@ from typing import Any
 
 from thoth.mcp_server.auth import ApiKeyAuth, parse_keys
 from thoth.mcp_server.settings import http_settings
-from thoth.shared.errors import ThothError
 from thoth.shared import logging as thoth_logging
+from thoth.shared.errors import ThothError
 
 NO_KEYS = (
     "no API keys are configured: set THOTH_API_KEYS to a key (or a JSON list of keys), e.g.\n"

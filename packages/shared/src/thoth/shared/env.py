@@ -89,7 +89,9 @@ def env_float(
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; set it to {unit} between {low} and {high}") from None
+        raise ConfigError(
+            f"{name}={raw!r} is not a number; set it to {unit} between {low} and {high}"
+        ) from None
     if not low <= value <= high:  # also refuses nan
         raise ConfigError(f"{name}={raw!r} is out of range; set it to {unit} between {low} and {high}")
     return value

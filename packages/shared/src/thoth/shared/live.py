@@ -47,7 +47,9 @@ class LivePointer:
                 rev=item.rev,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise StateError(f"live pointer for {item.sk!r} is malformed ({exc!r}); re-run a refresh") from None
+            raise StateError(
+                f"live pointer for {item.sk!r} is malformed ({exc!r}); re-run a refresh"
+            ) from None
         return pointer
 
 

@@ -11,9 +11,9 @@ from thoth.shared.index.format import (
     version_prefix,
 )
 from thoth.shared.index.keyword import KeywordIndex
-from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 from thoth.shared.index.reader import LoadedIndex, download_version, load_version
 from thoth.shared.index.writer import verify_version, write_version
+from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 
 __all__ = [
     "FILES",
