@@ -13,12 +13,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
-from thoth.mcp_server import encoder as encoder_module
+from thoth.mcp_server.protocol.dispatch import run_tool
+from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline, ToolOutput
+from thoth.mcp_server.search import encoder as encoder_module
+from thoth.mcp_server.search.catalog import CATALOG
 from thoth.shared.index import Chunk, LivePointer, ModelInfo, read_live, swap_live, write_version
 from thoth.shared.model import DIMENSION, MODEL_ID
 from thoth.shared.state import state_store
@@ -44,6 +48,15 @@ def ensure_encoder(out: Path = ENCODER_DIR) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"build_encoder failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return out
+
+
+def call_tool(name: str, arguments: dict[str, Any], deadline: float | None = None) -> ToolOutput:
+    """A tool call as the protocol runs it: bad arguments raise, failures come back as isError outputs."""
+    return run_tool(CATALOG, name, arguments, NO_DEADLINE if deadline is None else Deadline(deadline))
+
+
+index_health = CATALOG.index_health
+tool_specs = CATALOG.tool_specs
 
 
 def slug(text: str) -> str:

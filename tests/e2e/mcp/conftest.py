@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.mcp.support import KEY, build_index
 from thoth.mcp_server.lambda_handler import App
-from thoth.mcp_server.local_server import LocalServer
+from thoth.mcp_server.transport.local_server import LocalServer
 from thoth.shared.config import get_settings
 
 

@@ -117,7 +117,8 @@ def test_invoke_names_the_problem_with_a_bad_event_file(tmp_path: Path) -> None:
 
 def test_demo_indexes_serves_and_queries(handbook_home: Path) -> None:
     env = offline_env(handbook_home)
-    done = subprocess.run([*CLI, "demo"], env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
+    demo = [sys.executable, "-m", "tools.demo"]
+    done = subprocess.run(demo, env=env, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     assert re.search(r"source handbook: (ok|unchanged), \d+ files, \d+ chunks", out), out[:2000]

@@ -10,7 +10,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from tests.e2e.mcp.support import KEY, sdk_client
-from thoth.mcp_server.local_server import LocalServer
+from thoth.mcp_server.transport.local_server import LocalServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("served_env")]
 TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status"]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.mcp_search_support import REPO
-from thoth.mcp_server import encoder
+from thoth.mcp_server.search import encoder
 from thoth.shared import model as shared_model
 from thoth.shared.errors import ConfigError
 
@@ -64,7 +64,7 @@ def _run(code: str, built_encoder: Path) -> str:
 
 def test_runtime_never_imports_torch(built_encoder: Path) -> None:
     code = (
-        "import sys; from thoth.mcp_server import encoder; v = encoder.get_encoder().encode('hello'); "
+        "import sys; from thoth.mcp_server.search import encoder; v = encoder.get_encoder().encode('hello'); "
         "print(v.shape, [m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules])"
     )
     assert _run(code, built_encoder) == "(384,) []"
@@ -72,7 +72,7 @@ def test_runtime_never_imports_torch(built_encoder: Path) -> None:
 
 def test_fingerprint_reads_only_encoder_json(built_encoder: Path) -> None:
     code = (
-        "import sys; from thoth.mcp_server import encoder; "
+        "import sys; from thoth.mcp_server.search import encoder; "
         "print(encoder.fingerprint().startswith('sha256:'), "
         "[m for m in ('onnxruntime', 'tokenizers', 'numpy') if m in sys.modules])"
     )

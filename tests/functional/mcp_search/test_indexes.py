@@ -11,10 +11,9 @@ import numpy.typing as npt
 import pytest
 from moto import mock_aws
 
-from tests.mcp_search_support import embed, publish
-from thoth.mcp_server import indexes
-from thoth.mcp_server.tools import call_tool, index_health
-from thoth.shared.config import get_settings
+from tests.mcp_search_support import call_tool, embed, index_health, publish
+from thoth.mcp_server.search import registry as indexes
+from thoth.shared.config import get_settings, load_settings
 from thoth.shared.index import Chunk, LivePointer
 
 Corpus = tuple[list[Chunk], npt.NDArray[np.float32]]
@@ -140,14 +139,15 @@ def test_bad_pointer_ttl_is_reported(encoder_env: Path, monkeypatch: pytest.Monk
 
 
 def test_cache_dir_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    settings = get_settings()
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
     monkeypatch.delenv("THOTH_CACHE_DIR", raising=False)
-    assert indexes.cache_dir(settings) == settings.home / "cache"
+    settings = load_settings()
+    assert settings.cache_dir == settings.home / "cache"
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "thoth-mcp")
-    assert indexes.cache_dir(settings) == Path("/tmp/thoth-cache")
+    assert load_settings().cache_dir == Path("/tmp/thoth-cache")
     monkeypatch.setenv("THOTH_CACHE_DIR", str(tmp_path / "c"))
-    assert indexes.cache_dir(settings) == tmp_path / "c"
+    assert load_settings().cache_dir == tmp_path / "c"
+    assert indexes.registry().cache == tmp_path / "c"
 
 
 def test_malformed_pointer_is_reported(encoder_env: Path) -> None:
@@ -204,8 +204,8 @@ def test_s3_and_dynamodb_backends(
     )
 
 
-def test_light_pointer_parse_matches_the_shared_reader(published: LivePointer) -> None:
-    """/health reads pointers without importing thoth.shared.index (numpy); both must agree."""
+def test_registry_reads_the_one_shared_pointer_type(published: LivePointer) -> None:
+    """/health reads pointers through numpy-free thoth.shared.live, the type the refresh side writes."""
     from dataclasses import asdict
 
     from thoth.shared.index import list_live
@@ -213,8 +213,7 @@ def test_light_pointer_parse_matches_the_shared_reader(published: LivePointer) -
 
     (shared,) = list_live(state_store())
     (light,) = indexes.registry().pointers(refresh=True)
-    assert asdict(light) == {k: v for k, v in asdict(shared).items() if k != "rev"}
-    assert indexes.LIVE_PARTITION == "live"
+    assert type(light) is type(shared) and asdict(light) == asdict(shared)
 
 
 def test_concurrent_searches_during_a_swap_see_whole_versions(
@@ -287,5 +286,6 @@ def test_unwritable_cache_is_explained(
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv("THOTH_CACHE_DIR", str(blocker))
+    get_settings.cache_clear()  # settings are read once per process
     output = call_tool("search_handbook", {"query": "on-call"})
     assert output.is_error and "cannot cache handbook/v1" in output.text and "THOTH_CACHE_DIR" in output.text

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from thoth.mcp_server.lambda_handler import App
-from thoth.mcp_server.schemas import ToolArgumentError, ToolOutput, ToolSpec, UnknownToolError
+from thoth.mcp_server.protocol.tools import (
+    Deadline,
+    ToolArgumentError,
+    ToolOutput,
+    ToolSpec,
+    UnknownToolError,
+)
 from thoth.shared.errors import ThothError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -54,7 +60,7 @@ SPECS = [
 
 @dataclass
 class FakeCatalog:
-    """Stands in for thoth.mcp_server.tools: fixed specs and scripted outcomes per tool name."""
+    """Stands in for thoth.mcp_server.search.catalog: fixed specs and scripted outcomes per tool name."""
 
     health: dict[str, Any] = field(
         default_factory=lambda: {
@@ -69,8 +75,8 @@ class FakeCatalog:
     def tool_specs(self) -> list[ToolSpec]:
         return list(SPECS)
 
-    def call_tool(self, name: str, arguments: Any, *, deadline: float | None = None) -> ToolOutput:
-        self.calls.append((name, arguments, deadline))
+    def call_tool(self, name: str, arguments: Any, deadline: Deadline) -> ToolOutput:
+        self.calls.append((name, arguments, deadline.at))
         if name == "echo":
             if "text" in arguments and not isinstance(arguments["text"], str):
                 raise ToolArgumentError("argument 'text' must be a string")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 
-from thoth.mcp_server.http import parse_event
-from thoth.mcp_server.local_server import LocalContext, build_event
+from thoth.mcp_server.transport.events import parse_event
+from thoth.mcp_server.transport.local_server import build_event
+from thoth.shared.lambda_context import LocalContext
 
 
 def test_build_event_joins_repeated_headers_and_splits_the_query() -> None:
@@ -26,6 +27,6 @@ def test_build_event_base64_encodes_bodies_that_are_not_utf8() -> None:
 
 
 def test_local_context_counts_down() -> None:
-    context = LocalContext(timeout_ms=5_000)
+    context = LocalContext(timeout_s=5.0)
     assert 0 < context.get_remaining_time_in_millis() <= 5_000
     assert LocalContext().aws_request_id != context.aws_request_id

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thoth.mcp_server.arguments import validate
-from thoth.mcp_server.schemas import SPECS
-from thoth.mcp_server.tools import ToolArgumentError, UnknownToolError, call_tool, tool_specs
+from tests.mcp_search_support import call_tool, tool_specs
+from thoth.mcp_server.protocol.tools import ToolArgumentError, UnknownToolError
+from thoth.mcp_server.search.arguments import validate
+from thoth.mcp_server.search.specs import SPECS
 
 SCHEMAS = {spec.name: spec.input_schema for spec in SPECS}
 
@@ -151,9 +152,9 @@ def test_validation_never_crashes(tool: str, arguments: Any) -> None:
 
 
 def test_import_is_light() -> None:
-    """Importing the tools module must not pull numpy, onnxruntime, boto3 or the index format."""
+    """Importing the tool catalog must not pull numpy, onnxruntime, boto3 or the index format."""
     code = (
-        "import sys, thoth.mcp_server.tools as t; t.tool_specs(); "
+        "import sys, thoth.mcp_server.search.catalog as t; t.CATALOG.tool_specs(); "
         "heavy = [m for m in ('numpy', 'onnxruntime', 'boto3', 'tokenizers', 'thoth.shared.index') "
         "if m in sys.modules]; print(heavy)"
     )

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from thoth.mcp_server import cursor
-from thoth.mcp_server.tools import ToolArgumentError
+from thoth.mcp_server.protocol.tools import ToolArgumentError
+from thoth.mcp_server.search import cursor
 
 ARGS = {"path": "a.md", "max_chars": 8000}
 BOUND = cursor.binding(ARGS)

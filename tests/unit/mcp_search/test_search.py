@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from thoth.mcp_server import search
+from thoth.mcp_server.search import ranking as search
+from thoth.mcp_server.search import snippets
 from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex, Manifest, ModelInfo
 
 
@@ -43,7 +44,7 @@ WORDS = st.text(alphabet="abcdefgh xyz\n\t", max_size=3000)
 @settings(max_examples=300, deadline=None)
 @given(text=WORDS, query=st.text(alphabet="abcdefgh ", max_size=30), limit=st.integers(1, 600))
 def test_snippet_is_bounded(text: str, query: str, limit: int) -> None:
-    got = search.snippet(text, query, limit)
+    got = snippets.snippet(text, query, limit)
     assert len(got) <= limit
     flat = " ".join(text.split())
     if len(flat) <= limit:
@@ -52,7 +53,7 @@ def test_snippet_is_bounded(text: str, query: str, limit: int) -> None:
 
 def test_snippet_centres_on_the_query_term() -> None:
     text = "intro " * 200 + "the refund deadline is thirty days " + "outro " * 200
-    got = search.snippet(text, "refund deadline", 120)
+    got = snippets.snippet(text, "refund deadline", 120)
     assert "refund deadline" in got
     assert got.startswith("…") and got.endswith("…") and len(got) <= 120
 
@@ -110,7 +111,7 @@ def test_search_fuses_keyword_and_vector_evidence() -> None:
 
 
 def test_snippets_skip_a_leading_heading_line() -> None:
-    from thoth.mcp_server.handlers import _without_heading_line
+    _without_heading_line = snippets.without_heading_line
 
     assert _without_heading_line("## Compensation\nWeekly allowance") == "Weekly allowance"
     assert _without_heading_line("# Only a heading") == "# Only a heading"

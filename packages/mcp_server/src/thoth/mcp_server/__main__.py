@@ -1,19 +1,18 @@
-"""Command line: `serve` the handler locally, `invoke` it once on an event file, or run the `demo`."""
+"""Command line: `serve` the handler locally, or `invoke` it once on an event file."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
-import os
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from thoth.mcp_server.auth import ApiKeyAuth, parse_keys
-from thoth.mcp_server.settings import http_settings
+from thoth.mcp_server.settings import http_settings, local_api_keys, local_overrides
+from thoth.mcp_server.transport.api_keys import ApiKeyAuth, parse_keys
 from thoth.shared import logging as thoth_logging
 from thoth.shared.errors import ThothError
 
@@ -36,8 +35,7 @@ def _logs_to_stderr() -> None:
 
 def _auth_ready(no_auth: bool) -> str | None:
     """None when auth is usable (or explicitly off), else the message to print."""
-    if no_auth:
-        os.environ["THOTH_AUTH"] = "off"
+    local_overrides(no_auth=no_auth, allowed_hosts=None)
     try:
         settings = http_settings()
         if settings.auth_enabled and not ApiKeyAuth().configured():
@@ -53,7 +51,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     from thoth.mcp_server.lambda_handler import handler
-    from thoth.mcp_server.local_server import LocalServer
+    from thoth.mcp_server.transport.local_server import LocalServer
 
     problem = _auth_ready(args.no_auth)
     if problem:
@@ -64,7 +62,7 @@ def serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); pick another --port")
     port = server.server_address[1]
     # DNS-rebinding guard: unless told otherwise, answer only to the names this socket is reached by.
-    os.environ.setdefault("THOTH_ALLOWED_HOSTS", f"127.0.0.1:{port},localhost:{port},{args.host}:{port}")
+    local_overrides(no_auth=False, allowed_hosts=f"127.0.0.1:{port},localhost:{port},{args.host}:{port}")
     auth = "off (--no-auth)" if args.no_auth else "on (Authorization: Bearer <key> or x-api-key)"
     print(f"Thoth MCP server on {server.url}/mcp  (health: {server.url}/health)", flush=True)
     print(f"auth: {auth}; Ctrl-C stops", flush=True)
@@ -84,7 +82,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def invoke(args: argparse.Namespace) -> int:
     from thoth.mcp_server.lambda_handler import handler
-    from thoth.mcp_server.local_server import LocalContext
+    from thoth.shared.lambda_context import LocalContext
 
     path = Path(args.event)
     try:
@@ -97,7 +95,7 @@ def invoke(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     headers = event.get("headers") if isinstance(event, dict) else None
-    keys = () if args.no_auth else parse_keys(os.environ.get("THOTH_API_KEYS"))
+    keys = () if args.no_auth else parse_keys(local_api_keys())
     present = {str(k).lower() for k in headers} if isinstance(headers, dict) else set()
     if (
         isinstance(headers, dict)
@@ -109,7 +107,7 @@ def invoke(args: argparse.Namespace) -> int:
         print("note: added x-api-key from THOTH_API_KEYS to the event", file=sys.stderr)
     _logs_to_stderr()
     started = time.monotonic()
-    response = handler(event, LocalContext())
+    response = handler(event, LocalContext("thoth-mcp-local"))
     elapsed = (time.monotonic() - started) * 1000
     print(json.dumps(response, indent=2))
     body = response.get("body") or ""
@@ -118,12 +116,6 @@ def invoke(args: argparse.Namespace) -> int:
             print(json.dumps(json.loads(body), indent=2))
     print(f"invoked {path.name}: status {response.get('statusCode')} in {elapsed:.0f} ms", file=sys.stderr)
     return 0
-
-
-def demo(args: argparse.Namespace) -> int:
-    from thoth.mcp_server.demo import run
-
-    return run(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,11 +133,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-auth", action="store_true", help="invoke with authentication off")
     p.add_argument("--pretty", action="store_true", help="also print the response body as indented JSON")
     p.set_defaults(run=invoke)
-    p = commands.add_parser("demo", help="index the sample handbook, serve it, and query it with the MCP SDK")
-    p.add_argument("--source", default="samples/handbook", help="folder to index (default samples/handbook)")
-    p.add_argument("--name", default="handbook", help="source name (default handbook)")
-    p.add_argument("--query", default="how do I request time off", help="the demo search")
-    p.set_defaults(run=demo)
     args = parser.parse_args(argv)
     code: int = args.run(args)
     return code

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from thoth.mcp_server.catalog import ToolCatalog
-from thoth.mcp_server.http import HttpResponse, json_response
-from thoth.mcp_server.protocol import SERVER_NAME, scrub
+from thoth.mcp_server.protocol.dispatch import SERVER_NAME, scrub
+from thoth.mcp_server.protocol.tools import ToolCatalog
 from thoth.mcp_server.settings import http_settings
+from thoth.mcp_server.transport.events import HttpResponse, json_response
 from thoth.shared.errors import ConfigError
 
 # Only these per-index fields leave the server; anything else the catalog reports stays inside.

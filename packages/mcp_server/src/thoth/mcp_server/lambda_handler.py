@@ -7,13 +7,14 @@ import logging
 import time
 from typing import Any, Final
 
-from thoth.mcp_server.auth import ApiKeyAuth
-from thoth.mcp_server.catalog import LazyCatalog, ToolCatalog
-from thoth.mcp_server.endpoint import McpEndpoint
 from thoth.mcp_server.health import health
-from thoth.mcp_server.http import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
-from thoth.mcp_server.protocol import McpServer
+from thoth.mcp_server.protocol.dispatch import McpServer
+from thoth.mcp_server.protocol.endpoint import McpEndpoint
+from thoth.mcp_server.protocol.tools import Deadline, ToolCatalog
+from thoth.mcp_server.search.catalog import CATALOG
 from thoth.mcp_server.settings import REQUEST_BUDGET_S
+from thoth.mcp_server.transport.api_keys import ApiKeyAuth
+from thoth.mcp_server.transport.events import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
 from thoth.mcp_server.version import VERSION
 from thoth.shared import logging as thoth_logging
 from thoth.shared.config import get_settings
@@ -27,13 +28,13 @@ HEALTH_PATHS: Final = frozenset({"/health", "/health/"})
 log = logging.getLogger("thoth.mcp_server.request")
 
 
-def _budget_deadline(context: Any, started: float) -> float:
+def _budget_deadline(context: Any, started: float) -> Deadline:
     budget = REQUEST_BUDGET_S
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
         with contextlib.suppress(TypeError, ValueError):
             budget = min(budget, float(remaining()) / 1000.0 - LAMBDA_MARGIN_S)
-    return started + max(budget, 0.0)
+    return Deadline(started + max(budget, 0.0))
 
 
 def _ascii(value: str | None, limit: int = 128) -> str | None:
@@ -45,7 +46,7 @@ class App:
     """The handler's collaborators, built once per process (tests build their own)."""
 
     def __init__(self, catalog: ToolCatalog | None = None, auth: ApiKeyAuth | None = None) -> None:
-        self.catalog = catalog or LazyCatalog()
+        self.catalog = catalog or CATALOG
         self.endpoint = McpEndpoint(McpServer(self.catalog, VERSION), auth or ApiKeyAuth())
         self._logging_ready = False
 
@@ -59,7 +60,7 @@ class App:
             self._logging_ready = True
 
     def route(
-        self, request: HttpRequest, deadline: float, note: dict[str, Any], request_id: str | None
+        self, request: HttpRequest, deadline: Deadline, note: dict[str, Any], request_id: str | None
     ) -> HttpResponse:
         if request.path in MCP_PATHS:
             return self.endpoint.handle(request, deadline, note, request_id)

@@ -1,11 +1,10 @@
-"""Tool specs (input and output schemas) and the result type; plain data, cheap to import."""
+"""Tool specs: input and output schemas of the four tools; plain data, cheap to import."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from thoth.shared.errors import ThothError
+from thoth.mcp_server.protocol.tools import ToolSpec
 
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 MAX_QUERY_CHARS = 1000
@@ -14,35 +13,6 @@ MAX_CURSOR_CHARS = 512
 SECTION_MIN_CHARS, SECTION_DEFAULT_CHARS, SECTION_MAX_CHARS = 500, 8000, 15000
 LIMIT_DEFAULT, LIMIT_MAX = 5, 20
 _READ_ONLY = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": True, "openWorldHint": False}
-
-
-class ToolArgumentError(ThothError):
-    """A tool argument does not match its inputSchema (JSON-RPC -32602); names the argument."""
-
-
-class UnknownToolError(ThothError):
-    """No tool has that name (JSON-RPC -32602)."""
-
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """What tools/list shows for one tool."""
-
-    name: str
-    title: str
-    description: str
-    input_schema: dict[str, Any]
-    output_schema: dict[str, Any] | None
-    annotations: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ToolOutput:
-    """A tool result: text content, structuredContent, and whether it is a tool-level error."""
-
-    text: str
-    structured: dict[str, Any] | None
-    is_error: bool = False
 
 
 def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:

@@ -6,6 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from thoth.mcp_server.transport.events import dumps
+from thoth.shared.errors import ThothError
+
+__all__ = ["Message", "RpcError", "classify", "dumps", "parse_body", "result_response", "rpc_error"]
+
 PARSE_ERROR: Final = -32700
 INVALID_REQUEST: Final = -32600
 METHOD_NOT_FOUND: Final = -32601
@@ -18,7 +23,7 @@ UNSUPPORTED_PROTOCOL_VERSION: Final = -32022  # 2026-07-28
 RequestId = str | int
 
 
-class RpcError(Exception):
+class RpcError(ThothError):
     """A JSON-RPC error to send back; `message` is safe to show to any caller."""
 
     def __init__(
@@ -114,8 +119,3 @@ def rpc_error(request_id: RequestId | None, error: RpcError) -> dict[str, Any]:
 def result_response(request_id: RequestId, result: dict[str, Any]) -> dict[str, Any]:
     """The JSON-RPC success envelope."""
     return {"jsonrpc": "2.0", "id": request_id, "result": result}
-
-
-def dumps(payload: Any) -> bytes:
-    """Compact JSON; ASCII-only so lone surrogates from any text can never break encoding."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from thoth.mcp_server import guards
-from thoth.mcp_server.auth import ApiKeyAuth
-from thoth.mcp_server.envelope import check_envelope, unsupported_version
-from thoth.mcp_server.http import HttpRequest, HttpResponse, accepts_json, error_response, is_json_content
-from thoth.mcp_server.jsonrpc import (
+from thoth.mcp_server.protocol import guards
+from thoth.mcp_server.protocol.dispatch import Call, McpServer
+from thoth.mcp_server.protocol.envelope import check_envelope, unsupported_version
+from thoth.mcp_server.protocol.jsonrpc import (
     HEADER_MISMATCH,
     INVALID_PARAMS,
     INVALID_REQUEST,
@@ -25,8 +24,7 @@ from thoth.mcp_server.jsonrpc import (
     result_response,
     rpc_error,
 )
-from thoth.mcp_server.protocol import Call, McpServer
-from thoth.mcp_server.revisions import (
+from thoth.mcp_server.protocol.revisions import (
     HANDSHAKE_VERSIONS,
     HEADER_ABSENT_REVISION,
     META_PROTOCOL_VERSION,
@@ -34,7 +32,16 @@ from thoth.mcp_server.revisions import (
     REVISIONS,
     Revision,
 )
+from thoth.mcp_server.protocol.tools import Deadline
 from thoth.mcp_server.settings import HttpSettings, http_settings
+from thoth.mcp_server.transport.api_keys import ApiKeyAuth
+from thoth.mcp_server.transport.events import (
+    HttpRequest,
+    HttpResponse,
+    accepts_json,
+    error_response,
+    is_json_content,
+)
 from thoth.shared.errors import ConfigError
 
 MAX_BATCH: Final = 32
@@ -53,7 +60,7 @@ KNOWN_METHODS: Final = frozenset(
     {"initialize", "ping", "tools/list", "tools/call", "server/discover", "notifications/initialized"}
 )
 
-log = logging.getLogger("thoth.mcp_server.endpoint")
+log = logging.getLogger("thoth.mcp_server.protocol.endpoint")
 
 
 def _json(status: int, payload: Any) -> HttpResponse:
@@ -72,7 +79,7 @@ class McpEndpoint:
         self.auth = auth
 
     def handle(
-        self, request: HttpRequest, deadline: float, note: dict[str, Any], request_id: str | None
+        self, request: HttpRequest, deadline: Deadline, note: dict[str, Any], request_id: str | None
     ) -> HttpResponse:
         try:
             settings = http_settings()
@@ -100,7 +107,7 @@ class McpEndpoint:
         self,
         request: HttpRequest,
         settings: HttpSettings,
-        deadline: float,
+        deadline: Deadline,
         note: dict[str, Any],
         request_id: str | None,
     ) -> HttpResponse:
@@ -142,7 +149,12 @@ class McpEndpoint:
         return _json(400, rpc_error(request_id, unsupported_version(header)))
 
     def _modern(
-        self, body: Any, request: HttpRequest, deadline: float, note: dict[str, Any], request_id: str | None
+        self,
+        body: Any,
+        request: HttpRequest,
+        deadline: Deadline,
+        note: dict[str, Any],
+        request_id: str | None,
     ) -> HttpResponse:
         if isinstance(body, list):
             failure = RpcError(
@@ -176,7 +188,7 @@ class McpEndpoint:
         body: Any,
         revision: Revision,
         request: HttpRequest,
-        deadline: float,
+        deadline: Deadline,
         note: dict[str, Any],
         request_id: str | None,
     ) -> HttpResponse:

@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from thoth.mcp_server.schemas import ToolArgumentError
+from thoth.mcp_server.protocol.tools import ToolArgumentError
 
 _JSON_TYPES = {
     "string": "a string",

@@ -1,4 +1,4 @@
-"""Torch-free query encoder: the ONNX export of the index's embedding model (tools/build_encoder.py).
+"""Torch-free query encoder: the ONNX export of the index's embedding model (`nox -s build_encoder`).
 
 Artifacts are found via THOTH_ENCODER_DIR, else /opt/thoth-encoder (the Lambda layer),
 else build/encoder in a source checkout. onnxruntime, tokenizers and numpy load on
@@ -8,13 +8,13 @@ first use; reading the fingerprint only reads encoder.json.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from thoth.mcp_server.settings import ENCODER_CHECKOUT_DIR, ENCODER_LAYER_DIR, search_settings
 from thoth.shared.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 ENV_VAR = "THOTH_ENCODER_DIR"
-LAYER_DIR = Path("/opt/thoth-encoder")
-_CHECKOUT_DIR = Path(__file__).resolve().parents[5] / "build" / "encoder"
+LAYER_DIR = ENCODER_LAYER_DIR
+_CHECKOUT_DIR = ENCODER_CHECKOUT_DIR
 # model.onnx keeps its weights in model.onnx.data: onnxruntime loads that 3-4x faster than
 # weights inside the protobuf (tools/build_encoder.py).
 _FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "encoder.json")
@@ -43,13 +43,12 @@ class EncoderInfo:
 
 def encoder_dir() -> Path:
     """Where the encoder artifacts are; ConfigError naming the fix when nowhere."""
-    configured = os.environ.get(ENV_VAR, "").strip()
-    if configured:
-        path = Path(configured)
-        missing = [name for name in _FILES if not (path / name).is_file()]
+    configured = search_settings().encoder_dir
+    if configured is not None:
+        missing = [name for name in _FILES if not (configured / name).is_file()]
         if missing:
-            raise ConfigError(f"{ENV_VAR}={configured!r} lacks {', '.join(missing)}; {_FIX}")
-        return path
+            raise ConfigError(f"{ENV_VAR}={str(configured)!r} lacks {', '.join(missing)}; {_FIX}")
+        return configured
     for path in (LAYER_DIR, _CHECKOUT_DIR):
         if all((path / name).is_file() for name in _FILES):
             return path

@@ -14,7 +14,7 @@ import hmac
 import json
 from typing import Any
 
-from thoth.mcp_server.schemas import ToolArgumentError
+from thoth.mcp_server.protocol.tools import ToolArgumentError
 
 _KEY = b"thoth-cursor-v1"
 _TAG_BYTES = 12

@@ -14,7 +14,6 @@ from thoth.shared.text import tokenize
 
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
 CANDIDATES = 50  # per ranking; a hit outside both top-50s cannot make a top-20
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -128,32 +127,3 @@ def search(
         Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score / best), 4))
         for score, _, row, prepared in scored[:limit]
     ]
-
-
-def snippet(text: str, query: str, max_chars: int) -> str:
-    """At most `max_chars` of `text` (whitespace collapsed) around the first strong query-term match."""
-    flat = " ".join(text.split())
-    if len(flat) <= max_chars:
-        return flat
-    if max_chars <= 2:
-        return flat[:max_chars]
-    lower = flat.lower()
-    hit = -1
-    for term in sorted(set(tokenize(query)), key=len, reverse=True):
-        hit = lower.find(term)
-        if hit >= 0:
-            break
-    start = 0
-    if hit > max_chars // 3:
-        start = flat.find(" ", hit - max_chars // 3)
-        start = start + 1 if 0 <= start < hit else hit
-    room = max_chars - (1 if start > 0 else 0)
-    end = min(len(flat), start + room)
-    if end < len(flat):
-        room -= 1  # the trailing ellipsis
-        end = start + room
-        space = flat.rfind(" ", start, end)
-        if space > start + room // 2:
-            end = space
-    body = flat[start:end].strip()
-    return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(flat) else "")

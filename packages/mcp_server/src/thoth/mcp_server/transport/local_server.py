@@ -12,24 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 
 from thoth.mcp_server.settings import MAX_BODY_BYTES_CEILING
+from thoth.shared.lambda_context import LocalContext
 
 Handler = Callable[[Any, Any], dict[str, Any]]
-LAMBDA_TIMEOUT_MS: Final = 30_000
+LAMBDA_TIMEOUT_S: Final = 30.0
 
 log = logging.getLogger("thoth.mcp_server.local")
-
-
-class LocalContext:
-    """The parts of a Lambda context object the handler reads."""
-
-    function_name = "thoth-mcp-local"
-
-    def __init__(self, timeout_ms: int = LAMBDA_TIMEOUT_MS) -> None:
-        self.aws_request_id = str(uuid.uuid4())
-        self._deadline = time.monotonic() + timeout_ms / 1000.0
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def build_event(
@@ -104,7 +92,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         self.server.count_request()
         event = build_event(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
-        result = self.server.handler(event, LocalContext())
+        result = self.server.handler(event, LocalContext("thoth-mcp-local", LAMBDA_TIMEOUT_S))
         payload = result.get("body") or ""
         raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
         self._respond(int(result["statusCode"]), dict(result.get("headers") or {}), raw)

@@ -8,14 +8,14 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
-from thoth.mcp_server.jsonrpc import (
+from thoth.mcp_server.protocol.jsonrpc import (
     HEADER_MISMATCH,
     INVALID_PARAMS,
     UNSUPPORTED_PROTOCOL_VERSION,
     Message,
     RpcError,
 )
-from thoth.mcp_server.revisions import (
+from thoth.mcp_server.protocol.revisions import (
     META_CLIENT_CAPABILITIES,
     META_PROTOCOL_VERSION,
     MODERN_VERSIONS,

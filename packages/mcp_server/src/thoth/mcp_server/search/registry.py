@@ -9,7 +9,6 @@ by another model leaves the old one serving.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 import time
@@ -19,18 +18,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from thoth.mcp_server import encoder
-from thoth.shared.config import Settings, get_settings
-from thoth.shared.errors import ConfigError, IndexFormatError, StateError, ThothError
+from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline
+from thoth.mcp_server.search import encoder
+from thoth.mcp_server.settings import search_settings
+from thoth.shared.config import get_settings
+from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
+from thoth.shared.live import LivePointer, list_live
 
 if TYPE_CHECKING:
-    from thoth.mcp_server.search import Prepared
+    from thoth.mcp_server.search.ranking import Prepared
     from thoth.shared.state import StateStore
     from thoth.shared.storage import ObjectStore
 
 log = logging.getLogger(__name__)
-LIVE_PARTITION = "live"  # thoth.shared.index.pointer.PARTITION, without importing numpy for /health
-DEFAULT_TTL_S = 30.0
 # A version that failed verification is immutable, so retrying soon is pointless; a failed
 # download (network, throttling) is retried quickly.
 RETRY_CORRUPT_S = 300.0
@@ -42,64 +42,16 @@ class IndexUnavailable(ThothError):
     """No servable index version for the request."""
 
 
-@dataclass(frozen=True)
-class Pointer:
-    """A source's live pointer (the fields of thoth.shared.index.LivePointer)."""
-
-    source: str
-    version: str
-    commit: str | None
-    created_at: str
-    chunk_count: int
-    fingerprint: str
-
-    @classmethod
-    def from_value(cls, source: str, value: dict[str, Any]) -> Pointer:
-        try:
-            return cls(
-                source=str(value.get("source", source)),
-                version=str(value["version"]),
-                commit=value.get("commit"),
-                created_at=str(value["created_at"]),
-                chunk_count=int(value["chunk_count"]),
-                fingerprint=str(value["fingerprint"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"live pointer for {source!r} is malformed ({exc}); re-run a refresh") from None
+class NoSuchPage(ThothError):
+    """The page (or heading) asked for is not in the served version; the message lists what is."""
 
 
 @dataclass(frozen=True)
 class Served:
     """One loaded version, ready for search."""
 
-    pointer: Pointer
+    pointer: LivePointer
     prepared: Prepared
-
-
-def pointer_ttl_s(env: dict[str, str] | os._Environ[str] | None = None) -> float:
-    env = os.environ if env is None else env
-    raw = env.get("THOTH_POINTER_TTL_S", "").strip()
-    if not raw:
-        return DEFAULT_TTL_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(
-            f"THOTH_POINTER_TTL_S={raw!r} is not a number; set seconds between 0 and 3600"
-        ) from None
-    if not 0.0 <= value <= 3600.0:
-        raise ConfigError(f"THOTH_POINTER_TTL_S={raw!r} is out of range; set seconds between 0 and 3600")
-    return value
-
-
-def cache_dir(settings: Settings) -> Path:
-    """THOTH_CACHE_DIR, else /tmp/thoth-cache on Lambda (only /tmp is writable), else THOTH_HOME/cache."""
-    configured = os.environ.get("THOTH_CACHE_DIR", "").strip()
-    if configured:
-        return Path(configured)
-    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
-        return Path("/tmp/thoth-cache")
-    return settings.home / "cache"
 
 
 def age_s(created_at: str, now: float) -> float | None:
@@ -126,7 +78,7 @@ class IndexRegistry:
         self.cache = cache
         self.ttl_s = ttl_s
         self._clock = clock
-        self._pointers: list[Pointer] | None = None
+        self._pointers: list[LivePointer] | None = None
         self._checked_at = 0.0
         self._served: dict[str, Served] = {}
         self._failed: dict[tuple[str, str], tuple[str, float]] = {}  # -> (reason, retry after)
@@ -135,21 +87,20 @@ class IndexRegistry:
 
     # -- pointers -----------------------------------------------------------------------------------
 
-    def pointers(self, *, refresh: bool = False) -> list[Pointer]:
+    def pointers(self, *, refresh: bool = False) -> list[LivePointer]:
         """Every source's live pointer, re-read from the state store at most every ttl_s seconds."""
         with self._lock:
             now = self._clock()
             if refresh or self._pointers is None or now - self._checked_at >= self.ttl_s:
                 if self._state is None:
                     self._state = self._state_factory()
-                items = self._state.query(LIVE_PARTITION)
-                self._pointers = [Pointer.from_value(item.sk, item.value) for item in items]
+                self._pointers = list_live(self._state)
                 self._checked_at = now
             return list(self._pointers)
 
     # -- loading ------------------------------------------------------------------------------------
 
-    def _refusal(self, pointer: Pointer, fingerprint: str) -> str | None:
+    def _refusal(self, pointer: LivePointer, fingerprint: str) -> str | None:
         """Why `pointer`'s version cannot be served (None: it can)."""
         if pointer.fingerprint != fingerprint:
             return (
@@ -162,8 +113,8 @@ class IndexRegistry:
             return failed[0]
         return None
 
-    def _load(self, pointer: Pointer, fingerprint: str) -> Served:
-        from thoth.mcp_server.search import prepare
+    def _load(self, pointer: LivePointer, fingerprint: str) -> Served:
+        from thoth.mcp_server.search.ranking import prepare
         from thoth.shared.index import download_version, load_version
 
         if self._store is None:
@@ -189,7 +140,7 @@ class IndexRegistry:
             if entry.name != keep and not entry.name.startswith(".") and entry.is_dir():
                 shutil.rmtree(entry, ignore_errors=True)
 
-    def serving(self, source: str | None = None, deadline: float | None = None) -> list[Served]:
+    def serving(self, source: str | None = None, deadline: Deadline = NO_DEADLINE) -> list[Served]:
         """Loaded versions to search (one source or all), downloading/hot-swapping as pointers move."""
         pointers = self.pointers()
         if source is not None:
@@ -214,10 +165,10 @@ class IndexRegistry:
 
     def _swap_in(
         self,
-        pointer: Pointer,
+        pointer: LivePointer,
         fingerprint: str,
         current: Served | None,
-        deadline: float | None,
+        deadline: Deadline,
         problems: list[str],
     ) -> Served | None:
         with self._load_lock:  # one download per version, however many threads ask
@@ -225,10 +176,10 @@ class IndexRegistry:
             if latest is not None and latest.pointer.version == pointer.version:
                 return latest
             refusal = self._refusal(pointer, fingerprint)
-            if refusal is None and deadline is not None and time.monotonic() >= deadline:
-                refusal = (
-                    f"loading {pointer.source}/{pointer.version} did not start: the time budget is used up"
-                )
+            if refusal is None and deadline.expired():
+                if current is not None:
+                    return current  # keep serving what is loaded; the next request swaps
+                deadline.check(f"loading {pointer.source}/{pointer.version}")
             if refusal is None:
                 try:
                     fresh = self._load(pointer, fingerprint)
@@ -321,7 +272,8 @@ def registry() -> IndexRegistry:
     """The process-wide registry for the current settings (a new one when settings change, e.g. in tests)."""
     global _registry, _registry_key
     settings = get_settings()
-    key = (settings, os.environ.get("THOTH_CACHE_DIR"), os.environ.get("THOTH_POINTER_TTL_S"))
+    search = search_settings()
+    key = (settings, search)
     with _registry_lock:
         if _registry is None or _registry_key != key:
             from thoth.shared.state import state_store
@@ -334,8 +286,8 @@ def registry() -> IndexRegistry:
             _registry = IndexRegistry(
                 state=lambda: state_store(settings),
                 store=store,
-                cache=cache_dir(settings),
-                ttl_s=pointer_ttl_s(),
+                cache=settings.cache_dir,
+                ttl_s=search.pointer_ttl_s,
             )
             _registry_key = key
         return _registry

@@ -57,7 +57,7 @@ def _wait_for_health(url: str, server: subprocess.Popen[bytes], log_path: Path) 
             raise SystemExit(f"demo: the local server exited with {server.returncode}; its log is above")
         try:
             # The URL is always http://127.0.0.1:<port>, built above.
-            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
                 report: dict[str, Any] = json.load(response)
                 return report
         except urllib.error.HTTPError as exc:  # 503 = up but degraded
@@ -114,6 +114,16 @@ async def _session(url: str, key: str, query: str) -> None:
                 print(f"   same question, same top hit: {hits[0].get('title')} ({hits[0].get('url')})")
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--source", default="samples/handbook", help="folder to index (default samples/handbook)"
+    )
+    parser.add_argument("--name", default="handbook", help="source name (default handbook)")
+    parser.add_argument("--query", default="how do I request time off", help="the demo search")
+    return run(parser.parse_args(argv))
+
+
 def run(args: argparse.Namespace) -> int:
     """The whole demo; returns the process exit code."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -165,3 +175,7 @@ def run(args: argparse.Namespace) -> int:
         log_file.close()
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s; server stopped (its log: {log_path})")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from thoth.mcp_server.auth import ApiKeyAuth, challenge
-from thoth.mcp_server.http import HttpRequest, HttpResponse, error_response, json_response
-from thoth.mcp_server.jsonrpc import INVALID_REQUEST, RpcError, rpc_error
+from thoth.mcp_server.protocol.jsonrpc import INVALID_REQUEST, RpcError, rpc_error
 from thoth.mcp_server.settings import HttpSettings
+from thoth.mcp_server.transport.api_keys import ApiKeyAuth, challenge
+from thoth.mcp_server.transport.events import HttpRequest, HttpResponse, error_response, json_response
 from thoth.shared.errors import ThothError
 
 PREFLIGHT_HEADERS: Final = {

@@ -10,22 +10,33 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from thoth.mcp_server.catalog import ToolCatalog
-from thoth.mcp_server.envelope import check_param_headers
-from thoth.mcp_server.jsonrpc import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Message, RpcError
-from thoth.mcp_server.revisions import (
+from thoth.mcp_server.protocol.envelope import check_param_headers
+from thoth.mcp_server.protocol.jsonrpc import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
+    Message,
+    RpcError,
+)
+from thoth.mcp_server.protocol.revisions import (
     META_SERVER_INFO,
     REVISIONS,
     SUPPORTED_VERSIONS,
     Revision,
     negotiate_handshake,
 )
-from thoth.mcp_server.schemas import ToolArgumentError, ToolOutput, ToolSpec, UnknownToolError
+from thoth.mcp_server.protocol.tools import (
+    Deadline,
+    ToolArgumentError,
+    ToolCatalog,
+    ToolOutput,
+    ToolSpec,
+    UnknownToolError,
+)
 from thoth.shared.errors import ThothError
 
 SERVER_NAME: Final = "thoth-mcp-server"
@@ -51,13 +62,42 @@ class Call:
 
     revision: Revision
     headers: Mapping[str, str]
-    deadline: float
+    deadline: Deadline
     request_id: str | None = None
 
 
 def scrub(text: str) -> str:
     """`text` without absolute filesystem paths (they describe the server, not the problem)."""
     return _ABSOLUTE_PATH.sub("<path>", text)
+
+
+def run_tool(
+    catalog: ToolCatalog,
+    name: str,
+    arguments: dict[str, Any],
+    deadline: Deadline,
+    request_id: str | None = None,
+) -> ToolOutput:
+    """Run one tool under the one error-and-deadline policy of this server.
+
+    A failure the tool explains (no live index, no such page, an incompatible model, the
+    time budget) becomes an `isError` result the model can read. A bad request raises
+    ToolArgumentError / UnknownToolError (the caller answers -32602). Anything else is a
+    bug: RpcError -32603 with the request id, the details only in the log.
+    """
+    shown = str(name)[:80]
+    try:
+        deadline.check(f"starting {shown}")
+        return catalog.call_tool(name, arguments, deadline)
+    except (ToolArgumentError, UnknownToolError):
+        raise
+    except ThothError as exc:
+        log.warning("tool failed", extra={"tool": shown, "error": str(exc)})
+        return ToolOutput(text=f"{shown} failed: {exc}", structured=None, is_error=True)
+    except Exception:
+        log.exception("tool %s crashed", shown)
+        reference = f" (request id {request_id})" if request_id else ""
+        raise RpcError(INTERNAL_ERROR, f"Internal error while running the tool{reference}") from None
 
 
 class McpServer:
@@ -167,19 +207,10 @@ class McpServer:
             for spec in self.catalog.tool_specs():
                 if spec.name == name:
                     check_param_headers(spec.input_schema, arguments, call.headers, message.id)
-        if time.monotonic() >= call.deadline:
-            raise RpcError(INTERNAL_ERROR, "Internal error: the request's time budget ran out; retry")
         try:
-            output = self.catalog.call_tool(name, arguments, deadline=call.deadline)
+            output = run_tool(self.catalog, name, arguments, call.deadline, call.request_id)
         except (ToolArgumentError, UnknownToolError) as exc:
             raise RpcError(INVALID_PARAMS, f"Invalid params: {scrub(str(exc))}") from None
-        except ThothError as exc:
-            # A failure the tool explains (no live index, incompatible model …): the model should see it.
-            output = ToolOutput(text=scrub(str(exc)), structured=None, is_error=True)
-        except Exception:
-            log.exception("tool %s failed", name[:80])
-            reference = f" (request id {call.request_id})" if call.request_id else ""
-            raise RpcError(INTERNAL_ERROR, f"Internal error while running the tool{reference}") from None
         return self._tool_result(output, call.revision)
 
     @staticmethod

@@ -1,0 +1,92 @@
+"""The contract between the protocol and whatever serves tools: specs, results, failures, the deadline.
+
+The protocol layer owns these types; `thoth.mcp_server.search` implements `ToolCatalog`
+on top of them. The protocol never imports the search layer (it pulls in numpy and the
+index reader, which `initialize`, `tools/list` and /health never need).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from thoth.shared.errors import ThothError
+
+
+class ToolArgumentError(ThothError):
+    """A tool argument does not match its inputSchema; the message names the argument and the fix."""
+
+
+class UnknownToolError(ThothError):
+    """No tool has that name (a protocol error in every revision)."""
+
+
+class DeadlineExceeded(ThothError):
+    """The request's time budget ran out before the tool finished (a tool error: the caller may retry)."""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """What tools/list shows for one tool."""
+
+    name: str
+    title: str
+    description: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None
+    annotations: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """A tool result: text content, structuredContent, and whether it is a tool-level error."""
+
+    text: str
+    structured: dict[str, Any] | None
+    is_error: bool = False
+
+
+class Deadline:
+    """When one request's time budget ends, on the `time.monotonic()` clock; carried by the call."""
+
+    def __init__(self, at: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.at = at
+        self._clock = clock
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left (negative once it has passed)."""
+        return self.at - self._clock()
+
+    def expired(self) -> bool:
+        return self._clock() >= self.at
+
+    def check(self, stage: str) -> None:
+        """Raise DeadlineExceeded naming `stage` (what was about to start) once the budget is used up."""
+        if self.expired():
+            raise DeadlineExceeded(
+                f"the request's time budget ran out before {stage}; retry, or narrow the request"
+            )
+
+
+NO_DEADLINE = Deadline(float("inf"))
+
+
+class ToolCatalog(Protocol):
+    """What the protocol needs from the tools side.
+
+    `call_tool` returns a ToolOutput or raises: ToolArgumentError / UnknownToolError for bad
+    requests, any other ThothError for a failure the caller should see, anything else is a bug.
+    The protocol's dispatcher is the one place that maps these to what the client receives.
+    """
+
+    def tool_specs(self) -> list[ToolSpec]: ...
+
+    def call_tool(self, name: str, arguments: dict[str, Any], deadline: Deadline) -> ToolOutput: ...
+
+    def index_health(self) -> dict[str, Any]: ...

@@ -1,0 +1,126 @@
+"""get_handbook_section: one page, or the section under one heading, paginated by an opaque cursor."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
+from thoth.mcp_server.search import cursor
+from thoth.mcp_server.search.registry import NoSuchPage, Served, registry
+from thoth.shared.index import Chunk
+
+
+def _norm_heading(text: str) -> str:
+    return " ".join(text.strip().lstrip("#").split()).casefold()
+
+
+def _section(chunks: list[Chunk], heading: str) -> tuple[list[Chunk], str]:
+    """Chunks under the first heading that matches (with its subsections), and the heading as written."""
+    wanted = _norm_heading(heading)
+    for chunk in chunks:
+        for depth, name in enumerate(chunk.heading_path):
+            if _norm_heading(name) == wanted:
+                prefix = chunk.heading_path[: depth + 1]
+                return [c for c in chunks if c.heading_path[: depth + 1] == prefix], name
+    return [], heading
+
+
+def _assemble(chunks: list[Chunk]) -> str:
+    """Page text from its chunks; a heading line is added where a chunk starts a new section without one."""
+    parts: list[str] = []
+    previous: list[str] | None = None
+    for chunk in chunks:
+        body = chunk.text.strip("\n")
+        if chunk.heading_path != previous and chunk.heading_path and not body.lstrip().startswith("#"):
+            parts.append("#" * min(6, len(chunk.heading_path)) + " " + chunk.heading_path[-1])
+        parts.append(body)
+        previous = chunk.heading_path
+    return "\n\n".join(parts) + "\n"
+
+
+def _page_end(content: str, start: int, max_chars: int) -> int:
+    end = min(len(content), start + max_chars)
+    if end < len(content):
+        newline = content.rfind("\n", start + max_chars * 3 // 4, end)
+        if newline > start:
+            end = newline + 1
+    return end
+
+
+def _page_by_url(served: list[Served], url: str) -> tuple[Served, list[Chunk]] | None:
+    """A page given by its handbook URL (what search results link to), anchor and query ignored."""
+    wanted = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    for entry in served:
+        prepared = entry.prepared
+        for i, path in enumerate(prepared.page_paths):
+            first = prepared.index.chunks[int(prepared.page_rows[prepared.page_starts[i]])]
+            if first.url.split("#", 1)[0].rstrip("/") == wanted:
+                return entry, prepared.page(path)
+    return None
+
+
+def _find_page(served: list[Served], path: str) -> tuple[Served, list[Chunk]]:
+    for entry in served:
+        chunks = entry.prepared.page(path) or entry.prepared.page(path.lstrip("/"))
+        if chunks:
+            return entry, chunks
+    if path.startswith(("https://", "http://")):
+        found = _page_by_url(served, path)
+        if found:
+            return found
+    known = [p for entry in served for p in entry.prepared.page_paths]
+    close = difflib.get_close_matches(path, known, n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise NoSuchPage(
+        f"no page with path {path!r} is indexed.{hint} Find paths with search_handbook or list_topics."
+    )
+
+
+def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
+    path: str = args["path"]
+    heading: str | None = args.get("heading")
+    max_chars: int = args["max_chars"]
+    bound = cursor.binding(args)
+    expected, offset = (
+        cursor.decode("get_handbook_section", bound, args["cursor"]) if "cursor" in args else ("", 0)
+    )
+    served = registry().serving(args.get("source"), deadline)
+    entry, chunks = _find_page(served, path)
+    versions = f"{entry.prepared.source}:{entry.prepared.version}"
+    if "cursor" in args:
+        cursor.check_versions(expected, versions)
+    shown_heading: str | None = None
+    if heading is not None:
+        page = chunks
+        chunks, shown_heading = _section(page, heading)
+        if not chunks:
+            names = sorted({h for c in page for h in c.heading_path})
+            listed = "; ".join(names[:30]) or "none"
+            raise NoSuchPage(f"page {path!r} has no heading {heading!r}; its headings: {listed}")
+    content = _assemble(chunks)
+    if offset > len(content):
+        raise ToolArgumentError(
+            "argument 'cursor' points past the end of the page; call again without cursor"
+        )
+    end = _page_end(content, offset, max_chars)
+    next_cursor = cursor.encode("get_handbook_section", bound, versions, end) if end < len(content) else None
+    first = chunks[0]
+    url = first.url if heading is not None else first.url.split("#", 1)[0]
+    structured: dict[str, Any] = {
+        "source": entry.prepared.source,
+        "path": first.path,
+        "title": first.title,
+        "heading": shown_heading,
+        "url": url,
+        "commit": first.commit,
+        "last_modified": max((c.last_modified for c in chunks if c.last_modified), default=None),
+        "content": content[offset:end],
+        "offset": offset,
+        "total_chars": len(content),
+        "next_cursor": next_cursor,
+    }
+    title = first.title + (f" > {shown_heading}" if shown_heading else "")
+    more = f"\n[characters {offset}-{end} of {len(content)}; more: call again with cursor={next_cursor}]"
+    header = f"{title}\n{url}\n{entry.prepared.source}:{first.path}" + (more if next_cursor or offset else "")
+    return ToolOutput(f"{header}\n\n{content[offset:end]}", structured)

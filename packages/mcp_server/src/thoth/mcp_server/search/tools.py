@@ -1,0 +1,112 @@
+"""The four tools by name: search_handbook and index_status here, the others beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
+from thoth.mcp_server.search import encoder, ranking, snippets
+from thoth.mcp_server.search.budget import (
+    HARD_CAP_CHARS,
+    SEARCH_BUDGET_CHARS,
+    SNIPPET_MAX,
+    SNIPPET_MIN,
+    cap,
+    size,
+)
+from thoth.mcp_server.search.registry import registry
+from thoth.mcp_server.search.section import get_handbook_section
+from thoth.mcp_server.search.topics import list_topics
+
+
+def _hit_record(rank: int, hit: ranking.Hit, query: str, snippet_chars: int) -> dict[str, Any]:
+    chunk = hit.chunk
+    return {
+        "rank": rank,
+        "title": cap(chunk.title, "title"),
+        "heading_path": [cap(h, "heading") for h in chunk.heading_path[:6]],
+        "url": cap(chunk.url, "url"),
+        "source": hit.source,
+        "path": cap(chunk.path, "path"),
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "snippet": snippets.snippet(snippets.without_heading_line(chunk.text), query, snippet_chars),
+        "score": hit.score,
+        "commit": chunk.commit,
+        "last_modified": chunk.last_modified,
+    }
+
+
+def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
+    if not results:
+        return f"No results for {query!r}. Try other words, or drop source/path_prefix."
+    lines = [f"{len(results)} result(s) for {query!r}:"]
+    for r in results:
+        trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
+        facts = [f"{r['source']}:{r['path']} lines {r['line_start']}-{r['line_end']}"]
+        if r["last_modified"]:
+            facts.append(f"updated {r['last_modified']}")
+        if r["commit"]:
+            facts.append(f"commit {str(r['commit'])[:12]}")
+        lines += [
+            "",
+            f"{r['rank']}. {trail} (score {r['score']:.2f})",
+            f"   {r['url']}",
+            "   " + " · ".join(facts),
+        ]
+        lines.append(f"   {r['snippet']}")
+    return "\n".join(lines)
+
+
+def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
+    query = " ".join(args["query"].split())
+    if not query:
+        raise ToolArgumentError("argument 'query' is blank; give a question or keywords")
+    limit: int = args["limit"]
+    served = registry().serving(args.get("source"), deadline)
+    deadline.check("embedding the query")
+    vector = encoder.get_encoder().encode(query)
+    deadline.check("searching")
+    prefix = args.get("path_prefix", "").lstrip("/") or None
+    hits = ranking.search([s.prepared for s in served], query, vector, limit, prefix)
+    snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
+    truncated = False
+    while True:
+        results = [_hit_record(i, hit, query, snippet_chars) for i, hit in enumerate(hits, start=1)]
+        structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
+        text = _render_hits(query, results)
+        if size(text, structured) <= HARD_CAP_CHARS or not hits:
+            return ToolOutput(text, structured)
+        if snippet_chars > SNIPPET_MIN:
+            snippet_chars = max(SNIPPET_MIN, snippet_chars * 3 // 4)
+        else:
+            hits, truncated = hits[:-1], True
+
+
+# -- index_status ---------------------------------------------------------------------------------
+
+
+def index_status(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
+    status = registry().status()
+    lines = [f"Index status: {status['status']}" + (f" ({status['reason']})" if status["reason"] else "")]
+    for s in status["sources"]:
+        age = f"{s['age_s'] / 3600:.1f} h old" if s["age_s"] is not None else "age unknown"
+        lines.append(
+            f"- {s['source']}: version {s['version']}, commit {s['commit'] or 'n/a'}, "
+            f"{s['chunk_count']} chunks, built {s['built_at']} ({age}), {s['status']}"
+        )
+    return ToolOutput("\n".join(lines), status)
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], Deadline], ToolOutput]] = {
+    "search_handbook": search_handbook,
+    "get_handbook_section": get_handbook_section,
+    "list_topics": list_topics,
+    "index_status": index_status,
+}
+
+
+def run(name: str, args: dict[str, Any], deadline: Deadline) -> ToolOutput:
+    """Dispatch to the tool `name` (tools.call_tool validated the name and arguments)."""
+    return HANDLERS[name](args, deadline)

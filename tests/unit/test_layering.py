@@ -1,0 +1,85 @@
+"""The MCP server's layers import downward only, and nothing heavy sits on the cold-start path.
+
+transport/ (wire: events, HTTP, auth) <- protocol/ (MCP) <- search/ (tools); the top-level
+modules (lambda_handler, settings, health, version, __main__) wire them. Checked statically, so a
+lazy import inside a function counts as much as one at the top of a module.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER = REPO / "packages/mcp_server/src/thoth/mcp_server"
+HEAVY = ("numpy", "onnxruntime", "tokenizers", "thoth.shared.index")
+# layer -> module prefixes it must never import
+FORBIDDEN = {
+    "transport": ("thoth.mcp_server.protocol", "thoth.mcp_server.search", *HEAVY),
+    "protocol": ("thoth.mcp_server.search", *HEAVY),
+    "search": ("thoth.mcp_server.transport",),
+}
+# search may use the protocol's tool contract, nothing else of it
+SEARCH_MAY_USE = ("thoth.mcp_server.protocol.tools",)
+LEAVES = ("settings.py", "version.py")
+
+
+def imports(path: Path) -> list[str]:
+    """Every module `path` imports, anywhere in the file (relative imports resolved)."""
+    tree = ast.parse(path.read_text(), str(path))
+    package = ".".join(path.relative_to(SERVER.parents[1]).with_suffix("").parts[:-1])
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            found += [base] + [f"{base}.{alias.name}" for alias in node.names]
+    return found
+
+
+def _hits(names: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted({n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes)})
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_imports_only_downward(layer: str) -> None:
+    offenders = {}
+    for path in sorted((SERVER / layer).rglob("*.py")):
+        names = imports(path)
+        bad = _hits(names, FORBIDDEN[layer])
+        if layer == "search":
+            protocol = _hits(names, ("thoth.mcp_server.protocol",))
+            bad += [
+                n for n in protocol if not n.startswith(SEARCH_MAY_USE) and n != "thoth.mcp_server.protocol"
+            ]
+        if bad:
+            offenders[str(path.relative_to(REPO))] = bad
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("leaf", LEAVES)
+def test_leaf_modules_import_no_layer(leaf: str) -> None:
+    names = imports(SERVER / leaf)
+    assert _hits(names, ("thoth.mcp_server", *HEAVY)) == []
+
+
+def test_only_settings_modules_read_the_environment() -> None:
+    allowed = {
+        "packages/shared/src/thoth/shared/config.py",
+        "packages/mcp_server/src/thoth/mcp_server/settings.py",
+        "packages/refresh_service/src/thoth/refresh_service/settings.py",
+    }
+    pattern = re.compile(r"\bos\.environ\b|\bos\.getenv\b|\bgetenv\(")
+    readers = {
+        str(path.relative_to(REPO))
+        for path in (REPO / "packages").rglob("*.py")
+        if pattern.search(path.read_text())
+    }
+    assert readers - allowed == set()
