@@ -3,7 +3,7 @@
 The table is the one definition of the environment contract: each service's settings module
 reads only the variables it owns here (the parsers refuse an undeclared name), the
 unknown-`THOTH_*` check uses the whole table, and a test keeps the README's table equal to it.
-The parsers take the mapping to read; only the settings modules pass `os.environ`.
+The parsers take the mapping to read; only the settings modules hand them the process environment.
 """
 
 from __future__ import annotations

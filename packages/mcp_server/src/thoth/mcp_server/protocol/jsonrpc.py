@@ -46,7 +46,7 @@ class Message:
     params: dict[str, Any] | None
 
 
-class _DuplicateKey(ValueError):
+class _DuplicateKey(ThothError):
     pass
 
 
