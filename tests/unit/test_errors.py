@@ -15,9 +15,7 @@ def _thoth_modules() -> list[str]:
     """Every module of the three distributions, from their source trees (editable installs hide them)."""
     names = []
     for path in sorted(PACKAGES.glob("*/src/thoth/**/*.py")):
-        parts = (
-            path.relative_to(path.parents[len(path.relative_to(PACKAGES).parts) - 3]).with_suffix("").parts
-        )
+        parts = path.relative_to(PACKAGES).with_suffix("").parts[2:]  # drop <dist>/src
         names.append(".".join(p for p in parts if p != "__init__"))
     return names
 
