@@ -155,3 +155,23 @@ def test_lock_session_pins_the_same_pip_tools_as_dev() -> None:
         return match.group(1)
 
     assert pin("pip-tools") == pin("dev")
+
+
+SYS_PATH_EDIT = re.compile(r"sys\.path\s*(\[[^\]]*\]\s*=|\+?=|\.(insert|append|extend)\()")
+
+
+def test_tools_is_a_package_run_without_path_tricks() -> None:
+    assert (REPO / "tools" / "__init__.py").is_file()
+    assert not (REPO / "tools" / "packaging").exists(), "tools/packaging would shadow PyPA's packaging"
+    offenders = []
+    for path in [REPO / "noxfile.py", *sorted((REPO / "tools").rglob("*.py"))]:
+        text = path.read_text()
+        if SYS_PATH_EDIT.search(text) or '"-P"' in text or "python -P" in text:
+            offenders.append(str(path.relative_to(REPO)))
+    assert offenders == [], "pass paths with PYTHONPATH or run `python -m tools.<module>` from the root"
+
+
+def test_sys_path_guard_catches_the_edits_it_names() -> None:
+    for edit in ('sys.path[0:0] = ["x"]', "sys.path[:] = []", 'sys.path.insert(0, "x")', "sys.path += []"):
+        assert SYS_PATH_EDIT.search(edit), edit
+    assert not SYS_PATH_EDIT.search("print(sys.path[0])")
