@@ -5,7 +5,7 @@ NOX := .venv/bin/nox
 .PHONY: test lint typecheck lock demo serve bench build clean
 
 test: $(NOX)
-	$(NOX) -s lock -- --check && $(NOX) -s lint typecheck tests
+	$(NOX) -s lock -- --check && $(NOX) -s lint typecheck tests tests_e2e
 
 lint: $(NOX)
 	$(NOX) -s lint

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
+import importlib.util
+import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import nox
 
 ROOT = Path(__file__).resolve().parent
-REQ = ROOT / "requirements"
 PYTHON = "3.11"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    """Import one stdlib-only module of ours by file: this bootstrap venv has only nox, not the tree."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+locks = _load("tools.locks", ROOT / "tools" / "locks.py")
+TARGET = locks.target_from_env()
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.default_venv_backend = "venv"
@@ -21,102 +33,32 @@ nox.options.default_venv_backend = "venv"
 # its recorded lock digest still matches (see install_lock).
 nox.options.reuse_venv = "yes"
 
-# The lock target: Lambda's python3.11 on x86_64. arm64 follows by adding a row
-# here once its wheels are resolvable from this machine's registries.
-TARGETS = {"x86_64": {"python": "3.11", "platform": "manylinux2014_x86_64"}}
-TARGET = os.environ.get("THOTH_LOCK_TARGET", "x86_64")
 
-PACKAGES = {
-    "shared": ROOT / "packages/shared",
-    "mcp_server": ROOT / "packages/mcp_server",
-    "refresh_service": ROOT / "packages/refresh_service",
-}
+def _stop_if_stale(session: nox.Session, names: list[str]) -> None:
+    stale = locks.stale_locks(names, ROOT, TARGET)
+    if stale:
+        session.error("stale locks: " + ", ".join(stale) + "; run `nox -s lock` and commit the result")
 
 
-@dataclass(frozen=True)
-class Lock:
-    """One pip-tools lock: an .in file plus the pyproject files it mirrors."""
-
-    name: str
-    packages: tuple[str, ...] = ()
-
-    @property
-    def source(self) -> Path:
-        return REQ / f"{self.name}.in"
-
-    @property
-    def output(self) -> Path:
-        return REQ / f"{self.name}.txt"
-
-
-LOCKS = {
-    lock.name: lock
-    for lock in (
-        Lock("nox"),
-        Lock("mcp-layer", ("shared", "mcp_server")),
-        Lock("refresh", ("shared", "refresh_service")),
-        Lock("dev", ("shared", "mcp_server", "refresh_service")),
-        Lock("security"),
-        Lock("deploy", ("shared",)),
-        Lock("lint"),
-    )
-}
-DIGEST_RE = re.compile(r"^# input-digest: (?P<digest>[0-9a-f]{64})$", re.M)
-
-
-def _in_files(path: Path) -> list[Path]:
-    """The .in file and every file it includes with -r / -c, recursively."""
-    found = [path]
-    for line in path.read_text().splitlines():
-        match = re.match(r"^\s*-[rc]\s+(\S+)", line)
-        if match:
-            found += _in_files((path.parent / match.group(1)).resolve())
-    return found
-
-
-def input_digest(lock: Lock) -> str:
-    """Hash of everything a lock is compiled from, including the target."""
-    digest = hashlib.sha256(f"target={TARGET}\n".encode())
-    inputs = _in_files(lock.source) + [PACKAGES[p] / "pyproject.toml" for p in lock.packages]
-    for path in inputs:
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def stale_locks(names: list[str]) -> list[str]:
-    """Locks whose recorded input digest differs from their inputs now."""
-    stale = []
-    for name in names:
-        lock = LOCKS[name]
-        if not lock.output.exists():
-            stale.append(f"{lock.output.relative_to(ROOT)} (missing)")
-            continue
-        match = DIGEST_RE.search(lock.output.read_text())
-        if not match or match.group("digest") != input_digest(lock):
-            stale.append(f"{lock.output.relative_to(ROOT)} (inputs changed since it was compiled)")
-    return stale
+def _install_hashed(session: nox.Session, name: str) -> None:
+    session.install("--require-hashes", "--no-deps", "-r", str(locks.LOCKS[name].output(ROOT)))
 
 
 def install_lock(session: nox.Session, *names: str, editable: bool = True) -> None:
     """Install locks with hashes, then first-party packages without deps; skip when unchanged."""
-    stale = stale_locks(list(names))
-    if stale:
-        session.error("stale locks: " + ", ".join(stale) + "; run `nox -s lock` and commit the result")
+    _stop_if_stale(session, list(names))
     marker = Path(session.virtualenv.location) / "thoth-locks.sha256"
-    wanted = hashlib.sha256(
-        "".join(LOCKS[n].output.read_text() for n in names).encode() + str(editable).encode()
-    ).hexdigest()
+    wanted = locks.install_digest(list(names), ROOT, editable)
     if marker.exists() and marker.read_text() == wanted:
         session.log("locks unchanged since last install; reusing the environment")
         return
     for name in names:
-        session.install("--require-hashes", "--no-deps", "-r", str(LOCKS[name].output))
+        _install_hashed(session, name)
     if editable:
         # Sibling packages are always installed editable from this tree, never from an index.
         args = ["--no-deps", "--no-build-isolation"]
-        for path in PACKAGES.values():
-            args += ["-e", str(path)]
+        for path in locks.PACKAGES.values():
+            args += ["-e", str(ROOT / path)]
         session.install(*args)
     marker.write_text(wanted)
 
@@ -125,46 +67,27 @@ def install_lock(session: nox.Session, *names: str, editable: bool = True) -> No
 def lock(session: nox.Session) -> None:
     """Compile requirements/*.in into hashed locks (`-- --check` lists stale ones and fails)."""
     args = list(session.posargs)
-    check = "--check" in args
-    names = [a for a in args if not a.startswith("--")] or list(LOCKS)
-    unknown = [n for n in names if n not in LOCKS]
+    names = [a for a in args if not a.startswith("--")] or list(locks.LOCKS)
+    unknown = locks.unknown(names)
     if unknown:
-        session.error(f"unknown lock(s) {unknown}; choose from {sorted(LOCKS)}")
-    if check:
-        stale = stale_locks(names)
-        if stale:
-            session.error(
-                "stale locks:\n  " + "\n  ".join(stale) + "\nrun `nox -s lock` and commit the result"
-            )
-        session.log(f"{len(names)} locks up to date: {', '.join(names)}")
+        session.error(f"unknown lock(s) {unknown}; choose from {sorted(locks.LOCKS)}")
+    if "--check" in args:
+        fresh, message = locks.check(names, ROOT, TARGET)
+        if not fresh:
+            session.error(message)
+        session.log(message)
         return
-    session.install("pip-tools")
+    # pip-tools itself comes from a hashed lock (requirements/pip-tools.txt), like every other tool.
+    _install_hashed(session, "pip-tools")
     for name in names:
-        lock = LOCKS[name]
+        lock = locks.LOCKS[name]
         with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / lock.output.name
-            if lock.output.exists():
-                out.write_bytes(lock.output.read_bytes())  # keep unchanged pins stable
-            session.run(
-                "pip-compile",
-                "--quiet",
-                "--generate-hashes",
-                "--allow-unsafe",
-                "--strip-extras",
-                "--no-emit-index-url",
-                "--no-emit-find-links",
-                "--no-header",
-                "--output-file",
-                str(out),
-                str(lock.source.relative_to(ROOT)),
-            )
-            header = (
-                f"# Compiled by `nox -s lock` from {lock.source.name}; do not edit.\n"
-                f"# target: {TARGET} {TARGETS[TARGET]['platform']} python{TARGETS[TARGET]['python']}\n"
-                f"# input-digest: {input_digest(lock)}\n"
-            )
-            lock.output.write_text(header + out.read_text())
-        session.log(f"wrote {lock.output.relative_to(ROOT)}")
+            out = Path(tmp) / lock.output(ROOT).name
+            if lock.output(ROOT).exists():
+                out.write_bytes(lock.output(ROOT).read_bytes())  # keep unchanged pins stable
+            session.run(*locks.pip_compile_args(lock, ROOT, out))
+            written = locks.write_lock(lock, ROOT, TARGET, out)
+        session.log(f"wrote {written.relative_to(ROOT)}")
     session.log(f"compiled {len(names)} lock(s)")
 
 
@@ -178,16 +101,32 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """Run mypy, strict on packages/."""
+    """Run mypy, strict on packages/ and tools/."""
     install_lock(session, "dev")
-    session.run("mypy", *(session.posargs or ["packages"]))
+    session.run("mypy", *(session.posargs or ["packages", "tools"]))
+
+
+OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
+def _pytest(session: nox.Session, tiers: tuple[str, ...]) -> None:
+    """pytest over `tiers`, unless the pass-through arguments name test paths of their own."""
+    named = any(Path(a.split("::")[0]).exists() for a in session.posargs if not a.startswith("-"))
+    session.run("pytest", *(() if named else tiers), *session.posargs, env=OFFLINE)
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run pytest (unit, functional, e2e); `-- <pytest args>` passes through."""
+    """Run the unit and functional tests (the edit loop); `-- <pytest args>` passes through."""
     install_lock(session, "dev")
-    session.run("pytest", *session.posargs, env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    _pytest(session, ("tests/unit", "tests/functional"))
+
+
+@nox.session(python=PYTHON, default=False)
+def tests_e2e(session: nox.Session) -> None:
+    """Run the end-to-end tests (real processes: CLIs, moto server, terraform); `-- <pytest args>` passes."""
+    install_lock(session, "dev")
+    _pytest(session, ("tests/e2e",))
 
 
 BENCHES = ("refresh", "mcp", "layer", "deploy")
@@ -203,7 +142,7 @@ def bench(session: nox.Session) -> None:
     if unknown:
         session.error(f"unknown benchmark(s) {unknown}; choose from {', '.join(BENCHES)}")
     for name in names:
-        session.run("python", str(ROOT / "tools" / "bench" / f"{name}.py"), *extra)
+        session.run("python", "-m", f"tools.bench.{name}", *extra)
 
 
 # --- mcp search ---
@@ -213,21 +152,15 @@ def bench(session: nox.Session) -> None:
 def build_encoder(session: nox.Session) -> None:
     """Export the torch-free ONNX query encoder to build/encoder (cached; `-- --force` rebuilds)."""
     install_lock(session, "dev")
-    # -P: tools/ holds packages (e.g. tools/packaging) that must not shadow site-packages.
-    session.run(
-        "python", "-P", str(ROOT / "tools" / "build_encoder.py"), *session.posargs,
-        env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
-    )  # fmt: skip
+    session.run("python", "-m", "tools.build.encoder_export", *session.posargs, env=OFFLINE)
 
 
-# --- packaging ---
+# --- build ---
 
 
 def _packaging(session: nox.Session, command: str, lock: str) -> None:
-    stale = stale_locks([lock])
-    if stale:
-        session.error("stale lock: " + ", ".join(stale) + "; run `nox -s lock` and commit the result")
-    session.run("python", "-m", "tools.packaging.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
+    _stop_if_stale(session, [lock])
+    session.run("python", "-m", "tools.build.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
 
 
 @nox.session(python=PYTHON, default=False)
@@ -262,8 +195,6 @@ def test_container(session: nox.Session) -> None:
 
 
 # --- mcp protocol ---
-
-OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
 @nox.session(python=PYTHON, default=False)
@@ -355,5 +286,4 @@ def refresh(session: nox.Session) -> None:
     install_lock(session, "dev")
     if not session.posargs:
         session.error("pass a git URL, repository or directory, e.g. `nox -s refresh -- samples/handbook`")
-    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    session.run("python", "-m", "thoth.refresh_service", *session.posargs, env=env)
+    session.run("python", "-m", "thoth.refresh_service", *session.posargs, env=OFFLINE)

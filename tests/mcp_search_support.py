@@ -36,10 +36,11 @@ _HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 def ensure_encoder(out: Path = ENCODER_DIR) -> Path:
-    """Build the ONNX encoder once (tools/build_encoder.py caches it across runs); returns its directory."""
+    """Build the ONNX encoder once (the export caches it across runs); returns its directory."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     done = subprocess.run(
-        [sys.executable, "-P", str(REPO / "tools" / "build_encoder.py"), "--out", str(out)],
+        [sys.executable, "-m", "tools.build.encoder_export", "--out", str(out)],
+        cwd=REPO,
         env=env,
         capture_output=True,
         text=True,

@@ -130,13 +130,15 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
 
     _step(1, "query encoder (torch-free ONNX, built once from the pinned model package)")
-    builder = Path("tools/build_encoder.py")
+    builder = Path("tools/build/encoder_export.py")
     if env.get("THOTH_ENCODER_DIR"):
         print(f"   using THOTH_ENCODER_DIR={env['THOTH_ENCODER_DIR']}")
     elif builder.is_file():
-        _run([sys.executable, "-P", str(builder)], env, "python tools/build_encoder.py")
+        _run(
+            [sys.executable, "-m", "tools.build.encoder_export"], env, "python -m tools.build.encoder_export"
+        )
     else:
-        raise SystemExit("demo: run from the repository root (tools/build_encoder.py not found)")
+        raise SystemExit("demo: run from the repository root (tools/build/encoder_export.py not found)")
 
     _step(2, f"index {args.source} with the refresh service")
     refresh = [sys.executable, "-m", "thoth.refresh_service", args.source, "--name", args.name, "--json"]

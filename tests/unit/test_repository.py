@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tools import locks
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = {
     "thoth-shared": "shared",
@@ -65,48 +67,61 @@ def test_every_dependency_is_locked(package: str) -> None:
             assert not missing, f"{package} needs {missing} but requirements/{lock}.txt lacks them"
 
 
-def _nox(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-venv", "-f", str(cwd / "noxfile.py"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture
 def repo_copy(tmp_path: Path) -> Path:
+    """What the locks are compiled from: requirements/ and each package's pyproject.toml."""
     copy = tmp_path / "repo"
     shutil.copytree(REPO / "requirements", copy / "requirements")
-    shutil.copy(REPO / "noxfile.py", copy / "noxfile.py")
     for directory in PACKAGES.values():
         (copy / "packages" / directory).mkdir(parents=True)
         shutil.copy(REPO / "packages" / directory / "pyproject.toml", copy / "packages" / directory)
     return copy
 
 
+def _lock_check(root: Path) -> tuple[bool, str]:
+    """What `nox -s lock -- --check` reports for every lock of `root`."""
+    return locks.check(list(locks.LOCKS), root, locks.target_from_env())
+
+
 def test_lock_check_passes_on_this_tree(repo_copy: Path) -> None:
-    result = _nox("-s", "lock", "--", "--check", cwd=repo_copy)
-    assert result.returncode == 0, result.stderr
-    assert "locks up to date" in result.stderr
+    fresh, message = _lock_check(repo_copy)
+    assert fresh, message
+    assert "locks up to date" in message
 
 
 def test_lock_check_names_stale_locks(repo_copy: Path) -> None:
     with open(repo_copy / "requirements" / "refresh.in", "a") as handle:
         handle.write("rich\n")
-    result = _nox("-s", "lock", "--", "--check", cwd=repo_copy)
-    assert result.returncode != 0
-    assert "requirements/refresh.txt" in result.stderr and "requirements/dev.txt" in result.stderr
-    assert "requirements/mcp-layer.txt" not in result.stderr
+    fresh, message = _lock_check(repo_copy)
+    assert not fresh
+    assert "requirements/refresh.txt" in message and "requirements/dev.txt" in message
+    assert "requirements/mcp-layer.txt" not in message
 
 
 def test_pyproject_change_makes_lock_stale(repo_copy: Path) -> None:
     path = repo_copy / "packages" / "mcp_server" / "pyproject.toml"
     path.write_text(path.read_text().replace('"tokenizers>=0.15"', '"tokenizers>=0.16"'))
-    result = _nox("-s", "lock", "--", "--check", cwd=repo_copy)
-    assert result.returncode != 0 and "requirements/mcp-layer.txt" in result.stderr
+    fresh, message = _lock_check(repo_copy)
+    assert not fresh and "requirements/mcp-layer.txt" in message
+
+
+def test_missing_lock_is_named_with_the_fix(repo_copy: Path) -> None:
+    (repo_copy / "requirements" / "lint.txt").unlink()
+    fresh, message = _lock_check(repo_copy)
+    assert not fresh and "requirements/lint.txt (missing)" in message
+    assert "run `nox -s lock`" in message
+
+
+def test_lock_header_records_the_digest_check_compares(repo_copy: Path) -> None:
+    lock = locks.LOCKS["lint"]
+    compiled = repo_copy / "compiled.txt"
+    compiled.write_text("ruff==0.0.1 \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    with open(lock.source(repo_copy), "a") as handle:
+        handle.write("# a comment changes the inputs\n")
+    assert locks.stale_locks(["lint"], repo_copy, "x86_64") != []
+    written = locks.write_lock(lock, repo_copy, "x86_64", compiled)
+    assert written.read_text().endswith(compiled.read_text())
+    assert locks.stale_locks(["lint"], repo_copy, "x86_64") == []
 
 
 def test_every_session_has_a_docstring() -> None:
@@ -130,3 +145,33 @@ def test_lint_lock_pins_the_same_ruff_as_dev() -> None:
         return match.group(1)
 
     assert pin("lint") == pin("dev")
+
+
+def test_lock_session_pins_the_same_pip_tools_as_dev() -> None:
+    def pin(lock: str) -> str:
+        text = (REPO / "requirements" / f"{lock}.txt").read_text()
+        match = re.search(r"^pip-tools==(\S+)", text, re.M)
+        assert match, f"requirements/{lock}.txt does not pin pip-tools"
+        return match.group(1)
+
+    assert pin("pip-tools") == pin("dev")
+
+
+SYS_PATH_EDIT = re.compile(r"sys\.path\s*(\[[^\]]*\]\s*=|\+?=|\.(insert|append|extend)\()")
+
+
+def test_tools_is_a_package_run_without_path_tricks() -> None:
+    assert (REPO / "tools" / "__init__.py").is_file()
+    assert not (REPO / "tools" / "packaging").exists(), "tools/packaging would shadow PyPA's packaging"
+    offenders = []
+    for path in [REPO / "noxfile.py", *sorted((REPO / "tools").rglob("*.py"))]:
+        text = path.read_text()
+        if SYS_PATH_EDIT.search(text) or '"-P"' in text or "python -P" in text:
+            offenders.append(str(path.relative_to(REPO)))
+    assert offenders == [], "pass paths with PYTHONPATH or run `python -m tools.<module>` from the root"
+
+
+def test_sys_path_guard_catches_the_edits_it_names() -> None:
+    for edit in ('sys.path[0:0] = ["x"]', "sys.path[:] = []", 'sys.path.insert(0, "x")', "sys.path += []"):
+        assert SYS_PATH_EDIT.search(edit), edit
+    assert not SYS_PATH_EDIT.search("print(sys.path[0])")

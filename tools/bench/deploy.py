@@ -1,7 +1,7 @@
 """Deploy benchmark against the embedded AWS (moto server + local registry): wall time and AWS API calls
 of a first deploy, a no-op redeploy and a code-only redeploy, each through `python -m tools.deploy`.
 
-Usage: python tools/bench/deploy.py [--runs 3] [--real-image]
+Usage: python -m tools.bench.deploy [--runs 3] [--real-image]
 Calls are counted twice: by the tool (AWS CLI invocations) and by the server (moto's request recorder).
 Figures are printed; nothing is asserted. The embedded AWS lives in a temporary THOTH_HOME.
 """
@@ -20,9 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-LAYERS = [ROOT / "lambda-layers" / n for n in ("thoth-mcp-layer.zip", "thoth-encoder-layer.zip")]
-FUNCTION = ROOT / "lambda-functions" / "thoth-mcp-server.zip"
+from tools.deploy.artifacts import DEFAULT_FUNCTION as FUNCTION
+from tools.deploy.artifacts import DEFAULT_LAYERS
+from tools.paths import CONTAINER_RECORD, ROOT
+
+LAYERS = list(DEFAULT_LAYERS)
 
 
 def tool(home: Path, *args: str) -> tuple[float, str]:
@@ -45,7 +47,7 @@ def function_zip(work: Path, marker: str) -> Path:
     health = copy / "packages" / "mcp_server" / "src" / "thoth" / "mcp_server" / "health.py"
     health.write_text(health.read_text() + f"\n# bench change {marker}\n")
     out = work / f"function-{marker}"
-    argv = [sys.executable, "-m", "tools.packaging.cli", "functions", "--functions", str(out)]
+    argv = [sys.executable, "-m", "tools.build.cli", "functions", "--functions", str(out)]
     subprocess.run(argv, cwd=copy, check=True, capture_output=True)
     return out / "thoth-mcp-server.zip"
 
@@ -87,7 +89,7 @@ def main() -> None:
                 layers = [str(small_layer(work))]
                 function = function_zip(work, "base")
                 kind = "small layer (lambda-layers/ not built) + function zip"
-            container = ROOT / "build" / "container.json"
+            container = CONTAINER_RECORD
             if args.real_image and container.is_file():
                 kind += ", real refresh image"
             else:

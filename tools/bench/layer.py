@@ -2,7 +2,7 @@
 slim+strip rules (same lock), the 150 MB / 50 MB targets, cold start of the MCP handler from the built
 artifacts vs the naive layer, build time cold and warm, and the refresh image size.
 
-Usage: python tools/bench/layer.py [--runs 5]
+Usage: python -m tools.bench.layer [--runs 5]   (from the repository root)
 Figures are printed side by side; nothing is asserted. Work files live in build/bench-layer/.
 """
 
@@ -21,10 +21,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "build" / "bench-layer"
-LOCK = ROOT / "requirements" / "mcp-layer.txt"
-ENCODER = ROOT / "build" / "encoder"
+from tools.build import manifest, smoke_child
+from tools.paths import BUILD, CACHE, CONTAINER_RECORD, ENCODER, REQUIREMENTS, ROOT
+
+WORK = BUILD / "bench-layer"
+LOCK = REQUIREMENTS / "mcp-layer.txt"
 MB = 1_000_000
 # serverless-python-requirements: slim's default patterns, its default noDeploy list, and `strip` on *.so.
 SLIM_PATTERNS = ("*.py[co]", "__pycache__", "*.dist-info")
@@ -41,8 +42,7 @@ NO_DEPLOY = (
 )
 
 CHILD = r"""
-import json, os, sys, time
-sys.path[:0] = json.loads(os.environ["BENCH_PATHS"])
+import json, time
 from thoth.mcp_server.lambda_handler import handler
 event = {"version": "2.0", "rawPath": "/health", "rawQueryString": "", "headers": {"host": "localhost"},
          "requestContext": {"http": {"method": "GET", "path": "/health", "sourceIp": "127.0.0.1"}},
@@ -58,15 +58,6 @@ print(json.dumps({"health": t_health, "search": time.time()}))
 
 def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs)
-
-
-def unzipped(path: Path) -> int:
-    with zipfile.ZipFile(path) as archive:
-        return sum(i.file_size for i in archive.infolist())
-
-
-def tree_bytes(root: Path) -> int:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
 def naive_layer(work: Path) -> Path:
@@ -123,7 +114,7 @@ def build_ours(out: Path) -> tuple[float, float]:
     cmd = [
         sys.executable,
         "-m",
-        "tools.packaging.cli",
+        "tools.build.cli",
         "layer",
         "--out",
         str(out / "layers"),
@@ -150,54 +141,14 @@ def extract(zips: list[Path], dest: Path) -> None:
 
 
 def make_index(home: Path) -> None:
-    """A tiny live index (3 chunks) embedded with the real query encoder, in THOTH_HOME=home."""
+    """The smoke test's three-chunk live index, embedded with the real query encoder, in THOTH_HOME=home."""
     os.environ["THOTH_HOME"] = str(home)
     os.environ["THOTH_ENCODER_DIR"] = str(ENCODER)
-    import numpy as np
-
-    from thoth.mcp_server import encoder
     from thoth.shared.config import get_settings
-    from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
-    from thoth.shared.state import state_store
-    from thoth.shared.storage import object_store
 
     get_settings.cache_clear()
-    texts = [
-        "Request vacation days with a paid time off request.",
-        "The on-call rotation pages engineers.",
-        "Conference travel expenses are reimbursed.",
-    ]
-    chunks = [
-        Chunk(
-            id=f"c{i}",
-            source="bench",
-            path=f"p{i}.md",
-            title=t[:10],
-            heading_path=[],
-            url=f"https://x.invalid/{i}",
-            line_start=1,
-            line_end=1,
-            text=t,
-            content_hash=str(i),
-        )
-        for i, t in enumerate(texts)
-    ]
-    enc = encoder.get_encoder()
-    info = encoder.info()
-    vectors = np.stack([enc.encode(t) for t in texts])
-    model = ModelInfo(id=info.model_id, dimension=info.dimension, fingerprint=info.fingerprint)
-    write_version(
-        object_store(), "bench", "v1", chunks, vectors, model=model, commit=None, builder_version="bench"
-    )
-    pointer = LivePointer(
-        source="bench",
-        version="v1",
-        commit=None,
-        created_at="2026-01-01T00:00:00+00:00",
-        chunk_count=3,
-        fingerprint=info.fingerprint,
-    )
-    swap_live(state_store(), pointer, None)
+    if not smoke_child.publish_sample_index("bench"):
+        raise SystemExit(f"could not publish the benchmark index in {home}")
 
 
 def cold_start(
@@ -213,7 +164,7 @@ def cold_start(
                 "HOME": str(home),
                 "THOTH_HOME": str(home),
                 "THOTH_ENCODER_DIR": str(encoder_dir),
-                "BENCH_PATHS": json.dumps([str(p) for p in paths]),
+                "PYTHONPATH": os.pathsep.join(str(p) for p in paths),
                 "HF_HUB_OFFLINE": "1",
                 "AWS_DEFAULT_REGION": "us-east-1",
             }
@@ -230,7 +181,7 @@ def runtime_dir(work: Path) -> Path:
     """boto3 & co. as the Lambda runtime provides them (from the locked wheels)."""
     target = work / "runtime"
     if not target.exists():
-        wheels = sorted((ROOT / "build" / "cache" / "wheels" / "x86_64").glob("*.whl"))
+        wheels = sorted((CACHE / "wheels" / "x86_64").glob("*.whl"))
         keep = ("boto3-", "botocore-", "s3transfer-", "jmespath-", "python_dateutil-", "six-", "urllib3-")
         for wheel in wheels:
             if wheel.name.startswith(keep):
@@ -242,7 +193,7 @@ def runtime_dir(work: Path) -> Path:
 
 
 def image_size() -> str:
-    record = ROOT / "build" / "container.json"
+    record = CONTAINER_RECORD
     if not record.exists() or shutil.which("buildah") is None:
         return "not built (nox -s build_container)"
     reference = json.loads(record.read_text())["reference"]
@@ -267,7 +218,7 @@ def main() -> None:
     slim = slim_layer(WORK)
 
     sizes = {
-        name: (path.stat().st_size, unzipped(path))
+        name: (path.stat().st_size, manifest.unzipped_bytes(path))
         for name, path in {
             "naive pip -t + zip -r": naive,
             "serverless slim+strip": slim,
@@ -280,14 +231,19 @@ def main() -> None:
     for name, (zipped, size) in sizes.items():
         fits = "yes" if zipped <= 50 * 1024 * 1024 else "no (via S3)"
         print(f"{name:28} {zipped / MB:8.1f} {size / MB:12.1f} {size / naive_unzipped:8.2f}x {fits:>24}")
-    total = unzipped(ours) + unzipped(encoder_zip) + unzipped(function_zip)
+    total = (
+        manifest.unzipped_bytes(ours)
+        + manifest.unzipped_bytes(encoder_zip)
+        + manifest.unzipped_bytes(function_zip)
+    )
     print(
         f"encoder layer: {encoder_zip.stat().st_size / MB:.1f} MB zip, "
-        f"{unzipped(encoder_zip) / MB:.1f} MB unzipped; "
-        f"function zip: {unzipped(function_zip) / MB:.2f} MB unzipped"
+        f"{manifest.unzipped_bytes(encoder_zip) / MB:.1f} MB unzipped; "
+        f"function zip: {manifest.unzipped_bytes(function_zip) / MB:.2f} MB unzipped"
     )
     print(f"function + layers unzipped: {total / MB:.1f} MB (target <= 150 MB; Lambda limit 262.1 MB)")
-    meta = json.loads(ours.with_suffix(".json").read_text())
+    meta = manifest.read(ours)
+    assert meta is not None, f"{ours} has no manifest"
     deps_zip, enc_zip = ours.stat().st_size, encoder_zip.stat().st_size
     print(
         f"encoder placement: own layer -> a lock bump uploads {deps_zip / MB:.1f} MB (direct),"

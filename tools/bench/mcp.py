@@ -1,7 +1,7 @@
 """MCP server benchmark: warm search over 50,000 chunks, query embedding vs sentence-transformers,
 peak RSS, and cold starts through the Lambda handler (with and without precompiled bytecode).
 
-Usage: python tools/bench/mcp.py [--chunks 50000] [--runs 5] [--queries 300]
+Usage: python -m tools.bench.mcp [--chunks 50000] [--runs 5] [--queries 300]
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
 
@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-WORK = ROOT / "build" / "bench-mcp"
-ENCODER = ROOT / "build" / "encoder"
+from tools.paths import BUILD, ENCODER, ROOT
+
+WORK = BUILD / "bench-mcp"
 SAMPLES = ROOT / "samples" / "handbook"
 API_KEY = "bench-key-0123456789abcdef"
 QUERIES = [
@@ -60,7 +60,8 @@ def ms(seconds: float) -> str:
 def ensure_encoder() -> None:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     subprocess.run(
-        [sys.executable, "-P", str(ROOT / "tools" / "build_encoder.py"), "--out", str(ENCODER)],
+        [sys.executable, "-m", "tools.build.encoder_export", "--out", str(ENCODER)],
+        cwd=ROOT,
         env=env,
         check=True,
     )

@@ -19,10 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tools.paths import ROOT
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-ROOT = Path(__file__).resolve().parents[2]
 HANDBOOK = ROOT / "samples" / "handbook"
 INCLUDE = ("**/*.md", "**/*.txt")
 WORDS = [
@@ -107,6 +108,8 @@ def _embed_texts(services: Any, source: str, tmp: Path) -> list[str]:
     from thoth.shared.index import download_version, load_version, read_live
 
     pointer = read_live(services.state, source)
+    if pointer is None:
+        raise SystemExit(f"benchmark run left no live index for {source!r}; see the refresh report above")
     index = load_version(download_version(services.store, source, pointer.version, tmp))
     return [embed_text(c.title, c.heading_path, c.text) for c in index.chunks]
 

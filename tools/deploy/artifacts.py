@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import shutil
 import subprocess
@@ -12,29 +11,24 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.deploy.envs import ROOT
+from tools.build import gates, manifest
 from tools.deploy.errors import DeployError
+from tools.paths import CONTAINER_RECORD, FUNCTIONS, LAYERS, ROOT
 
-LAYERS_DIR = ROOT / "lambda-layers"
-FUNCTIONS_DIR = ROOT / "lambda-functions"
+LAYERS_DIR = LAYERS
+FUNCTIONS_DIR = FUNCTIONS
 DEFAULT_LAYERS = (LAYERS_DIR / "thoth-mcp-layer.zip", LAYERS_DIR / "thoth-encoder-layer.zip")
 DEFAULT_FUNCTION = FUNCTIONS_DIR / "thoth-mcp-server.zip"
-DEFAULT_CONTAINER = ROOT / "build" / "container.json"
-# Lambda's limits: function + layers unzipped, layers per function, direct (non-S3) upload size.
-UNZIPPED_BUDGET = 262_144_000
-MAX_LAYERS = 5
-DIRECT_UPLOAD_LIMIT = 50 * 1024 * 1024
+DEFAULT_CONTAINER = CONTAINER_RECORD
+# Lambda's limits, as the build gates them: function + layers unzipped, layers per function, direct upload.
+UNZIPPED_BUDGET = gates.UNZIPPED_BUDGET
+MAX_LAYERS = gates.MAX_LAYERS
+DIRECT_UPLOAD_LIMIT = gates.DIRECT_UPLOAD
 
 
 @dataclass(frozen=True)
-class ZipArtifact:
+class ZipArtifact(manifest.ZipFacts):
     """One zip with the digests Lambda reports back (CodeSha256 is base64 of the raw sha256)."""
-
-    name: str
-    path: Path
-    sha256: str
-    zip_bytes: int
-    unzipped_bytes: int
 
     @property
     def code_sha256(self) -> str:
@@ -54,28 +48,25 @@ class ContainerImage:
     metadata: Path
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_zip(path: Path) -> ZipArtifact:
-    """Read a zip's sizes and sha256 (always recomputed: the .json beside it may be stale)."""
+    """Read a zip's sizes and sha256, always from its bytes; its manifest is only compared with them."""
     if not path.is_file():
         raise DeployError(
             f"{path} does not exist; build it (`nox -s build_layer` builds the layers and function)"
         )
     try:
-        with zipfile.ZipFile(path) as archive:
-            unzipped = sum(info.file_size for info in archive.infolist())
+        facts = manifest.measure(path)
     except zipfile.BadZipFile:
         raise DeployError(
             f"{path} is not a valid zip; delete it and rebuild (`nox -s build_layer`)"
         ) from None
-    return ZipArtifact(path.stem, path, sha256_file(path), path.stat().st_size, unzipped)
+    recorded = manifest.read(path)
+    if recorded is not None and not manifest.describes(recorded, facts):
+        print(
+            f"note: {manifest.manifest_path(path).name} describes another build than {path.name}; "
+            "deploying the zip as it is (rebuild with `nox -s build_layer` to refresh the manifest)"
+        )
+    return ZipArtifact(path, facts.sha256, facts.zip_bytes, facts.unzipped_bytes)
 
 
 def load_container(path: Path) -> ContainerImage:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools.deploy.errors import DeployError
+from tools.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
 # Environments whose changes a human confirms unless --yes is given.

@@ -25,15 +25,15 @@ from typing import Any
 from tools.deploy import lambda_ops, store
 from tools.deploy.errors import DeployError, SmokeTestFailed
 from tools.deploy.session import Session
+from tools.paths import ROOT
 
 HANDLER = "thoth.mcp_server.lambda_handler.handler"
-HEALTH_EVENT = Path(__file__).resolve().parents[2] / "packages" / "mcp_server" / "events" / "health.json"
+HEALTH_EVENT = ROOT / "packages" / "mcp_server" / "events" / "health.json"
 # What the python3.11 runtime provides beside the function and its layers.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 CHILD = """
 import importlib, json, sys
 config = json.load(open(sys.argv[1]))
-sys.path[0:0] = config["paths"]
 module, _, attr = config["handler"].rpartition(".")
 try:
     handler = getattr(importlib.import_module(module), attr)
@@ -142,13 +142,8 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
         with zipfile.ZipFile(code_zip) as archive:
             archive.extractall(task)
         runtime = _runtime_dir(base)
+        paths = [task, opt / "python" / "lib" / "python3.11" / "site-packages", opt / "python", runtime]
         spec = {
-            "paths": [
-                str(task),
-                str(opt / "python" / "lib" / "python3.11" / "site-packages"),
-                str(opt / "python"),
-                str(runtime),
-            ],
             "handler": config.get("Handler", HANDLER),
             "function": function,
             "version": version,
@@ -156,8 +151,6 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
         }
         spec_path = home / "smoke.json"
         spec_path.write_text(json.dumps(spec))
-        child = base / "child.py"
-        child.write_text(CHILD)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),
@@ -171,11 +164,14 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
         }
         env.update(config.get("Environment", {}).get("Variables", {}))
         env.update(session.cli.env)  # the embedded AWS endpoint and its fake credentials
+        env["PYTHONPATH"] = os.pathsep.join(str(path) for path in paths)  # Lambda's import path
         for root in (opt, task):
             _read_only(root, False)
         try:
             proc = subprocess.run(
-                [sys.executable, "-I", "-S", "-B", str(child), str(spec_path)],
+                # -S: no site-packages, -B: no bytecode writes; -c: no script directory on sys.path
+                # (only '', the cwd: the function directory, as on Lambda). The environment is built above.
+                [sys.executable, "-S", "-B", "-c", CHILD, str(spec_path)],
                 cwd=task,
                 env=env,
                 capture_output=True,

@@ -25,9 +25,7 @@ def build_index(home: Path) -> dict[str, Any]:
     import json
 
     env = offline_env(home)
-    subprocess.run(
-        [sys.executable, "-P", str(REPO / "tools" / "build_encoder.py")], env=env, check=True, cwd=REPO
-    )
+    subprocess.run([sys.executable, "-m", "tools.build.encoder_export"], env=env, check=True, cwd=REPO)
     done = subprocess.run(
         [sys.executable, "-m", "thoth.refresh_service", "samples/handbook", "--name", "handbook", "--json"],
         env=env,

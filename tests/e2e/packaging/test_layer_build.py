@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def build(out: Path, tz: str, umask: int, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.packaging.cli", "layer", "--out", str(out / "layers"),
+        [sys.executable, "-m", "tools.build.cli", "layer", "--out", str(out / "layers"),
          "--functions", str(out / "functions"), *extra],
         cwd=REPO,
         env={**os.environ, "TZ": tz, "HF_HUB_OFFLINE": "1"},

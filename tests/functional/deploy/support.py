@@ -15,7 +15,7 @@ HANDLER_PY = "thoth/mcp_server/lambda_handler.py"
 def build_function_zip(out_dir: Path, repo: Path = REPO) -> Path:
     """The MCP server function zip, built by the packaging tool from `repo`'s sources."""
     subprocess.run(
-        [sys.executable, "-m", "tools.packaging.cli", "functions", "--functions", str(out_dir)],
+        [sys.executable, "-m", "tools.build.cli", "functions", "--functions", str(out_dir)],
         cwd=repo, check=True, capture_output=True,
     )  # fmt: skip
     return out_dir / "thoth-mcp-server.zip"

@@ -113,8 +113,8 @@ def test_missing_or_broken_artifacts_name_the_fix(
 def test_build_is_cached(built_encoder: Path) -> None:
     before = (built_encoder / "model.onnx").stat().st_mtime_ns
     done = subprocess.run(
-        [sys.executable, "-P", str(REPO / "tools" / "build_encoder.py"), "--out", str(built_encoder)],
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "tools.build.encoder_export", "--out", str(built_encoder)],
+        cwd=REPO, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "is up to date" in done.stdout
     assert (built_encoder / "model.onnx").stat().st_mtime_ns == before

@@ -11,10 +11,10 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import REPO
-from tools.packaging.functions import build_function
+from tools.build.functions import build_function
 
 BUILD = (
-    "import sys; from pathlib import Path; from tools.packaging.functions import build_function; "
+    "import sys; from pathlib import Path; from tools.build.functions import build_function; "
     "pkgs = tuple(Path(p) for p in sys.argv[2:]); build_function(Path(sys.argv[1]), pkgs, log=lambda _: None)"
 )
 

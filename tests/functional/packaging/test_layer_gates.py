@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.functional.packaging.fakes import fake_sdist, fake_wheel, hashed_lock, offline_pip
-from tools.packaging.errors import PackagingError
-from tools.packaging.layer import LayerOptions, build_layer
+from tools.build.errors import PackagingError
+from tools.build.layer import LayerOptions, build_layer
 
 
 def options(tmp_path: Path, lock: Path, links: Path, **extra: object) -> LayerOptions:

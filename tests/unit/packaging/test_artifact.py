@@ -6,7 +6,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from tools.packaging import artifact, trim
+from tools.build import artifact, trim
 
 
 def make_tree(root: Path, mtime: int, mode: int) -> None:

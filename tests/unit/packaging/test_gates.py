@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.packaging.errors import PackagingError
-from tools.packaging.gates import DIRECT_UPLOAD, UNZIPPED_BUDGET, Artifact, check
+from tools.build.errors import PackagingError
+from tools.build.gates import DIRECT_UPLOAD, UNZIPPED_BUDGET, Artifact, check
 
 MB = 1024 * 1024
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.packaging.errors import PackagingError
-from tools.packaging.layer import LayerOptions, excluded_pins
-from tools.packaging.lockfile import closure_excluded, read_lock
+from tools.build.errors import PackagingError
+from tools.build.layer import LayerOptions, excluded_pins
+from tools.build.lockfile import closure_excluded, read_lock
 
 H = "--hash=sha256:" + "a" * 64
 LOCK = f"""# header

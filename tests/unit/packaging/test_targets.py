@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.packaging.errors import PackagingError
-from tools.packaging.targets import Target, parse_glibc
+from tools.build.errors import PackagingError
+from tools.build.targets import Target, parse_glibc
 
 GOOD = [
     "numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",

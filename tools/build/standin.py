@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.packaging.container import Tool
-from tools.packaging.errors import PackagingError
-from tools.packaging.paths import CACHE
+from tools.build.container import Tool
+from tools.build.errors import PackagingError
+from tools.paths import CACHE
 
 IMAGE_NAME = "localhost/thoth-lambda-standin"
 MIRROR = "http://deb.debian.org/debian"

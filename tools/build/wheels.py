@@ -9,9 +9,9 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from tools.packaging.errors import PackagingError
-from tools.packaging.lockfile import Pin, canonical
-from tools.packaging.targets import Target
+from tools.build.errors import PackagingError
+from tools.build.lockfile import Pin, canonical
+from tools.build.targets import Target
 
 _NO_MATCH = re.compile(r"No matching distribution found for (?P<req>\S+)")
 _HASH_FAIL = re.compile(r"THESE PACKAGES DO NOT MATCH THE HASHES", re.I)

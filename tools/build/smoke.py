@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from tools.packaging import wheels
-from tools.packaging.errors import PackagingError
+from tools.build import wheels
+from tools.build.errors import PackagingError
 
 CHILD = Path(__file__).with_name("smoke_child.py")
 
@@ -58,11 +58,7 @@ def run_smoke(
         config = base / "smoke.json"
         config.write_text(
             json.dumps(
-                {
-                    "paths": [str(task), str(opt / "python"), str(runtime)],
-                    "layer": str(opt / "python"),
-                    "expected": expected,
-                }
+{"layer": str(opt / "python"), "expected": expected}
             )
         )
         env = {
@@ -75,10 +71,15 @@ def run_smoke(
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",
             "LAMBDA_TASK_ROOT": str(task),
+            # The import path Lambda gives a function: /var/task, /opt/python, /var/runtime.
+            "PYTHONPATH": os.pathsep.join(str(path) for path in (task, opt / "python", runtime)),
         }
-        cmd = [sys.executable, "-I", "-S", "-B", str(CHILD), str(config)]
+        # -S: no site-packages, -B: no bytecode writes. The environment is built from scratch (nothing
+        # else of this interpreter's leaks in), and -c puts no script directory on sys.path: only '',
+        # the cwd, which is the function directory as on Lambda.
+        cmd = [sys.executable, "-S", "-B", "-c", CHILD.read_text(), str(config)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=home, timeout=timeout)
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=task, timeout=timeout)
         finally:
             after = _snapshot(frozen)
             for root in frozen:

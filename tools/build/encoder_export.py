@@ -7,7 +7,7 @@ tokenizer.json and encoder.json (model id, dimension, source-model fingerprint, 
 length, build options). Skips the work when encoder.json records the same inputs.
 The result is checked against sentence-transformers before it is kept.
 
-Usage: python tools/build_encoder.py [--out DIR] [--force]
+Usage: python -m tools.build.encoder_export [--out DIR] [--force]   (from the repository root)
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = ROOT / "build" / "encoder"
+from tools.paths import ENCODER
+
+DEFAULT_OUT = ENCODER
 # Bump when the export recipe changes, so cached artifacts are rebuilt.
 RECIPE = 3
 OPSET = 17

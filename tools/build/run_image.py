@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tools.packaging.container import Tool, offline_prefix
-from tools.packaging.errors import PackagingError
+from tools.build.container import Tool, offline_prefix
+from tools.build.errors import PackagingError
 
 
 def invoke(

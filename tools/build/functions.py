@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tools.packaging import artifact
-from tools.packaging.paths import FUNCTIONS, ROOT, code_files
+from tools.build import artifact, manifest
+from tools.paths import FUNCTIONS, ROOT
 
 FUNCTION_NAME = "thoth-mcp-server"
 HANDLER = "thoth.mcp_server.lambda_handler.handler"
@@ -61,10 +61,9 @@ def build_function(
     started = time.monotonic()
     out = out_dir / f"{FUNCTION_NAME}.zip"
     inputs = code_inputs(packages)
-    key = artifact.digest_paths([*inputs, *code_files("functions")], ROOT, {"python": "3.11"})
-    meta = artifact.cached(out, key)
+    key = artifact.digest_paths([*inputs, *artifact.code_files("functions")], ROOT, {"python": "3.11"})
+    meta = manifest.reuse(out, key, log)
     if meta is not None:
-        log(f"{out.name} is up to date ({meta['zip_bytes']:,} bytes); nothing rebuilt")
         return meta
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=out_dir) as tmp:
@@ -76,12 +75,10 @@ def build_function(
             "function": FUNCTION_NAME,
             "handler": HANDLER,
             "cache_key": key,
-            "sha256": artifact.sha256_file(tmp_zip),
-            "zip_bytes": tmp_zip.stat().st_size,
-            "unzipped_bytes": artifact.unzipped_bytes(tmp_zip),
+            **manifest.measure(tmp_zip).as_json(),
             "distributions": dists,
         }
-        artifact.publish(tmp_zip, out, meta)
+        manifest.publish(tmp_zip, out, meta)
     log(
         f"wrote {out.name}: {meta['zip_bytes']:,} bytes ({meta['unzipped_bytes']:,} unzipped)"
         f" in {time.monotonic() - started:.1f}s"

@@ -1,25 +1,24 @@
-"""`python -m tools.packaging.cli layer|functions|container|test-container [options]`."""
+"""`python -m tools.build.cli layer|functions|container [options]` (the build_* nox sessions)."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import platform
 import sys
 from pathlib import Path
 from typing import Any
 
-from tools.packaging import gates
-from tools.packaging.container import DEFAULT_BASE, build_image, detect_tool
-from tools.packaging.encoder import build_encoder_layer
-from tools.packaging.errors import PackagingError
-from tools.packaging.functions import FUNCTION_NAME, build_function
-from tools.packaging.layer import LAYER_NAME, LayerOptions, build_layer
-from tools.packaging.lockfile import canonical
-from tools.packaging.paths import CACHE, FUNCTIONS, LAYERS, LOCKS
-from tools.packaging.smoke import run_smoke
-from tools.packaging.targets import DEFAULT_GLIBC, Target, parse_glibc
+from tools.build import gates, manifest
+from tools.build.container import DEFAULT_BASE, build_image, detect_tool
+from tools.build.encoder import build_encoder_layer
+from tools.build.errors import PackagingError
+from tools.build.functions import FUNCTION_NAME, build_function
+from tools.build.layer import LAYER_NAME, LayerOptions, build_layer
+from tools.build.lockfile import canonical
+from tools.paths import CACHE, FUNCTIONS, LAYERS, REQUIREMENTS
+from tools.build.smoke import run_smoke
+from tools.build.targets import DEFAULT_GLIBC, Target, parse_glibc
 
 
 def _int(text: str) -> int:
@@ -86,9 +85,10 @@ def _smoke_combination(
 def functions_command(args: argparse.Namespace) -> None:
     function = build_function(out_dir=args.functions)
     artifacts = [gates.Artifact(FUNCTION_NAME, "function", function["zip_bytes"], function["unzipped_bytes"])]
-    for meta_path in sorted(p for p in LAYERS.glob("*.json") if not p.stem.endswith("-arm64")):
-        meta = json.loads(meta_path.read_text())
-        artifacts.append(gates.Artifact(meta_path.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"]))
+    for layer_zip in sorted(p for p in LAYERS.glob("*.zip") if not p.stem.endswith("-arm64")):
+        meta = manifest.read(layer_zip)
+        if meta is not None:
+            artifacts.append(gates.Artifact(layer_zip.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"]))
     gates.check(artifacts)
     print(
         f"gates passed with {len(artifacts) - 1} built layer(s):"
@@ -100,7 +100,7 @@ def container_command(args: argparse.Namespace) -> None:
     tool = detect_tool(args.tool)
     base = args.base_image
     if args.standin:
-        from tools.packaging.standin import ensure_base
+        from tools.build.standin import ensure_base
 
         base = ensure_base(tool)
     result = build_image(base_image=base, tool=tool)
@@ -108,10 +108,10 @@ def container_command(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tools.packaging.cli", description=__doc__)
+    parser = argparse.ArgumentParser(prog="tools.build.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     layer = sub.add_parser("layer", help="build the dependency + encoder layers (and the function zip)")
-    layer.add_argument("--lock", type=Path, default=LOCKS / "mcp-layer.txt")
+    layer.add_argument("--lock", type=Path, default=REQUIREMENTS / "mcp-layer.txt")
     layer.add_argument("--arch", default="x86_64", help="x86_64 (default) or arm64")
     layer.add_argument("--python", default="3.11")
     layer.add_argument(

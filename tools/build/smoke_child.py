@@ -1,6 +1,7 @@
-"""Run inside a fresh `python -I -S -B`: import everything the layer ships, then embed and search.
+"""Run as `python -S -B -c <this file>` with PYTHONPATH = the unzipped artifacts (see smoke.py): import
+everything the layer ships, then embed and search.
 
-argv[1] is a JSON file: {"paths": [...], "expected": [{"name", "version"}], "layer": dir}.
+argv[1] is a JSON file: {"expected": [{"name", "version"}], "layer": dir}.
 Prints one JSON line with what it checked; exits non-zero with the reason on the first failure.
 """
 
@@ -18,8 +19,6 @@ def fail(message: str) -> NoReturn:
 def main() -> None:
     with open(sys.argv[1]) as handle:
         config = json.load(handle)
-    sys.path[:] = [p for p in sys.path if "tools/packaging" not in p]
-    sys.path[0:0] = config["paths"]
     import importlib
     import importlib.metadata as metadata
 
@@ -50,7 +49,8 @@ def main() -> None:
     print(json.dumps(result))
 
 
-def search_roundtrip() -> dict[str, Any]:
+def publish_sample_index(source: str) -> bool:
+    """A three-chunk live index of `source`, embedded with the real query encoder; False if not published."""
     from datetime import UTC, datetime
 
     import numpy as np
@@ -77,8 +77,8 @@ def search_roundtrip() -> dict[str, Any]:
     for index, (path, (title, text)) in enumerate(sorted(texts.items())):
         chunks.append(
             Chunk(
-                id=f"smoke-{index}",
-                source="smoke",
+                id=f"{source}-{index}",
+                source=source,
                 path=path,
                 title=title,
                 heading_path=[title],
@@ -92,17 +92,21 @@ def search_roundtrip() -> dict[str, Any]:
     vectors = np.stack([enc.encode(chunk.text) for chunk in chunks])
     model = ModelInfo(id=info.model_id, dimension=info.dimension, fingerprint=info.fingerprint)
     write_version(
-        object_store(), "smoke", "v1", chunks, vectors, model=model, commit=None, builder_version="smoke"
+        object_store(), source, "v1", chunks, vectors, model=model, commit=None, builder_version=source
     )
     pointer = LivePointer(
-        source="smoke",
+        source=source,
         version="v1",
         commit=None,
         created_at=datetime.now(UTC).isoformat(),
         chunk_count=len(chunks),
         fingerprint=info.fingerprint,
     )
-    if swap_live(state_store(), pointer, None) is None:
+    return swap_live(state_store(), pointer, None) is not None
+
+
+def search_roundtrip() -> dict[str, Any]:
+    if not publish_sample_index("smoke"):
         fail("could not publish the smoke index")
     from thoth.mcp_server.lambda_handler import handler
 

@@ -1,11 +1,10 @@
-"""Deterministic zips, bytecode, sizes and atomic publishing of build outputs."""
+"""Deterministic zips, bytecode, tree sizes and the cache keys of build outputs."""
 
 from __future__ import annotations
 
 import compileall
 import hashlib
 import json
-import os
 import py_compile
 import stat
 import sys
@@ -13,12 +12,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tools.packaging.errors import PackagingError
+from tools.build.errors import PackagingError
 
 # 1980-01-01 is the earliest time a zip can hold; it stands for "no host time".
 EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 EXEC_MODE = 0o755
+BUILD_CODE = Path(__file__).resolve().parent
 
 
 def compile_tree(root: Path, runtime_dir: str, python: str) -> None:
@@ -78,19 +78,6 @@ def zip_tree(root: Path, out: Path, prefix: str = "") -> None:
     write_zip([(prefix + p.relative_to(root).as_posix(), p) for p in files_under(root)], out)
 
 
-def unzipped_bytes(path: Path) -> int:
-    with zipfile.ZipFile(path) as archive:
-        return sum(info.file_size for info in archive.infolist())
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def digest_paths(paths: list[Path], base: Path, extra: dict[str, Any]) -> str:
     """A content hash of files (by path relative to base) and options: the cache key."""
     digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
@@ -101,29 +88,6 @@ def digest_paths(paths: list[Path], base: Path, extra: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def publish(tmp_zip: Path, final_zip: Path, meta: dict[str, Any]) -> None:
-    """Move a finished zip and its manifest into place; the manifest goes last so a reader sees both."""
-    final_zip.parent.mkdir(parents=True, exist_ok=True)
-    meta_path = final_zip.with_suffix(".json")
-    tmp_meta = meta_path.with_name(meta_path.name + ".tmp")
-    tmp_meta.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    if meta_path.exists():
-        meta_path.unlink()  # a stale manifest must never describe the new zip
-    os.replace(tmp_zip, final_zip)
-    os.replace(tmp_meta, meta_path)
-
-
-def cached(final_zip: Path, key: str) -> dict[str, Any] | None:
-    """The manifest of an up-to-date artifact built from `key`, else None."""
-    meta_path = final_zip.with_suffix(".json")
-    if not final_zip.is_file() or not meta_path.is_file():
-        return None
-    try:
-        meta: dict[str, Any] = json.loads(meta_path.read_text())
-    except ValueError:
-        return None
-    if meta.get("cache_key") != key or meta.get("zip_bytes") != final_zip.stat().st_size:
-        return None
-    if meta.get("sha256") != sha256_file(final_zip):
-        return None
-    return meta
+def code_files(*modules: str) -> list[Path]:
+    """The builder modules that shape an artifact's bytes: a change to them invalidates its cache."""
+    return sorted(BUILD_CODE / f"{module}.py" for module in ("artifact", "errors", "manifest", *modules))

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.packaging import artifact, gates, smoke, trim, wheels
-from tools.packaging.errors import PackagingError
-from tools.packaging.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
-from tools.packaging.paths import CACHE, LAYERS, LOCKS, ROOT, code_files
-from tools.packaging.targets import Target
+from tools.build import artifact, gates, manifest, smoke, trim, wheels
+from tools.build.errors import PackagingError
+from tools.build.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
+from tools.paths import CACHE, LAYERS, REQUIREMENTS, ROOT
+from tools.build.targets import Target
 
 LAYER_NAME = "thoth-mcp-layer"
 # On Lambda's python3.11 runtime boto3 and botocore (and what only they need) are already on sys.path.
@@ -34,7 +34,7 @@ NEVER_IMPORTED = {
 
 @dataclass
 class LayerOptions:
-    lock: Path = LOCKS / "mcp-layer.txt"
+    lock: Path = REQUIREMENTS / "mcp-layer.txt"
     out_dir: Path = LAYERS
     target: Target = field(default_factory=Target)
     bundle_boto3: bool = False
@@ -109,13 +109,12 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     started = time.monotonic()
     pins = read_lock(options.lock)
     key = artifact.digest_paths(
-        [options.lock, *code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child")],
+        [options.lock, *artifact.code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child")],
         ROOT,
         options.key_data(),
     )
-    meta = artifact.cached(options.zip_path, key)
+    meta = manifest.reuse(options.zip_path, key, log)
     if meta is not None:
-        log(f"{options.zip_path.name} is up to date ({meta['zip_bytes']:,} bytes); nothing rebuilt")
         return meta
     excluded = excluded_pins(pins, options)
     # Only what the layer ships, plus the runtime-provided pins the smoke test stands in for /var/runtime.
@@ -147,9 +146,7 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
         meta = {
             "layer": LAYER_NAME,
             "cache_key": key,
-            "sha256": artifact.sha256_file(tmp_zip),
-            "zip_bytes": tmp_zip.stat().st_size,
-            "unzipped_bytes": artifact.unzipped_bytes(tmp_zip),
+            **manifest.measure(tmp_zip).as_json(),
             "unpacked_bytes_before_trim": unpacked,
             "python": options.target.python,
             "platform": options.target.platform,
@@ -182,7 +179,7 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
             ]
             expected = [{"name": d["name"], "version": d["version"]} for d in meta["distributions"]]
             smoke.run_smoke([tmp_zip, *other_layers], function_zip, runtime, expected, log=log)
-        artifact.publish(tmp_zip, options.zip_path, meta)
+        manifest.publish(tmp_zip, options.zip_path, meta)
     log(
         f"wrote {options.zip_path}: "
         f"{meta['zip_bytes']:,} bytes zipped, {meta['unzipped_bytes']:,} unzipped, "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.packaging.errors import PackagingError
+from tools.build.errors import PackagingError
 
 UNZIPPED_BUDGET = 262_144_000  # function + all layers
 MAX_LAYERS = 5

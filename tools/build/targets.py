@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tools.packaging.errors import PackagingError
+from tools.build.errors import PackagingError
 
 ARCHES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # Lambda's python3.11 runtime is Amazon Linux 2: glibc 2.26.

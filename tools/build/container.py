@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.packaging import artifact
-from tools.packaging.errors import PackagingError
-from tools.packaging.functions import code_inputs, stage_code
-from tools.packaging.lockfile import read_lock
-from tools.packaging.paths import BUILD, CACHE, LOCKS, ROOT
+from tools.build import artifact
+from tools.build.errors import PackagingError
+from tools.build.functions import code_inputs, stage_code
+from tools.build.lockfile import read_lock
+from tools.paths import BUILD, CACHE, CONTAINER_RECORD, REQUIREMENTS, ROOT
 
 IMAGE_NAME = "localhost/thoth-refresh"
 # Debian python:3.11, not the Lambda base (glibc 2.26 < torch 2.13's 2.28): see the Dockerfile.
 DEFAULT_BASE = "public.ecr.aws/docker/library/python:3.11-slim-bookworm"
 DOCKERFILE = ROOT / "packages" / "refresh_service" / "Dockerfile"
-LOCK = LOCKS / "refresh.txt"
+LOCK = REQUIREMENTS / "refresh.txt"
 PACKAGES = (ROOT / "packages" / "shared", ROOT / "packages" / "refresh_service")
-RECORD = BUILD / "container.json"
+RECORD = CONTAINER_RECORD
 
 
 @dataclass(frozen=True)
