@@ -217,7 +217,7 @@ def invoke(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Index samples/handbook, serve it locally and run an official-SDK MCP client session against it."""
     install_lock(session, "dev")
-    session.run("python", "-m", "thoth.mcp_server", "demo", *session.posargs, env=OFFLINE)
+    session.run("python", "-m", "tools.demo", *session.posargs, env=OFFLINE)
 
 
 # --- deploy ---

@@ -52,7 +52,7 @@ def ensure_encoder(out: Path = ENCODER_DIR) -> Path:
 
 
 def call_tool(name: str, arguments: dict[str, Any], deadline: float | None = None) -> ToolOutput:
-    """A tool call as the protocol runs it: bad arguments raise, failures come back as isError outputs."""
+    """A tool call as the endpoint runs it: bad arguments raise, failures come back as isError outputs."""
     return run_tool(CATALOG, name, arguments, NO_DEADLINE if deadline is None else Deadline(deadline))
 
 

@@ -49,7 +49,7 @@ event = {"version": "2.0", "rawPath": "/health", "rawQueryString": "", "headers"
          "isBase64Encoded": False}
 assert handler(event, None)["statusCode"] == 200
 t_health = time.time()
-from thoth.mcp_server.tools import call_tool
+from thoth.mcp_server.lambda_handler import call_tool
 out = call_tool("search_handbook", {"query": "how do I ask for vacation"})
 assert not out.is_error, out.text
 print(json.dumps({"health": t_health, "search": time.time()}))

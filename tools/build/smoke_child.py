@@ -55,7 +55,7 @@ def publish_sample_index(source: str) -> bool:
 
     import numpy as np
 
-    from thoth.mcp_server import encoder
+    from thoth.mcp_server.search import encoder
     from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
     from thoth.shared.state import state_store
     from thoth.shared.storage import object_store
@@ -121,7 +121,7 @@ def search_roundtrip() -> dict[str, Any]:
     health = handler(event, None)
     if health.get("statusCode") != 200:
         fail(f"GET /health answered {health.get('statusCode')}: {health.get('body')}")
-    from thoth.mcp_server.tools import call_tool
+    from thoth.mcp_server.lambda_handler import call_tool
 
     output = call_tool("search_handbook", {"query": "how do I ask for vacation"})
     if output.is_error:

@@ -8,9 +8,9 @@ import time
 from typing import Any, Final
 
 from thoth.mcp_server.health import health
-from thoth.mcp_server.protocol.dispatch import McpServer
+from thoth.mcp_server.protocol.dispatch import McpServer, run_tool
 from thoth.mcp_server.protocol.endpoint import McpEndpoint
-from thoth.mcp_server.protocol.tools import Deadline, ToolCatalog
+from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline, ToolCatalog, ToolOutput
 from thoth.mcp_server.search.catalog import CATALOG
 from thoth.mcp_server.settings import REQUEST_BUDGET_S
 from thoth.mcp_server.transport.api_keys import ApiKeyAuth
@@ -109,6 +109,11 @@ class App:
 
 
 _app: App | None = None
+
+
+def call_tool(name: str, arguments: dict[str, Any], deadline: Deadline = NO_DEADLINE) -> ToolOutput:
+    """One tool call as the endpoint runs it (same catalog, same error policy), for scripts and tests."""
+    return run_tool(CATALOG, name, arguments, deadline)
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

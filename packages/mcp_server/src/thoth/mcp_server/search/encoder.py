@@ -25,7 +25,7 @@ ENV_VAR = "THOTH_ENCODER_DIR"
 LAYER_DIR = ENCODER_LAYER_DIR
 _CHECKOUT_DIR = ENCODER_CHECKOUT_DIR
 # model.onnx keeps its weights in model.onnx.data: onnxruntime loads that 3-4x faster than
-# weights inside the protobuf (tools/build_encoder.py).
+# weights inside the protobuf (tools/build/encoder_export.py).
 _FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "encoder.json")
 _FIX = "run `nox -s build_encoder` (writes build/encoder) and set THOTH_ENCODER_DIR to that directory"
 
