@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.functional.refresh.helpers import commit_all, git_init, write_tree
-from thoth.shared.index import download_version, load_version, read_live
+from thoth.shared.index import download_version, load_version
+from thoth.shared.live import read_live
 from thoth.shared.state import SqliteStateStore
 from thoth.shared.storage import LocalObjectStore
 

@@ -11,7 +11,7 @@ from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.report import RunReport
 from thoth.refresh_service.state import SourceState, partition
-from thoth.shared.index import read_live
+from thoth.shared.live import read_live
 from thoth.shared.state import SqliteStateStore
 
 
