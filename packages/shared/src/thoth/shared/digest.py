@@ -5,13 +5,19 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
+
+
+class Readable(Protocol):
+    """Anything with `read(n) -> bytes`: an open file, BytesIO, botocore's StreamingBody."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class _CountingReader(io.RawIOBase):
     """A binary reader over any `read(n)` stream (an S3 body too) that counts the bytes it passes on."""
 
-    def __init__(self, inner: IO[bytes]) -> None:
+    def __init__(self, inner: Readable) -> None:
         super().__init__()
         self.inner = inner
         self.size = 0
@@ -39,7 +45,7 @@ def update_from_file(digest: Any, path: Path | str) -> None:
         hashlib.file_digest(handle, lambda: digest)
 
 
-def stream_sha256(stream: IO[bytes]) -> tuple[str, int]:
+def stream_sha256(stream: Readable) -> tuple[str, int]:
     """(hex SHA-256, byte count) of everything left in a binary stream, e.g. ObjectStore.open()."""
     reader = _CountingReader(stream)
     return hashlib.file_digest(reader, "sha256").hexdigest(), reader.size
