@@ -20,7 +20,8 @@ from thoth.refresh_service.pipeline import Refresher, RunOptions
 from thoth.refresh_service.runtime import build_services
 from thoth.shared import aws
 from thoth.shared.config import get_settings
-from thoth.shared.index import download_version, load_version, read_live
+from thoth.shared.index import download_version, load_version
+from thoth.shared.live import read_live
 
 INDEX_BUCKET = "thoth-test-indexes"
 DOCS_BUCKET = "papyrus-docs"

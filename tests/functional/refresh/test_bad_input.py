@@ -13,7 +13,7 @@ from dulwich.objects import Blob, Commit, Tree
 from tests.functional.refresh.helpers import PAGES, git_http_server, git_init, live_index, run, write_tree
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
-from thoth.shared.index import read_live
+from thoth.shared.live import read_live
 from thoth.shared.secrets import Secrets
 
 TOKEN = "glpat-Sup3rSecretToken"

@@ -11,7 +11,7 @@ from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.report import RunReport
 from thoth.refresh_service.state import SourceState, partition
-from thoth.shared.index import read_live
+from thoth.shared.live import read_live
 from thoth.shared.state import SqliteStateStore
 
 
@@ -24,14 +24,20 @@ def test_concurrent_runs_one_publishes_the_other_is_locked(
     results: list[RunReport] = []
     first = threading.Thread(target=lambda: results.append(run(config, services)))
     first.start()
-    deadline = time.monotonic() + 30
-    while services.state.get(partition("docs"), "lock") is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    # A second process with its own store objects (same files), as two CLI runs would be.
-    other = make_services(tmp_path / "home", embedder)
-    second = run(config, other)
-    embedder.gate.set()
-    first.join(60)
+    try:
+        # The poll opens the state file while the first run does: two processes starting at once.
+        deadline = time.monotonic() + 30
+        while services.state.get(partition("docs"), "lock") is None:
+            # A first run that ended without its lock must say why now, not as a wrong status later.
+            assert first.is_alive(), f"the first run ended early: {[(r.status, r.error) for r in results]}"
+            assert time.monotonic() < deadline, "the first run took no lock within 30 s"
+            time.sleep(0.01)
+        # A second process with its own store objects (same files), as two CLI runs would be.
+        other = make_services(tmp_path / "home", embedder)
+        second = run(config, other)
+    finally:
+        embedder.gate.set()  # never leave the first run blocked on the gate, even after a failure
+        first.join(60)
     assert second.status == "locked"
     assert "another refresh" in (second.error or "")
     assert [r.status for r in results] == ["ok"]

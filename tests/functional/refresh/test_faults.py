@@ -20,7 +20,7 @@ from tests.functional.refresh.helpers import (
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.parse import parse_document
 from thoth.refresh_service.pipeline import Services
-from thoth.shared.index import read_live
+from thoth.shared.live import read_live
 
 INCLUDE = ("**/*.md", "**/*.txt")
 

@@ -14,7 +14,7 @@ from thoth.refresh_service.embed import Embedder
 from thoth.refresh_service.handler import handler
 from thoth.refresh_service.pipeline import RunOptions
 from thoth.shared.config import get_settings
-from thoth.shared.index import read_live
+from thoth.shared.live import read_live
 from thoth.shared.state import state_store
 
 SCHEDULED = {

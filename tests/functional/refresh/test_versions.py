@@ -16,7 +16,7 @@ from tests.functional.refresh.helpers import (
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.state import SourceState
-from thoth.shared.index import read_live
+from thoth.shared.live import read_live
 
 
 def test_only_the_newest_versions_are_kept(tmp_path: Path, services: Services) -> None:

@@ -21,6 +21,13 @@ def echo(event, context):
 
 def boom(event, context):
     raise RuntimeError("refresh failed on purpose")
+
+def context(event, context):
+    return {
+        "name": context.function_name,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "memory_mb": context.memory_limit_in_mb,
+    }
 """
 
 
@@ -86,6 +93,34 @@ def test_bad_input_gives_a_clear_error(
         assert "usage:" in proc.stderr
     else:
         assert last_json(proc.stdout)["errorType"] == error
+
+
+def test_function_name_and_timeout_come_from_the_environment(handler_path: Path) -> None:
+    default = last_json(run(["fake_handlers.context"], handler_path, stdin="{}").stdout)
+    assert default["name"] == "thoth-local-refresh-service" and 850_000 < default["remaining_ms"] <= 900_000
+    proc = run(
+        ["fake_handlers.context"],
+        handler_path,
+        stdin="{}",
+        AWS_LAMBDA_FUNCTION_NAME="thoth-dev-refresh",
+        AWS_LAMBDA_FUNCTION_TIMEOUT="120",
+    )
+    result = last_json(proc.stdout)
+    assert result["name"] == "thoth-dev-refresh" and 60_000 < result["remaining_ms"] <= 120_000
+    assert result["memory_mb"] == 3008
+
+
+@pytest.mark.parametrize("value", ["fifteen minutes", "0", "901", "9" * 5000])
+def test_malformed_timeout_is_refused_with_the_fix(handler_path: Path, value: str) -> None:
+    proc = run(["fake_handlers.echo"], handler_path, stdin="{}", AWS_LAMBDA_FUNCTION_TIMEOUT=value)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "AWS_LAMBDA_FUNCTION_TIMEOUT=" in proc.stderr and "between 1.0 and 900.0" in proc.stderr
+
+
+def test_unreadable_event_file_names_the_variable(handler_path: Path, tmp_path: Path) -> None:
+    proc = run(["fake_handlers.echo"], handler_path, LAMBDA_EVENT_FILE=str(tmp_path / "missing.json"))
+    assert proc.returncode == 2
+    assert "LAMBDA_EVENT_FILE=" in proc.stderr and "unset it to read the event from stdin" in proc.stderr
 
 
 class RuntimeApi(BaseHTTPRequestHandler):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from thoth.refresh_service.parse import ParseError, max_file_bytes, parse_document
-from thoth.shared.errors import ConfigError
+from thoth.refresh_service.parse import ParseError, parse_document
+from thoth.shared.errors import ThothError
 
 
 def test_yaml_front_matter_is_metadata_and_lines_keep_file_numbers() -> None:
@@ -58,9 +58,6 @@ def test_unparseable_files_raise_a_reason(data: bytes, reason: str) -> None:
     assert reason in str(excinfo.value)
 
 
-def test_max_file_bytes_setting() -> None:
-    assert max_file_bytes({}) == 2 * 1024 * 1024
-    assert max_file_bytes({"THOTH_MAX_FILE_BYTES": "1024"}) == 1024
-    for bad in ("-1", "2MB", "0"):
-        with pytest.raises(ConfigError, match="THOTH_MAX_FILE_BYTES"):
-            max_file_bytes({"THOTH_MAX_FILE_BYTES": bad})
+def test_a_skip_reason_is_a_thoth_error() -> None:
+    with pytest.raises(ThothError, match="re-save the file as UTF-8"):
+        parse_document("p.md", b"caf\xe9")

@@ -11,16 +11,13 @@ from thoth.shared.errors import IndexFormatError
 from thoth.shared.index import (
     Chunk,
     KeywordIndex,
-    LivePointer,
     ModelInfo,
     download_version,
-    list_live,
     load_version,
-    read_live,
-    swap_live,
     verify_version,
     write_version,
 )
+from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 from thoth.shared.state import SqliteStateStore
 from thoth.shared.storage import LocalObjectStore
 

@@ -16,7 +16,7 @@ from thoth.refresh_service.pipeline import Refresher, RunOptions
 from thoth.refresh_service.report import Progress
 from thoth.refresh_service.runtime import build_services
 from thoth.shared.errors import ThothError
-from thoth.shared.logging import JsonFormatter, redact
+from thoth.shared.logging import configure, redact
 
 
 def _default_name(location: str) -> str:
@@ -84,18 +84,6 @@ class ProgressPrinter:
         print(line, file=sys.stderr, flush=True)
 
 
-def _log_to_stderr() -> None:
-    """Warnings as redacted JSON lines on stderr: stdout holds only the summary or the report."""
-    root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
-    logging.getLogger("urllib3").setLevel(logging.ERROR)  # connection retries: the error says it all
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m thoth.refresh_service", description=__doc__)
     parser.add_argument("location", help="git URL, local git repository, directory, or s3://bucket/prefix")
@@ -111,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--exclude", action="append", help="glob of files to leave out (repeatable)")
     args = parser.parse_args(argv)
-    _log_to_stderr()
+    # Warnings as redacted JSON lines on stderr: stdout holds only the summary or the report.
+    configure("WARNING", stream="stderr")
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # connection retries: the error says it all
     try:
         config = source_from_args(args)
         services = build_services()

@@ -153,8 +153,8 @@ def _format(name: str) -> str:
 
 
 def load_config(store: ObjectStore, setting: str | None = None) -> dict[str, SourceConfig]:
-    """Sources from THOTH_SOURCES_CONFIG (a path or `store:<key>`), else the store's config/sources.yaml."""
-    setting = setting if setting is not None else os.environ.get("THOTH_SOURCES_CONFIG", "").strip()
+    """Sources from `setting` (THOTH_SOURCES_CONFIG: a path or `store:<key>`), else config/sources.yaml."""
+    setting = (setting or "").strip()
     if setting and not setting.startswith("store:"):
         path = Path(setting)
         fmt = _format(path.name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import secrets
 import threading
 import time
@@ -14,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from thoth.refresh_service.settings import use_offline_model_env
 from thoth.shared.errors import ObjectNotFound, StorageError
 from thoth.shared.index import ModelInfo
 from thoth.shared.index.format import check_name
@@ -59,10 +59,7 @@ class SentenceTransformerEmbedder:
     def model(self) -> Any:
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+                use_offline_model_env()
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)

@@ -9,44 +9,31 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
-import time
 import traceback
-import uuid
 from typing import Any
+
+from thoth.refresh_service.settings import RuntimeSettings, load_runtime_settings
+from thoth.shared.errors import ConfigError
+from thoth.shared.lambda_context import LocalContext
 
 USAGE = "usage: python -m thoth.refresh_service.entrypoint <module.function>"
 
 
-class LocalContext:
-    """The attributes of a Lambda context that handlers read, for a local invocation."""
-
-    def __init__(self, function_name: str, timeout_s: float) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
-        self.memory_limit_in_mb = 3008
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def invoke_once(handler_name: str, raw_event: str) -> tuple[int, dict[str, Any]]:
+def invoke_once(
+    handler_name: str, raw_event: str, runtime: RuntimeSettings | None = None
+) -> tuple[int, dict[str, Any]]:
     """(exit code, result) of calling the handler once on a JSON event, like `sam local invoke`."""
     try:
         event = json.loads(raw_event) if raw_event.strip() else {}
     except ValueError as exc:
         return 2, {"errorType": "InvalidEvent", "errorMessage": f"the event is not JSON: {exc}"}
+    try:
+        runtime = runtime or load_runtime_settings()
+    except ConfigError as exc:
+        return 2, {"errorType": "ConfigError", "errorMessage": str(exc)}
     module_name, _, attribute = handler_name.rpartition(".")
-    timeout_s = float(os.environ.get("AWS_LAMBDA_FUNCTION_TIMEOUT", "900"))
-    context = LocalContext(
-        os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "thoth-local-refresh-service"), timeout_s
-    )
+    context = LocalContext(runtime.function_name, runtime.timeout_s)
     try:
         handler = getattr(importlib.import_module(module_name), attribute)
         result = handler(event, context)
@@ -61,18 +48,29 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) != 2 or "." not in argv[1]:
         print(USAGE, file=sys.stderr)
         return 2
-    if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+    try:
+        runtime = load_runtime_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if runtime.runtime_api:
         from awslambdaric.__main__ import main as ric_main  # only inside the image / on Lambda
 
         ric_main([argv[0], argv[1]])
         return 0
-    path = os.environ.get("LAMBDA_EVENT_FILE")
-    if path:
-        with open(path, encoding="utf-8") as handle:
-            raw = handle.read()
+    if runtime.event_file is not None:
+        try:
+            raw = runtime.event_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(
+                f"error: LAMBDA_EVENT_FILE={str(runtime.event_file)!r} cannot be read ({exc}); "
+                "point it at a JSON event file or unset it to read the event from stdin",
+                file=sys.stderr,
+            )
+            return 2
     else:
         raw = sys.stdin.read()
-    code, result = invoke_once(argv[1], raw)
+    code, result = invoke_once(argv[1], raw, runtime)
     print(json.dumps(result, default=str))
     return code
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from typing import Any
 
@@ -12,20 +11,10 @@ from thoth.refresh_service.pipeline import Refresher, RunOptions, Services, now_
 from thoth.refresh_service.report import RunReport
 from thoth.refresh_service.state import partition
 from thoth.shared import aws
-from thoth.shared.errors import ConfigError, StateError, ThothError
+from thoth.shared.errors import StateError, ThothError
 
 MESSAGE_KIND = "thoth-refresh-batch"
 DEFAULT_BATCH_FILES = 100
-
-
-def queue_url() -> str | None:
-    """THOTH_QUEUE_URL, validated; None when fan-out is not configured."""
-    url = os.environ.get("THOTH_QUEUE_URL", "").strip()
-    if url and not url.startswith(("https://", "http://")):
-        raise ConfigError(
-            f"THOTH_QUEUE_URL={url!r} is not an SQS queue URL (https://sqs.<region>.amazonaws.com/...)"
-        )
-    return url or None
 
 
 def start(

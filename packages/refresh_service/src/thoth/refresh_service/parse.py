@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import posixpath
 import re
 import tomllib
@@ -12,15 +11,15 @@ from typing import Any
 
 import yaml
 
-from thoth.shared.errors import ConfigError
+from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
+from thoth.shared.errors import ThothError
 
-DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 _H1_RE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 
 
-class ParseError(Exception):
-    """The file cannot be indexed; the message is the skip reason."""
+class ParseError(ThothError):
+    """The file cannot be indexed; the message is the skip reason and says how to fix the file."""
 
 
 @dataclass(frozen=True)
@@ -34,16 +33,6 @@ class Document:
     lines: list[str]
     first_line: int
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def max_file_bytes(env: dict[str, str] | None = None) -> int:
-    """THOTH_MAX_FILE_BYTES (default 2 MiB), validated."""
-    raw = (env if env is not None else os.environ).get("THOTH_MAX_FILE_BYTES", "").strip()
-    if not raw:
-        return DEFAULT_MAX_FILE_BYTES
-    if not raw.isdigit() or not 1 <= int(raw) <= 1 << 31:
-        raise ConfigError(f"THOTH_MAX_FILE_BYTES={raw!r} is invalid; set a byte count such as 2097152")
-    return int(raw)
 
 
 def _json_safe(value: Any) -> Any:

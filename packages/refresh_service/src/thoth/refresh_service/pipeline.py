@@ -19,14 +19,16 @@ from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
 from thoth.refresh_service.gitsource import git_snapshot, is_remote
 from thoth.refresh_service.lock import SourceLock
-from thoth.refresh_service.parse import DEFAULT_MAX_FILE_BYTES, ParseError, parse_document, too_large
-from thoth.refresh_service.publish import DEFAULT_KEEP, PublishError, collect_garbage, publish
+from thoth.refresh_service.parse import ParseError, parse_document, too_large
+from thoth.refresh_service.publish import PublishError, collect_garbage, publish
 from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
+from thoth.refresh_service.settings import DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_FILE_BYTES
 from thoth.refresh_service.sources import Skipped, Snapshot, dir_snapshot, s3_snapshot
 from thoth.refresh_service.state import FileState, SourceState
 from thoth.shared.config import Settings
 from thoth.shared.errors import ThothError
-from thoth.shared.index import Chunk, LivePointer, download_version, load_version, read_live
+from thoth.shared.index import Chunk, download_version, load_version
+from thoth.shared.live import LivePointer, read_live
 from thoth.shared.logging import get_logger, redact
 from thoth.shared.secrets import Secrets
 from thoth.shared.state import StateStore
@@ -63,13 +65,21 @@ class Services:
     settings: Settings
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     max_bytes: int = DEFAULT_MAX_FILE_BYTES
-    keep: int = DEFAULT_KEEP
+    keep: int = DEFAULT_KEEP_VERSIONS
     cache_dir: Path = Path(".thoth/cache")
     secrets: Secrets | None = None
+    sources_config: str | None = None  # THOTH_SOURCES_CONFIG; None: the store's config/sources.yaml
+    queue_url: str | None = None  # THOTH_QUEUE_URL; None: full rebuilds run in one invocation
 
 
-class Stop(Exception):
-    """The deadline is near: checkpoint and return a partial report."""
+class _DeadlineNear(ThothError):
+    """Control flow inside a run, never raised to a caller: checkpoint and return a partial report."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the invocation's deadline is near; progress is checkpointed and the next run resumes "
+            "(raise the function timeout to finish in one run)"
+        )
 
 
 def take_snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
@@ -228,7 +238,7 @@ class Refresher:
         chunks = [c for path in sorted(snapshot.files) for c in (fresh.get(path) or reused.get(path) or [])]
         try:
             self._embed(chunks, cache, options, report, lock)
-        except Stop:
+        except _DeadlineNear:
             self.sstate.set_checkpoint(
                 {"run_id": report.run_id, "mode": mode, "commit": snapshot.revision, "at": now_iso()}
             )
@@ -364,7 +374,7 @@ class Refresher:
         try:
             for start in range(0, len(todo), options.embed_batch):
                 if options.remaining_s is not None and options.remaining_s() < options.reserve_s:
-                    raise Stop
+                    raise _DeadlineNear
                 batch = todo[start : start + options.embed_batch]
                 began = time.monotonic()
                 vectors = self.services.embedder.encode([texts[h] for h in batch])
@@ -394,7 +404,7 @@ class Refresher:
                         )
                     )
             if options.remaining_s is not None and todo and options.remaining_s() < options.reserve_s:
-                raise Stop
+                raise _DeadlineNear
         finally:
             cache.flush()  # finished work survives a crash, a deadline or a failed publish
             report.embeddings_per_s = round(meter.rate, 2)

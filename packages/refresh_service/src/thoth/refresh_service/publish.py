@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from thoth.refresh_service import __version__
 from thoth.refresh_service.embed import Vectors
-from thoth.shared.errors import ConfigError, StorageError, ThothError
-from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, verify_version, write_version
+from thoth.shared.errors import StorageError, ThothError
+from thoth.shared.index import Chunk, ModelInfo, verify_version, write_version
 from thoth.shared.index.format import check_name
+from thoth.shared.live import LivePointer, swap_live
 from thoth.shared.logging import get_logger
 from thoth.shared.state import StateStore
 from thoth.shared.storage import ObjectStore
 
-DEFAULT_KEEP = 3
 BUILDER = f"thoth-refresh-service {__version__}"
 log = get_logger(__name__)
 
 
 class PublishError(ThothError):
     """A version could not be published; the previous live version keeps serving."""
-
-
-def keep_versions(env: dict[str, str] | None = None) -> int:
-    """THOTH_KEEP_VERSIONS (default 3): how many versions per source stay for rollback."""
-    raw = (env if env is not None else os.environ).get("THOTH_KEEP_VERSIONS", "").strip()
-    if not raw:
-        return DEFAULT_KEEP
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise ConfigError(f"THOTH_KEEP_VERSIONS={raw!r} is invalid; set a whole number from 1 to 1000")
-    return int(raw)
 
 
 def new_version() -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from thoth.refresh_service.config import SourceConfig
 from thoth.shared.config import Settings
+from thoth.shared.digest import file_sha256
 from thoth.shared.errors import StorageError, ThothError
 from thoth.shared.storage import S3ObjectStore
 
@@ -107,14 +108,6 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return "sha256:" + digest.hexdigest()
-
-
 def dir_snapshot(config: SourceConfig) -> Snapshot:
     """Files under a local directory; symlinks leaving it are skipped, directory links not followed."""
     root = Path(config.location)
@@ -151,7 +144,7 @@ def dir_snapshot(config: SourceConfig) -> Snapshot:
                 skipped.append(Skipped(rel, reason))
                 continue
             stat = full.stat()
-            files[rel] = FileEntry(rel, _sha256_file(full), stat.st_size, _iso(stat.st_mtime))
+            files[rel] = FileEntry(rel, "sha256:" + file_sha256(full), stat.st_size, _iso(stat.st_mtime))
 
     def read(path: str) -> bytes:
         return (root / path).read_bytes()

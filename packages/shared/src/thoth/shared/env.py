@@ -3,7 +3,8 @@
 The table is the one definition of the environment contract: each service's settings module
 reads only the variables it owns here (the parsers refuse an undeclared name), the
 unknown-`THOTH_*` check uses the whole table, and a test keeps the README's table equal to it.
-The parsers take the mapping to read; only the settings modules hand them the process environment.
+The parsers take the mapping to read; only the settings modules pass the process environment.
+Names the Lambda runtime sets (`AWS_LAMBDA_*`) are AWS's contract, not ours: they need no row.
 """
 
 from __future__ import annotations
@@ -50,10 +51,17 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_MAX_FILE_BYTES", "refresh_service", "2097152", "larger files are skipped"),
     Variable("THOTH_KEEP_VERSIONS", "refresh_service", "3", "index versions kept per source"),
     Variable("THOTH_QUEUE_URL", "refresh_service", "unset: no fan-out", "SQS queue for full rebuilds"),
+    Variable("LAMBDA_EVENT_FILE", "refresh_service", "unset: stdin", "event file of a local entrypoint run"),
+    Variable("HF_HUB_OFFLINE", "refresh_service", "1 (set by the embedder)", "the model ships in the image"),
+    Variable("TRANSFORMERS_OFFLINE", "refresh_service", "1 (set by the embedder)", "no model downloads"),
+    Variable("TRANSFORMERS_VERBOSITY", "refresh_service", "error (set by the embedder)", "transformers logs"),
+    Variable("HF_HUB_DISABLE_PROGRESS_BARS", "refresh_service", "1 (set by the embedder)", "no hub bars"),
     Variable("THOTH_LOCK_TARGET", "tools", "x86_64", "platform the locks are compiled for"),
 )
 BY_NAME: Final = {v.name: v for v in VARIABLES}
 KNOWN_THOTH_VARS: Final = frozenset(name for name in BY_NAME if name.startswith("THOTH_"))
+LAMBDA_RUNTIME_PREFIX: Final = "AWS_LAMBDA_"
+SHOWN_CHARS: Final = 40  # a pasted file or a 5,000-digit number stays out of the error message
 
 
 def declared(owner: str) -> tuple[str, ...]:
@@ -67,10 +75,14 @@ def unknown_thoth_vars(env: Mapping[str, str]) -> list[str]:
 
 
 def _declared(name: str) -> str:
-    if name not in BY_NAME:
+    if name not in BY_NAME and not name.startswith(LAMBDA_RUNTIME_PREFIX):
         # A programming error, not a user's: add the variable to VARIABLES (and the README).
         raise LookupError(f"{name} is not declared in thoth.shared.env.VARIABLES")
     return name
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= SHOWN_CHARS else raw[: SHOWN_CHARS - 3] + "...")
 
 
 def env_str(env: Mapping[str, str], name: str) -> str | None:
@@ -90,10 +102,10 @@ def env_float(
         value = float(raw)
     except ValueError:
         raise ConfigError(
-            f"{name}={raw!r} is not a number; set it to {unit} between {low} and {high}"
+            f"{name}={_shown(raw)} is not a number; set it to {unit} between {low} and {high}"
         ) from None
     if not low <= value <= high:  # also refuses nan
-        raise ConfigError(f"{name}={raw!r} is out of range; set it to {unit} between {low} and {high}")
+        raise ConfigError(f"{name}={_shown(raw)} is out of range; set it to {unit} between {low} and {high}")
     return value
 
 
@@ -108,10 +120,10 @@ def env_int(
         value = int(raw)
     except ValueError:
         raise ConfigError(
-            f"{name}={raw!r} is not an integer; set {unit} between {low} and {high} (default {default})"
+            f"{name}={_shown(raw)} is not an integer; set {unit} between {low} and {high} (default {default})"
         ) from None
     if not low <= value <= high:
-        raise ConfigError(f"{name}={raw!r} is out of range; set {unit} between {low} and {high}")
+        raise ConfigError(f"{name}={_shown(raw)} is out of range; set {unit} between {low} and {high}")
     return value
 
 
@@ -122,7 +134,7 @@ def env_choice(env: Mapping[str, str], name: str, choices: Sequence[str], defaul
         return default
     value = raw.lower()
     if value not in choices:
-        raise ConfigError(f"{name}={raw!r} is invalid; use one of {', '.join(choices)}")
+        raise ConfigError(f"{name}={_shown(raw)} is invalid; use one of {', '.join(choices)}")
     return value
 
 

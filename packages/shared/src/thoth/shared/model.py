@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from thoth.shared.digest import update_from_file
+
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 MAX_SEQ_LENGTH = 256
@@ -22,9 +24,6 @@ def fingerprint(model_dir: Path) -> str:
     """A stable id of the model's weights and tokenizer, e.g. 'sha256:3f2a…' (16 hex digits)."""
     digest = hashlib.sha256(MODEL_ID.encode() + b"\0")
     for name in FINGERPRINT_FILES:
-        path = Path(model_dir) / name
         digest.update(name.encode() + b"\0")
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        update_from_file(digest, Path(model_dir) / name)
     return "sha256:" + digest.hexdigest()[:16]

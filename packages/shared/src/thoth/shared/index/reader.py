@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -15,18 +14,11 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from thoth.shared.digest import file_sha256
 from thoth.shared.errors import IndexFormatError, ObjectNotFound
 from thoth.shared.index.format import FILES, Chunk, Manifest, version_prefix
 from thoth.shared.index.keyword import KeywordIndex
 from thoth.shared.storage import ObjectStore
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download_version(store: ObjectStore, source: str, version: str, cache_dir: Path) -> Path:
@@ -49,7 +41,7 @@ def download_version(store: ObjectStore, source: str, version: str, cache_dir: P
                 store.download(prefix + name, target)
             except ObjectNotFound:
                 raise IndexFormatError(f"index version {prefix} is missing {name}") from None
-            if _sha256(target) != manifest.files[name].get("sha256"):
+            if file_sha256(target) != manifest.files[name].get("sha256"):
                 raise IndexFormatError(f"{prefix}{name} fails its checksum; refusing to serve it")
         (staging / "manifest.json").write_bytes(manifest_bytes)
         try:

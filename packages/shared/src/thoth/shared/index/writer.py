@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from thoth.shared.digest import stream_sha256
 from thoth.shared.errors import IndexFormatError, ObjectNotFound
 from thoth.shared.index.format import Chunk, Manifest, ModelInfo, version_prefix
 from thoth.shared.index.keyword import KeywordIndex
@@ -92,15 +93,11 @@ def verify_version(store: ObjectStore, source: str, version: str) -> Manifest:
     if manifest.source != source or manifest.version != version:
         raise IndexFormatError(f"manifest at {prefix} describes {manifest.source}/{manifest.version}")
     for name, meta in manifest.files.items():
-        digest = hashlib.sha256()
-        size = 0
         try:
             with store.open(prefix + name) as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-                    size += len(block)
+                sha256, size = stream_sha256(handle)
         except ObjectNotFound:
             raise IndexFormatError(f"index version {prefix} is missing {name}") from None
-        if digest.hexdigest() != meta.get("sha256") or size != meta.get("bytes"):
+        if sha256 != meta.get("sha256") or size != meta.get("bytes"):
             raise IndexFormatError(f"{prefix}{name} fails its checksum; the version is corrupt")
     return manifest

@@ -22,14 +22,23 @@ _UPSERT = """
 INSERT INTO items (pk, sk, v, rev, expires_at) VALUES (?, ?, ?, 1, ?)
 ON CONFLICT (pk, sk) DO UPDATE SET v = excluded.v, rev = items.rev + 1, expires_at = excluded.expires_at
 """
+BUSY_TIMEOUT_S = 30.0
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # raised without an error code: only the message says so
+        return "locked" in str(exc) or "busy" in str(exc)
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class SqliteStateStore:
     """Items in `path`; conditional writes run inside BEGIN IMMEDIATE transactions."""
 
-    def __init__(self, path: Path, clock: Clock = time.time) -> None:
+    def __init__(self, path: Path, clock: Clock = time.time, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.path = Path(path)
         self._clock = clock
+        self._busy_timeout_s = busy_timeout_s
         self._local = threading.local()
 
     def describe(self) -> str:
@@ -41,16 +50,43 @@ class SqliteStateStore:
             return conn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise self._corrupt(exc) from None
-        except OSError as exc:
+            # The timeout is SQLite's busy handler: a locked file is waited for, not an error.
+            conn = sqlite3.connect(self.path, timeout=self._busy_timeout_s, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
             raise StateError(f"cannot open state file {self.path}: {exc}; check THOTH_HOME") from None
+        try:
+            self._prepare(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            raise self._unavailable(exc) from None
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise self._corrupt(exc) from None
         self._local.conn = conn
         return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """WAL mode and the schema, retried while another connection holds the file.
+
+        SQLite answers SQLITE_BUSY at once, without its busy handler, where waiting could deadlock:
+        two connections switching a new file to WAL at the same moment is such a case. Both
+        statements are idempotent, so the loser retries until the busy timeout.
+        """
+        deadline = time.monotonic() + self._busy_timeout_s
+        pause = 0.002
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+
+    def _unavailable(self, exc: Exception) -> StateError:
+        return StateError(f"state file {self.path}: {exc}; check that it is writable and not locked")
 
     def _corrupt(self, exc: Exception) -> StateError:
         return StateError(
@@ -66,15 +102,16 @@ class SqliteStateStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = body(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # Also after a failed COMMIT: a transaction left open would keep this thread's
+                # connection holding the write lock and reading a stale snapshot from then on.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
             return result
         except sqlite3.OperationalError as exc:
-            raise StateError(
-                f"state file {self.path}: {exc}; check that it is writable and not locked"
-            ) from None
+            raise self._unavailable(exc) from None
         except sqlite3.DatabaseError as exc:
             raise self._corrupt(exc) from None
 
