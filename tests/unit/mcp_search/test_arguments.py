@@ -41,10 +41,12 @@ def test_defaults_are_filled() -> None:
     assert validate("search_handbook", SCHEMAS["search_handbook"], {"query": "x"}) == {
         "query": "x",
         "limit": 5,
+        "spread_pages": True,
     }
     assert validate("get_handbook_section", SCHEMAS["get_handbook_section"], {"path": "a.md"}) == {
         "path": "a.md",
         "max_chars": 8000,
+        "with_parent": False,
     }
     assert validate("index_status", SCHEMAS["index_status"], None) == {}
     assert validate("list_topics", SCHEMAS["list_topics"], {}) == {}

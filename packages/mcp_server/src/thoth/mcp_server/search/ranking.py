@@ -1,19 +1,35 @@
-"""Hybrid search: BM25 and vector cosine, each cut to its top candidates, fused by reciprocal rank."""
+"""Hybrid search: BM25 and vector cosine, each cut to its top candidates, fused, then page-aware.
+
+Which signals are fused and how is a `RankingConfig`; `DEFAULT` is the one measured best on
+the quality evaluation (`nox -s bench -- quality`, README "Answer quality"), whose table of
+variants is the reason for each default below.
+"""
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from thoth.shared.index import Chunk, LoadedIndex
+from thoth.mcp_server.search.fusion import (
+    CANDIDATES,
+    RRF_K,
+    RankingConfig,
+    best_possible,
+    convex,
+    page_aware,
+    rrf,
+)
+from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex
 from thoth.shared.text import tokenize
 
-RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
-CANDIDATES = 50  # per ranking; a hit outside both top-50s cannot make a top-20
+__all__ = ["CANDIDATES", "DEFAULT", "RRF_K", "Hit", "Prepared", "RankingConfig", "prepare", "rrf", "search"]
+
+# The ranking search_handbook uses; tools/bench/quality.py swaps it to measure variants.
+DEFAULT = RankingConfig()
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,10 @@ class Prepared:
     page_paths: list[str]  # sorted
     page_starts: npt.NDArray[np.int64]  # rows of page i: page_rows[page_starts[i]:page_starts[i + 1]]
     page_rows: npt.NDArray[np.int64]  # every row, grouped by page, in line order
+    row_page: npt.NDArray[np.int64]  # page number (index into page_paths) of every row
+    # Optional signals beyond the chunk (None: this version does not carry them, the ranking skips them):
+    head_keywords: KeywordIndex | None = field(default=None, compare=False)  # title + headings + description
+    page_vectors: npt.NDArray[np.float32] | None = field(default=None, compare=False)  # per page, unit norm
 
     def rows_under(self, prefix: str | None) -> npt.NDArray[np.int64] | None:
         """Rows whose path starts with `prefix` (None: every row, no copy)."""
@@ -55,6 +75,8 @@ def prepare(index: LoadedIndex) -> Prepared:
     ordered = paths[order]
     boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
     starts = np.concatenate(([0], boundaries, [n])).astype(np.int64) if n else np.zeros(1, dtype=np.int64)
+    row_page = np.zeros(n, dtype=np.int64)
+    row_page[order] = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.int64), np.diff(starts))
     return Prepared(
         index=index,
         source=index.manifest.source,
@@ -62,7 +84,10 @@ def prepare(index: LoadedIndex) -> Prepared:
         page_paths=[str(p) for p in ordered[starts[:-1]]],
         page_starts=starts,
         page_rows=order,
+        row_page=row_page,
     )
+
+
 
 
 def top_k(scores: npt.NDArray[np.float32], k: int, *, positive_only: bool = False) -> npt.NDArray[np.int64]:
@@ -77,23 +102,38 @@ def top_k(scores: npt.NDArray[np.float32], k: int, *, positive_only: bool = Fals
     return candidates[order].astype(np.int64)
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
-    """Reciprocal-rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
-    fused: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            fused[int(item)] = fused.get(int(item), 0.0) + 1.0 / (k + rank)
-    return fused
-
-
 @dataclass(frozen=True)
 class Hit:
-    """One fused result; `score` is the RRF score scaled so that first in both rankings is 1.0."""
+    """One fused result; `score` is its fused score as a share of a result first in every signal."""
 
     source: str
     version: str
     chunk: Chunk
     score: float
+
+
+def _signals(
+    prepared: Prepared,
+    terms: list[str],
+    query_vector: npt.NDArray[np.float32],
+    rows: npt.NDArray[np.int64] | None,
+    config: RankingConfig,
+) -> tuple[list[npt.NDArray[np.float32]], list[float]]:
+    """Per-row scores of each signal this version carries (over `rows`, or every row), and their weights."""
+    keyword = prepared.index.keywords.scores(terms)
+    if prepared.head_keywords is not None and config.head_weight > 0:
+        keyword = keyword + np.float32(config.head_weight) * prepared.head_keywords.scores(terms)
+    vectors = prepared.index.vectors if rows is None else prepared.index.vectors[rows]
+    if rows is not None:
+        keyword = keyword[rows]
+    cosine = np.asarray(vectors @ query_vector, dtype=np.float32)
+    signals, weights = [keyword, cosine], [config.keyword_weight, config.vector_weight]
+    if prepared.page_vectors is not None and config.page_weight > 0:
+        per_page = np.asarray(prepared.page_vectors @ query_vector, dtype=np.float32)
+        row_page = prepared.row_page if rows is None else prepared.row_page[rows]
+        signals.append(per_page[row_page])
+        weights.append(config.page_weight)
+    return signals, weights
 
 
 def search(
@@ -102,28 +142,38 @@ def search(
     query_vector: npt.NDArray[np.float32],
     limit: int,
     path_prefix: str | None = None,
+    *,
+    pages: bool = True,
+    config: RankingConfig | None = None,
 ) -> list[Hit]:
-    """The `limit` best chunks over every prepared version, fused per version then merged."""
+    """The `limit` best chunks over every prepared version, fused per version, merged, then page-aware.
+
+    `pages=False` turns off the per-page cap (`config.per_page` chunks of a page in the first
+    `config.window` results), e.g. to see every matching section of one page.
+    """
+    config = DEFAULT if config is None else config
     terms = tokenize(query)
-    best = 2.0 / (RRF_K + 1)
     scored: list[tuple[float, str, int, Prepared]] = []
     for prepared in served:
         rows = prepared.rows_under(path_prefix)
         if rows is not None and rows.size == 0:
             continue
-        keyword = prepared.index.keywords.scores(terms)
-        vectors = prepared.index.vectors if rows is None else prepared.index.vectors[rows]
-        if rows is not None:
-            keyword = keyword[rows]
-        cosine = np.asarray(vectors @ query_vector, dtype=np.float32)
-        fused = rrf(
-            [top_k(keyword, CANDIDATES, positive_only=True).tolist(), top_k(cosine, CANDIDATES).tolist()]
-        )
+        signals, weights = _signals(prepared, terms, query_vector, rows, config)
+        picks = [top_k(signals[0], config.candidates, positive_only=True)]
+        picks += [top_k(s, config.candidates) for s in signals[1:]]
+        if config.fusion == "rrf":
+            fused = rrf([p.tolist() for p in picks], config.rrf_k, weights)
+        else:
+            fused = convex(list(zip(picks, signals, strict=True)), weights)
+        best = best_possible(config, weights)
         for local, score in fused.items():
             row = local if rows is None else int(rows[local])
-            scored.append((score, prepared.source, row, prepared))
+            scored.append((score / best, prepared.source, row, prepared))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    if pages:
+        window = max(config.window, 0)
+        scored = page_aware(scored, lambda s: (s[1], s[3].index.paths[s[2]]), config.per_page, window)
     return [
-        Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score / best), 4))
+        Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score), 4))
         for score, _, row, prepared in scored[:limit]
     ]

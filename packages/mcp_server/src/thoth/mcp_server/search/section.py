@@ -15,15 +15,27 @@ def _norm_heading(text: str) -> str:
     return " ".join(text.strip().lstrip("#").split()).casefold()
 
 
-def _section(chunks: list[Chunk], heading: str) -> tuple[list[Chunk], str]:
-    """Chunks under the first heading that matches (with its subsections), and the heading as written."""
+def _section(chunks: list[Chunk], heading: str) -> tuple[list[Chunk], str, list[str]]:
+    """Chunks under the first heading that matches (with its subsections), the heading as written,
+    and its heading path."""
     wanted = _norm_heading(heading)
     for chunk in chunks:
         for depth, name in enumerate(chunk.heading_path):
             if _norm_heading(name) == wanted:
                 prefix = chunk.heading_path[: depth + 1]
-                return [c for c in chunks if c.heading_path[: depth + 1] == prefix], name
-    return [], heading
+                return [c for c in chunks if c.heading_path[: depth + 1] == prefix], name, prefix
+    return [], heading, []
+
+
+def _with_parent(page: list[Chunk], section: list[Chunk], path: list[str]) -> tuple[list[Chunk], str | None]:
+    """The parent's own text (the lead-in under the parent heading, or the page's before its first
+    heading) followed by `section`, and the parent heading (None: the parent is the page itself).
+
+    Sibling sections stay out: the parent's lead-in is the context a hit needs, its siblings are not.
+    """
+    parent = path[:-1]
+    lead = [c for c in page if c.heading_path == parent]
+    return lead + section, (parent[-1] if parent else None)
 
 
 def _assemble(chunks: list[Chunk]) -> str:
@@ -37,6 +49,14 @@ def _assemble(chunks: list[Chunk]) -> str:
         parts.append(body)
         previous = chunk.heading_path
     return "\n\n".join(parts) + "\n"
+
+
+def _section_url(chunks: list[Chunk], heading: str | None) -> str:
+    """The URL of the first chunk under `heading` (its anchor), else the first chunk's."""
+    for chunk in chunks:
+        if chunk.heading_path and chunk.heading_path[-1] == heading:
+            return chunk.url
+    return chunks[0].url
 
 
 def _page_end(content: str, start: int, max_chars: int) -> int:
@@ -81,6 +101,7 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     path: str = args["path"]
     heading: str | None = args.get("heading")
     max_chars: int = args["max_chars"]
+    with_parent: bool = args.get("with_parent", False)
     bound = cursor.binding(args)
     expected, offset = (
         cursor.decode("get_handbook_section", bound, args["cursor"]) if "cursor" in args else ("", 0)
@@ -91,13 +112,19 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     if "cursor" in args:
         cursor.check_versions(expected, versions)
     shown_heading: str | None = None
+    parent: str | None = None
+    if with_parent and heading is None:
+        raise ToolArgumentError("argument 'with_parent' needs 'heading': name the section to give context to")
     if heading is not None:
         page = chunks
-        chunks, shown_heading = _section(page, heading)
+        chunks, shown_heading, heading_path = _section(page, heading)
         if not chunks:
             names = sorted({h for c in page for h in c.heading_path})
             listed = "; ".join(names[:30]) or "none"
             raise NoSuchPage(f"page {path!r} has no heading {heading!r}; its headings: {listed}")
+        if with_parent:
+            chunks, parent = _with_parent(page, chunks, heading_path)
+            parent = parent or page[0].title
     content = _assemble(chunks)
     if offset > len(content):
         raise ToolArgumentError(
@@ -106,12 +133,14 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     end = _page_end(content, offset, max_chars)
     next_cursor = cursor.encode("get_handbook_section", bound, versions, end) if end < len(content) else None
     first = chunks[0]
-    url = first.url if heading is not None else first.url.split("#", 1)[0]
+    # The link names the section asked for, even when the parent's lead-in comes first.
+    url = _section_url(chunks, shown_heading) if heading is not None else first.url.split("#", 1)[0]
     structured: dict[str, Any] = {
         "source": entry.prepared.source,
         "path": first.path,
         "title": first.title,
         "heading": shown_heading,
+        "parent": parent,
         "url": url,
         "commit": first.commit,
         "last_modified": max((c.last_modified for c in chunks if c.last_modified), default=None),
@@ -120,7 +149,8 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
         "total_chars": len(content),
         "next_cursor": next_cursor,
     }
-    title = first.title + (f" > {shown_heading}" if shown_heading else "")
+    title = " > ".join([first.title, *([parent] if parent and parent != first.title else []),
+                        *([shown_heading] if shown_heading else [])])
     more = f"\n[characters {offset}-{end} of {len(content)}; more: call again with cursor={next_cursor}]"
     header = f"{title}\n{url}\n{entry.prepared.source}:{first.path}" + (more if next_cursor or offset else "")
     return ToolOutput(f"{header}\n\n{content[offset:end]}", structured)

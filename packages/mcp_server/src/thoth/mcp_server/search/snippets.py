@@ -1,9 +1,16 @@
-"""Snippets: the part of a chunk a result shows, around the query's strongest term."""
+"""Snippets: the sentences of a chunk that best answer the query, within a character budget."""
 
 from __future__ import annotations
 
+import re
+
 from thoth.mcp_server.search.budget import ELLIPSIS
 from thoth.shared.text import tokenize
+
+# Sentence ends inside a line; lines themselves (list items, table rows, code) are units already.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
+_NOISE = re.compile(r"^\s*(?:```|~~~|\{/\*.*\*/\}\s*$|<[A-Za-z/][^>]*>\s*$|[|:\- ]+$)")
+_STEM = 5  # query and text words sharing their first 5 letters count as a weaker match ("install*")
 
 
 def without_heading_line(text: str) -> str:
@@ -16,9 +23,27 @@ def without_heading_line(text: str) -> str:
     return text
 
 
-def snippet(text: str, query: str, max_chars: int) -> str:
-    """At most `max_chars` of `text` (whitespace collapsed) around the first strong query-term match."""
-    flat = " ".join(text.split())
+def units(text: str) -> list[str]:
+    """Sentences and structural lines of `text`, whitespace collapsed; fence and markup lines dropped."""
+    found: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip() or _NOISE.match(line):
+            continue
+        found += [" ".join(part.split()) for part in _SENTENCE_END.split(line) if part.strip()]
+    return found
+
+
+def _score(unit: str, terms: set[str], stems: set[str]) -> float:
+    words = set(tokenize(unit))
+    exact = terms & words
+    # Longer words say more about the question than short ones ("timeout" vs "run").
+    score = sum(min(len(t), 8) for t in exact)
+    score += 0.5 * sum(min(len(s), 8) for s in stems if any(w.startswith(s) for w in words - exact))
+    return score
+
+
+def _window(flat: str, query: str, max_chars: int, begin: int = 0) -> str:
+    """At most `max_chars` of `flat` around the first strong query-term match at or after `begin`."""
     if len(flat) <= max_chars:
         return flat
     if max_chars <= 2:
@@ -26,9 +51,11 @@ def snippet(text: str, query: str, max_chars: int) -> str:
     lower = flat.lower()
     hit = -1
     for term in sorted(set(tokenize(query)), key=len, reverse=True):
-        hit = lower.find(term)
+        hit = lower.find(term, begin)
         if hit >= 0:
             break
+    if hit < 0 < begin:
+        hit = begin
     start = 0
     if hit > max_chars // 3:
         start = flat.find(" ", hit - max_chars // 3)
@@ -43,3 +70,35 @@ def snippet(text: str, query: str, max_chars: int) -> str:
             end = space
     body = flat[start:end].strip()
     return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(flat) else "")
+
+
+def snippet(text: str, query: str, max_chars: int) -> str:
+    """At most `max_chars` of `text`: from the sentence that matches the query best, on in reading order.
+
+    Whole text when it fits; an ellipsis marks text left out before or after.
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= max_chars:
+        return flat
+    parts = units(text)
+    terms = set(tokenize(query))
+    stems = {t[:_STEM] for t in terms if len(t) > _STEM}
+    if not parts or not terms:
+        return _window(flat, query, max_chars)
+    scores = [_score(u, terms, stems) for u in parts]
+    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
+    if scores[best] == 0:
+        best = 0
+    room = max_chars - 2  # both ellipses, at most
+    if len(parts[best]) > room:  # one long sentence (or code line): centre on its match
+        return _window(flat, query, max_chars, max(0, flat.find(parts[best])))
+    first, last, used = best, best, len(parts[best])
+    while last + 1 < len(parts) and used + 1 + len(parts[last + 1]) <= room:
+        last += 1
+        used += 1 + len(parts[last])
+    # Room left at the end of the chunk: give the best sentence the context before it.
+    while last + 1 == len(parts) and first > 0 and used + 1 + len(parts[first - 1]) <= room:
+        first -= 1
+        used += 1 + len(parts[first])
+    body = " ".join(parts[first : last + 1])
+    return (ELLIPSIS if first > 0 else "") + body + (ELLIPSIS if last + 1 < len(parts) else "")

@@ -84,6 +84,15 @@ SEARCH_HANDBOOK = ToolSpec(
                 "maxLength": MAX_PATH_CHARS,
                 "description": "Only pages whose path starts with this, e.g. 'handbook/engineering/'.",
             },
+            "spread_pages": {
+                "type": "boolean",
+                "default": True,
+                "description": (
+                    "At most two sections of one page among the first five results, so they cover "
+                    "more pages (default). false ranks sections by score alone, e.g. to see every "
+                    "matching section of one page."
+                ),
+            },
         },
         ["query"],
     ),
@@ -115,6 +124,14 @@ GET_HANDBOOK_SECTION = ToolSpec(
                 "maxLength": 512,
                 "description": "Only the section under this heading (case-insensitive).",
             },
+            "with_parent": {
+                "type": "boolean",
+                "default": False,
+                "description": (
+                    "With heading: put the parent heading's own text (or the page's introduction) "
+                    "before the section, for context; sibling sections stay out."
+                ),
+            },
             "max_chars": {
                 "type": "integer",
                 "minimum": SECTION_MIN_CHARS,
@@ -133,6 +150,7 @@ GET_HANDBOOK_SECTION = ToolSpec(
             "path": _STR,
             "title": _STR,
             "heading": _OPT_STR,
+            "parent": {"type": ["string", "null"], "description": "The parent heading shown (with_parent)."},
             "url": _STR,
             "commit": _OPT_STR,
             "last_modified": _OPT_STR,

@@ -1,0 +1,355 @@
+"""Answer-quality evaluation: real documentation, real questions, the real search_handbook tool.
+
+Run with `nox -s bench -- quality [--variants a,b] [--tune] [--misses VARIANT]`. The corpus is the
+documentation that npm's bun-types 1.4.4 ships (MIT; the tarball is checked in, verified against the
+registry's sha512). It is indexed once by the refresh pipeline with real embeddings (re-runs find
+nothing changed: the refresh state keeps file hashes and vectors by content hash), then every question
+of tests/data/quality/questions.jsonl goes through `protocol.dispatch.run_tool` as a client's call
+would. Prints recall@1/5/10, MRR@10 and nDCG@10 per question style, the right section in the top
+five, distinct pages in the top five, p50 latency and the tokens of a default answer, one row per
+ranking variant, for the tune split and the held-back split. Asserts nothing.
+
+`--misses` lists the tune split's misses of one variant; the held-back split's per-question results
+are never printed, so tuning cannot peek at them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tarfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tools.bench.quality_metrics import Question, Scores, percentile
+from tools.paths import BUILD, ENCODER, ROOT
+
+DATA = ROOT / "tests" / "data" / "quality"
+TARBALL = DATA / "bun-types-1.4.4.tgz"
+# As published on the npm registry (`npm view bun-types@1.4.4 dist.integrity`).
+INTEGRITY = "sha512-yjrJh5oGX7mMPKGd19YXyIjmEuj4G4zNC30bs7PM9Az7NQ3ndF3j6hbeRdvJTRQEhJ/FYQwW0a2moweEi2hMxQ=="
+QUESTIONS = DATA / "questions.jsonl"
+WORK = BUILD / "bench-quality"
+SOURCE = "bun-docs"
+BASE_URL = "https://bun.com/docs"
+DOCS = "package/docs/"
+SKIPPED = ("package/docs/snippets/",)  # fragments other pages include, not pages of their own
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- corpus and questions ---------------------------------------------------------------------------
+
+
+def corpus() -> Path:
+    """The docs tree extracted from the pinned tarball (once per tarball digest)."""
+    data = TARBALL.read_bytes()
+    got = "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    if got != INTEGRITY:
+        raise SystemExit(f"{TARBALL} is not bun-types 1.4.4 as published ({got}); restore it from git")
+    target = WORK / f"corpus-{hashlib.sha256(data).hexdigest()[:12]}"
+    if (target / ".complete").is_file():
+        return target / "docs"
+    shutil.rmtree(target, ignore_errors=True)
+    with tarfile.open(TARBALL) as archive:
+        members = [
+            m
+            for m in archive.getmembers()
+            if m.isfile()
+            and m.name.startswith(DOCS)
+            and m.name.endswith((".md", ".mdx"))
+            and not m.name.startswith(SKIPPED)
+        ]
+        archive.extractall(target, members=members, filter="data")
+    (target / "package").rename(target / "pkg")
+    (target / "pkg" / "docs").rename(target / "docs")
+    shutil.rmtree(target / "pkg")
+    (target / ".complete").write_text(f"{len(members)} pages\n")
+    return target / "docs"
+
+
+def questions() -> list[Question]:
+    found = []
+    for line in QUESTIONS.read_text().splitlines():
+        raw = json.loads(line)
+        raw["pages"] = tuple(raw["pages"])
+        found.append(Question(**raw))
+    return found
+
+
+def check_questions(root: Path, items: list[Question]) -> None:
+    """Every answer page exists and holds its evidence phrase (the questions fit the pinned corpus)."""
+    problems = []
+    for q in items:
+        missing = [p for p in q.pages if not (root / p).is_file()]
+        if missing:
+            problems.append(f"{q.id}: no page {missing}")
+        elif q.evidence.casefold() not in (root / q.pages[0]).read_text().casefold():
+            problems.append(f"{q.id}: {q.pages[0]} does not say {q.evidence!r}")
+    if problems:
+        raise SystemExit("questions do not fit the corpus:\n  " + "\n  ".join(problems))
+
+
+def heading_overlap(root: Path, items: list[Question]) -> float:
+    """Share of natural questions with a word of their answer page's title or section heading."""
+    from thoth.refresh_service.parse import parse_document
+    from thoth.shared.text import tokenize
+
+    natural = [q for q in items if q.style == "natural"]
+    shared = 0
+    for q in natural:
+        doc = parse_document(q.pages[0], (root / q.pages[0]).read_bytes())
+        heading = set(tokenize(doc.title + " " + (q.section or "")))
+        shared += bool(heading & set(tokenize(q.query)))
+    return shared / len(natural) if natural else 0.0
+
+
+# -- index --------------------------------------------------------------------------------------------
+
+
+def environment(home: Path) -> None:
+    """This process as a local MCP server would run: embedded defaults, no AWS, no secrets."""
+    for key in list(os.environ):
+        if key.startswith(("THOTH_", "AWS_", "S3_", "DYNAMODB_")):
+            del os.environ[key]
+    os.environ.update(
+        THOTH_HOME=str(home),
+        THOTH_ENCODER_DIR=str(ENCODER),
+        THOTH_SECRETS_BACKEND="env",
+        LOG_LEVEL="WARNING",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+
+
+def ensure_encoder() -> None:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "tools.build.encoder_export", "--out", str(ENCODER)], cwd=ROOT, check=True)
+
+
+def index(root: Path, home: Path) -> dict[str, Any]:
+    """Refresh the corpus into `home` with the real pipeline and embedder (a no-op when unchanged)."""
+    from thoth.refresh_service.config import SourceConfig
+    from thoth.refresh_service.embed import SentenceTransformerEmbedder
+    from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
+    from thoth.shared.config import get_settings
+    from thoth.shared.state import SqliteStateStore
+    from thoth.shared.storage import LocalObjectStore
+
+    services = Services(
+        store=LocalObjectStore(home / "objects"),
+        state=SqliteStateStore(home / "state.sqlite3"),
+        embedder=SentenceTransformerEmbedder(),
+        settings=get_settings(),
+        cache_dir=home / "cache",
+    )
+    config = SourceConfig(SOURCE, "dir", str(root), include=("**/*.md", "**/*.mdx"), base_url=BASE_URL)
+    began = time.perf_counter()
+    report = Refresher(config, services).run(RunOptions(mode="incremental"))
+    if report.status not in ("ok", "unchanged"):
+        raise SystemExit(f"indexing the corpus failed: {report.status}: {report.error}")
+    log(f"  index: {report.summary()} ({time.perf_counter() - began:.1f}s)")
+    return report.to_dict()
+
+
+# -- prototypes of signals format 3 brings (head fields, page vectors) ---------------------------------
+
+
+def head_text(chunk: Any) -> str:
+    """The 'head' field of a chunk: page title, heading path and the page's description."""
+    description = chunk.meta.get("description") if isinstance(chunk.meta, dict) else None
+    return " ".join([chunk.title, *chunk.heading_path, description if isinstance(description, str) else ""])
+
+
+def page_text(chunk: Any) -> str:
+    """What a page vector embeds: the page's title and description (its first chunk carries both)."""
+    description = chunk.meta.get("description") if isinstance(chunk.meta, dict) else None
+    return chunk.title + (f"\n\n{description}" if isinstance(description, str) and description else "")
+
+
+def with_extra_signals(prepared: Any) -> Any:
+    """`prepared` with head-field postings and page vectors built here (cached by content hash)."""
+    import numpy as np
+
+    from thoth.refresh_service.embed import SentenceTransformerEmbedder
+    from thoth.shared.index import KeywordIndex
+
+    chunks = prepared.index.chunks
+    head = KeywordIndex.build(head_text(chunks[i]) for i in range(len(chunks)))
+    texts = [page_text(chunks[int(prepared.page_rows[prepared.page_starts[p]])]) for p in range(len(prepared.page_paths))]
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+    cached = WORK / f"page-vectors-{digest}.npy"
+    if cached.is_file():
+        vectors = np.load(cached)
+    else:
+        vectors = SentenceTransformerEmbedder().encode(texts)
+        np.save(cached, vectors)
+    return replace(prepared, head_keywords=head, page_vectors=vectors.astype(np.float32))
+
+
+def install_extra_signals() -> None:
+    """Swap the registry's loaded version for one with the prototype signals (benchmark only)."""
+    from thoth.mcp_server.search.registry import Served, registry
+
+    reg = registry()
+    served = reg.serving(SOURCE)[0]
+    reg._served[SOURCE] = Served(served.pointer, with_extra_signals(served.prepared))  # noqa: SLF001
+
+
+# -- variants ------------------------------------------------------------------------------------------
+
+
+def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Ranking variants by name: (RankingConfig, extra search_handbook arguments)."""
+    from thoth.mcp_server.search.fusion import RankingConfig
+
+    today = RankingConfig()
+    return {
+        "today": (today, {"spread_pages": False}),
+        "+pages": (today, {}),
+        "+head": (replace(today, head_weight=1.0), {}),
+        "+pagevec": (replace(today, page_weight=1.0), {}),
+        "+head+pagevec": (replace(today, head_weight=1.0, page_weight=1.0), {}),
+        "convex": (replace(today, fusion="convex"), {}),
+    }
+
+
+def run(
+    items: list[Question], config: Any, extra: dict[str, Any]
+) -> Iterator[tuple[Question, list[tuple[str, list[str]]], float, int]]:
+    """(question, ranked (path, heading path), seconds, tokens of the default answer) per question."""
+    from thoth.mcp_server.protocol.dispatch import run_tool
+    from thoth.mcp_server.protocol.tools import NO_DEADLINE
+    from thoth.mcp_server.search import ranking
+    from thoth.mcp_server.search.catalog import CATALOG
+
+    count = token_counter()
+    ranking.DEFAULT = config
+    for q in items:
+        began = time.perf_counter()
+        out = run_tool(CATALOG, "search_handbook", {"query": q.query, "limit": 10, **extra}, NO_DEADLINE)
+        elapsed = time.perf_counter() - began
+        if out.is_error:
+            raise SystemExit(f"search_handbook failed on {q.id}: {out.text}")
+        results = out.structured["results"] if out.structured else []
+        default = run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
+        tokens = count(default.text) + count(json.dumps(default.structured, ensure_ascii=False))
+        yield q, [(r["path"], r["heading_path"]) for r in results], elapsed, tokens
+
+
+def token_counter() -> Callable[[str], int]:
+    """Tokens as the query encoder's WordPiece tokenizer counts them (close to an LLM's for English)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(ENCODER / "tokenizer.json"))
+    tokenizer.no_truncation()
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
+
+
+def evaluate(items: list[Question], config: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    groups: dict[tuple[str, str], Scores] = {}
+    latency: list[float] = []
+    tokens: list[int] = []
+    misses: list[str] = []
+    for q, ranked, elapsed, used in run(items, config, extra):
+        for key in ((q.split, q.style), (q.split, "all")):
+            groups.setdefault(key, Scores()).add(q, ranked)
+        latency.append(elapsed)
+        tokens.append(used)
+        if q.split == "tune" and not any(path in q.pages for path, _ in ranked[:5]):
+            top = ", ".join(path for path, _ in ranked[:3])
+            misses.append(f"{q.id} [{q.style}] {q.query!r}: wanted {q.pages[0]}; got {top}")
+    return {
+        "groups": {k: v.row() for k, v in groups.items()},
+        "p50_ms": percentile(latency, 0.5) * 1000,
+        "p99_ms": percentile(latency, 0.99) * 1000,
+        "tokens_p50": percentile([float(t) for t in tokens], 0.5),
+        "tokens_max": max(tokens) if tokens else 0,
+        "misses": misses,
+    }
+
+
+# -- report --------------------------------------------------------------------------------------------
+
+COLUMNS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
+
+
+def table(results: dict[str, dict[str, Any]], split: str) -> str:
+    lines = [
+        f"{'variant':<16} {'natural R@1/R@5/R@10 MRR nDCG':<34} {'keyword R@1/R@5/R@10 MRR nDCG':<34} "
+        f"{'sect@5':>6} {'pages@5':>7} {'p50 ms':>7} {'tokens':>6}"
+    ]
+    for name, result in results.items():
+        cells = []
+        for style in ("natural", "keyword"):
+            row = result["groups"].get((split, style))
+            cells.append(" ".join(f"{row[c]:.2f}" for c in COLUMNS) if row else "-")
+        both = result["groups"][(split, "all")]
+        lines.append(
+            f"{name:<16} {cells[0]:<34} {cells[1]:<34} {both['sect@5']:>6.2f} {both['pages@5']:>7.2f} "
+            f"{result['p50_ms']:>7.1f} {result['tokens_p50']:>6.0f}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", help="comma-separated variant names (default: all)")
+    parser.add_argument("--misses", metavar="VARIANT", help="list that variant's tune-split misses")
+    args = parser.parse_args(argv)
+    home = WORK / "home"
+    WORK.mkdir(parents=True, exist_ok=True)
+    environment(home)
+    began = time.perf_counter()
+    root = corpus()
+    items = questions()
+    check_questions(root, items)
+    pages = sum(1 for _ in root.rglob("*.md*"))
+    log(f"quality: {pages} pages of bun-types 1.4.4 docs, {len(items)} questions")
+    ensure_encoder()
+    index(root, home)
+    install_extra_signals()
+    chosen = variants()
+    if args.variants:
+        unknown = sorted(set(args.variants.split(",")) - set(chosen))
+        if unknown:
+            raise SystemExit(f"unknown variant(s) {unknown}; choose from {', '.join(chosen)}")
+        chosen = {k: v for k, v in chosen.items() if k in args.variants.split(",")}
+    results = {}
+    for name, (config, extra) in chosen.items():
+        results[name] = evaluate(items, config, extra)
+        log(f"  {name}: done")
+    styles = {s: sum(q.style == s for q in items) for s in ("natural", "keyword")}
+    splits = {s: sum(q.split == s for q in items) for s in ("tune", "held")}
+    print(
+        f"\nquality: {pages} pages, {len(items)} questions ({styles['natural']} natural, "
+        f"{styles['keyword']} keyword; {splits['tune']} tune, {splits['held']} held back); "
+        f"natural questions sharing a word with their answer's title/section: {heading_overlap(root, items):.0%}"
+    )
+    for split in ("tune", "held"):
+        print(f"\n[{split} split] recall@k = share of questions with an answer page in the top k")
+        print(table(results, split))
+    if args.misses:
+        print(f"\n{args.misses}: tune-split misses (no answer page in the top five)")
+        print("\n".join(results[args.misses]["misses"]) or "none")
+    latency = ", ".join(f"{n} p50 {r['p50_ms']:.1f} / p99 {r['p99_ms']:.1f} ms" for n, r in results.items())
+    print(f"\nlatency of a limit-10 call (load avg {os.getloadavg()[0]:.1f}): {latency}")
+    tokens = ", ".join(f"{n} {r['tokens_max']}" for n, r in results.items())
+    print(f"most tokens in a default (5-result) answer: {tokens}")
+    print(f"quality: done in {time.perf_counter() - began:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
