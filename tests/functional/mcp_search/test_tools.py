@@ -285,3 +285,51 @@ def test_structured_results_match_the_output_schemas(published: LivePointer) -> 
         output = call_tool(spec.name, calls[spec.name])
         assert not output.is_error, output.text
         Draft202012Validator(spec.output_schema or {}).validate(output.structured)
+
+
+def test_section_with_its_parent_for_context(published: LivePointer) -> None:
+    args = {"path": "engineering/on-call.md", "heading": "Compensation", "with_parent": True}
+    output = call_tool("get_handbook_section", args)
+    assert not output.is_error and output.structured is not None
+    content = output.structured["content"]
+    # The parent's own lead-in, then the section; the siblings stay out.
+    assert content.index("weekly rotation") < content.index("## Compensation") < content.index("allowance")
+    assert "## Rotation" not in content and "## Expectations" not in content
+    assert output.structured["parent"] == "On-call" and output.structured["heading"] == "Compensation"
+    assert output.structured["url"].endswith("#compensation")
+    plain = call_tool("get_handbook_section", {"path": "engineering/on-call.md", "heading": "Compensation"})
+    assert plain.structured is not None and plain.structured["parent"] is None
+    assert "weekly rotation" not in plain.structured["content"]
+
+
+def test_with_parent_needs_a_heading(published: LivePointer) -> None:
+    with pytest.raises(ToolArgumentError, match="'with_parent' needs 'heading'"):
+        call_tool("get_handbook_section", {"path": "engineering/on-call.md", "with_parent": True})
+    with pytest.raises(ToolArgumentError, match="with_parent"):
+        call_tool("get_handbook_section", {"path": "engineering/on-call.md", "with_parent": "yes"})
+
+
+def test_results_spread_over_pages_unless_turned_off(published: LivePointer) -> None:
+    query = {"query": "on-call rotation shifts compensation handover expectations", "limit": 10}
+    spread = call_tool("search_handbook", query)
+    scored = call_tool("search_handbook", {**query, "spread_pages": False})
+    assert spread.structured is not None and scored.structured is not None
+    first = [r["path"] for r in spread.structured["results"][:5]]
+    assert max(first.count(p) for p in first) <= 2
+    by_score = [r["path"] for r in scored.structured["results"][:5]]
+    assert by_score.count("engineering/on-call.md") > 2  # the case the default spreads out
+    # Nothing is lost, only moved down: the same chunks, and each page's best chunk first.
+    keys = lambda out: {(r["path"], r["line_start"]) for r in out.structured["results"]}  # noqa: E731
+    assert keys(spread) == keys(scored)
+    on_call = [r for r in spread.structured["results"] if r["path"] == "engineering/on-call.md"]
+    assert on_call[0]["score"] == max(r["score"] for r in on_call)
+    with pytest.raises(ToolArgumentError, match="spread_pages"):
+        call_tool("search_handbook", {"query": "x", "spread_pages": 1})
+
+
+def test_every_result_links_to_its_heading(published: LivePointer) -> None:
+    output = call_tool("search_handbook", {"query": "expense receipts approval", "limit": 10})
+    assert output.structured is not None
+    for result in output.structured["results"]:
+        if len(result["heading_path"]) > 1:  # under a heading below the page title: an anchor
+            assert "#" in result["url"], result

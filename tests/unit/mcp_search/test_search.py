@@ -116,3 +116,75 @@ def test_snippets_skip_a_leading_heading_line() -> None:
     assert _without_heading_line("## Compensation\nWeekly allowance") == "Weekly allowance"
     assert _without_heading_line("# Only a heading") == "# Only a heading"
     assert _without_heading_line("Plain text\n## Later") == "Plain text\n## Later"
+
+
+def test_snippet_starts_at_the_sentence_that_answers() -> None:
+    text = (
+        "Bun is fast. It starts quickly and ships many tools. "
+        "Each tool has its own page with examples and options.\n"
+        "- Caches DNS entries for 30 seconds by default.\n"
+        "- To change the TTL, set BUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS before starting.\n"
+        "```sh\nBUN_CONFIG_DNS_TIME_TO_LIVE_SECONDS=5 bun run app.ts\n```\n"
+        "More unrelated words follow here, about other features entirely and nothing else. " * 3
+    )
+    got = snippets.snippet(text, "how long are dns entries cached", 160)
+    assert got.startswith("…- Caches DNS entries for 30 seconds"), got  # the list item, marker kept
+    assert len(got) <= 160 and got.endswith("…")
+    assert "```" not in snippets.snippet(text, "change the ttl", 400)  # fence lines are markup
+
+
+def test_snippet_without_a_match_reads_from_the_start() -> None:
+    text = "First sentence here. " + "Second sentence follows. " * 30
+    got = snippets.snippet(text, "zebra", 80)
+    assert got.startswith("First sentence here.") and got.endswith("…") and len(got) <= 80
+
+
+def test_snippet_matches_word_stems() -> None:
+    text = "Unrelated opening words. " * 8 + "Installing packages offline works with a warm cache. " + "Tail. " * 20
+    assert "Installing packages offline" in snippets.snippet(text, "install offline", 120)
+
+
+def _two_pages() -> search.Prepared:
+    chunks = [_chunk(i, "big.md", i * 10 + 1, f"alpha alpha part {i}") for i in range(4)]
+    chunks += [_chunk(4, "small.md", 1, "alpha once"), _chunk(5, "other.md", 1, "beta")]
+    vectors = np.tile(np.eye(6)[0], (6, 1)) + np.eye(6) * 0.01
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return search.prepare(_loaded(chunks, vectors))
+
+
+def test_search_spreads_the_first_results_over_pages() -> None:
+    prepared = _two_pages()
+    query = np.eye(6, dtype=np.float32)[0]
+    spread = search.search([prepared], "alpha", query, limit=6)
+    scored = search.search([prepared], "alpha", query, limit=6, pages=False)
+    assert [h.chunk.path for h in scored[:4]] == ["big.md"] * 4
+    # Two of big.md, then the other pages; the window's last place goes back to big.md (nothing else left).
+    assert [h.chunk.path for h in spread[:5]] == ["big.md", "big.md", "small.md", "other.md", "big.md"]
+    assert {h.chunk.id for h in spread} == {h.chunk.id for h in scored}
+
+
+def test_search_uses_head_fields_and_page_vectors_when_present() -> None:
+    from dataclasses import replace
+
+    prepared = _two_pages()
+    query = np.eye(6, dtype=np.float32)[5]
+    head = KeywordIndex.build(["", "", "", "", "", "beta gamma title"])
+    base = search.search([prepared], "gamma", query, limit=3, pages=False)
+    assert not base or base[0].chunk.id == "c5"  # only the vector says so
+    boosted = replace(prepared, head_keywords=head)
+    config = search.RankingConfig(head_weight=1.0)
+    hits = search.search([boosted], "gamma", query, limit=3, config=config)
+    assert hits[0].chunk.id == "c5" and hits[0].score == pytest.approx(1.0)  # first in both rankings
+    # Page vectors: a page whose title vector matches lifts all its chunks.
+    page_vectors = np.zeros((3, 6), dtype=np.float32)
+    page_vectors[prepared.page_paths.index("small.md"), 5] = 1.0
+    with_pages = replace(prepared, page_vectors=page_vectors)
+    config = search.RankingConfig(page_weight=2.0, vector_weight=0.1, keyword_weight=0.1)
+    hits = search.search([with_pages], "nothing", query, limit=2, config=config)
+    assert hits[0].chunk.path == "small.md"
+
+
+def test_row_page_maps_rows_to_their_page() -> None:
+    prepared = _two_pages()
+    for row, path in enumerate(prepared.index.paths):
+        assert prepared.page_paths[int(prepared.row_page[row])] == path

@@ -85,7 +85,8 @@ def best_possible(config: RankingConfig, weights: Sequence[float]) -> float:
 
 
 def page_aware(ranked: Sequence[T], page_of: Callable[[T], Hashable], per_page: int, window: int) -> list[T]:
-    """`ranked` with at most `per_page` items of one page among the first `window`; order kept otherwise.
+    """`ranked` with at most `per_page` items of one page among the first `window` (as far as other
+    pages have items to fill it); order kept otherwise.
 
     A page's items stay in their order, so its best chunk comes first; items pushed out of the window
     follow it in their original order, so nothing is lost, only moved down.

@@ -102,6 +102,8 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     heading: str | None = args.get("heading")
     max_chars: int = args["max_chars"]
     with_parent: bool = args.get("with_parent", False)
+    if with_parent and heading is None:
+        raise ToolArgumentError("argument 'with_parent' needs 'heading': name the section to give context to")
     bound = cursor.binding(args)
     expected, offset = (
         cursor.decode("get_handbook_section", bound, args["cursor"]) if "cursor" in args else ("", 0)
@@ -113,8 +115,6 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
         cursor.check_versions(expected, versions)
     shown_heading: str | None = None
     parent: str | None = None
-    if with_parent and heading is None:
-        raise ToolArgumentError("argument 'with_parent' needs 'heading': name the section to give context to")
     if heading is not None:
         page = chunks
         chunks, shown_heading, heading_path = _section(page, heading)
