@@ -140,6 +140,7 @@ def ensure_encoder() -> None:
 
 def index(root: Path, home: Path) -> dict[str, Any]:
     """Refresh the corpus into `home` with the real pipeline and embedder (a no-op when unchanged)."""
+    from thoth.refresh_service.__main__ import ProgressPrinter
     from thoth.refresh_service.config import SourceConfig
     from thoth.refresh_service.embed import SentenceTransformerEmbedder
     from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
@@ -156,7 +157,7 @@ def index(root: Path, home: Path) -> dict[str, Any]:
     )
     config = SourceConfig(SOURCE, "dir", str(root), include=("**/*.md", "**/*.mdx"), base_url=BASE_URL)
     began = time.perf_counter()
-    report = Refresher(config, services).run(RunOptions(mode="incremental"))
+    report = Refresher(config, services).run(RunOptions(mode="incremental", progress=ProgressPrinter(10.0)))
     if report.status not in ("ok", "unchanged"):
         raise SystemExit(f"indexing the corpus failed: {report.status}: {report.error}")
     log(f"  index: {report.summary()} ({time.perf_counter() - began:.1f}s)")
@@ -226,7 +227,7 @@ def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
 
 
 def run(
-    items: list[Question], config: Any, extra: dict[str, Any]
+    items: list[Question], config: Any, extra: dict[str, Any], count_tokens: bool = True
 ) -> Iterator[tuple[Question, list[tuple[str, list[str]]], float, int]]:
     """(question, ranked (path, heading path), seconds, tokens of the default answer) per question."""
     from thoth.mcp_server.protocol.dispatch import run_tool
@@ -243,8 +244,10 @@ def run(
         if out.is_error:
             raise SystemExit(f"search_handbook failed on {q.id}: {out.text}")
         results = out.structured["results"] if out.structured else []
-        default = run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
-        tokens = count(default.text) + count(json.dumps(default.structured, ensure_ascii=False))
+        tokens = 0
+        if count_tokens:
+            default = run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
+            tokens = count(default.text) + count(json.dumps(default.structured, ensure_ascii=False))
         yield q, [(r["path"], r["heading_path"]) for r in results], elapsed, tokens
 
 
@@ -257,12 +260,14 @@ def token_counter() -> Callable[[str], int]:
     return lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)
 
 
-def evaluate(items: list[Question], config: Any, extra: dict[str, Any]) -> dict[str, Any]:
+def evaluate(
+    items: list[Question], config: Any, extra: dict[str, Any], count_tokens: bool = True
+) -> dict[str, Any]:
     groups: dict[tuple[str, str], Scores] = {}
     latency: list[float] = []
     tokens: list[int] = []
     misses: list[str] = []
-    for q, ranked, elapsed, used in run(items, config, extra):
+    for q, ranked, elapsed, used in run(items, config, extra, count_tokens):
         for key in ((q.split, q.style), (q.split, "all")):
             groups.setdefault(key, Scores()).add(q, ranked)
         latency.append(elapsed)
@@ -278,6 +283,31 @@ def evaluate(items: list[Question], config: Any, extra: dict[str, Any]) -> dict[
         "tokens_max": max(tokens) if tokens else 0,
         "misses": misses,
     }
+
+
+def tune(items: list[Question]) -> None:
+    """Grid over fusion settings on the tune split only (the held-back split is not even run)."""
+    import itertools
+
+    from thoth.mcp_server.search.fusion import RankingConfig
+
+    pool = [q for q in items if q.split == "tune"]
+    rows = []
+    grid = itertools.product(("rrf", "convex"), (0.5, 1.0, 1.5), (0.0, 0.5, 1.0, 2.0), (0.0, 0.5, 1.0))
+    for fusion, keyword, head, page in grid:
+        config = RankingConfig(fusion=fusion, keyword_weight=keyword, head_weight=head, page_weight=page)  # type: ignore[arg-type]
+        groups = evaluate(pool, config, {}, count_tokens=False)["groups"]
+        nat, kw = groups[("tune", "natural")], groups[("tune", "keyword")]
+        objective = nat["R@5"] + kw["R@5"] + 0.5 * (nat["MRR@10"] + kw["MRR@10"])
+        rows.append((objective, fusion, keyword, head, page, nat, kw, groups[("tune", "all")]))
+    rows.sort(key=lambda r: -r[0])
+    print(f"\ntune split ({len(pool)} questions): best 15 of {len(rows)} settings (vector weight 1.0)")
+    print("objective fusion  kw   head page | natural R@5 MRR | keyword R@5 MRR | sect@5 pages@5")
+    for objective, fusion, keyword, head, page, nat, kw, both in rows[:15]:
+        print(
+            f"{objective:9.3f} {fusion:<7} {keyword:<4} {head:<4} {page:<4} | {nat['R@5']:.2f} {nat['MRR@10']:.2f}"
+            f"         | {kw['R@5']:.2f} {kw['MRR@10']:.2f}         | {both['sect@5']:.2f}   {both['pages@5']:.2f}"
+        )
 
 
 # -- report --------------------------------------------------------------------------------------------
@@ -307,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", help="comma-separated variant names (default: all)")
     parser.add_argument("--misses", metavar="VARIANT", help="list that variant's tune-split misses")
+    parser.add_argument("--tune", action="store_true", help="grid-search fusion settings on the tune split")
     args = parser.parse_args(argv)
     home = WORK / "home"
     WORK.mkdir(parents=True, exist_ok=True)
@@ -320,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     ensure_encoder()
     index(root, home)
     install_extra_signals()
+    if args.tune:
+        tune(items)
+        return 0
     chosen = variants()
     if args.variants:
         unknown = sorted(set(args.variants.split(",")) - set(chosen))
