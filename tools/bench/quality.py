@@ -223,6 +223,7 @@ def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
         "+pagevec": (replace(today, page_weight=1.0), {}),
         "+head+pagevec": (replace(today, head_weight=1.0, page_weight=1.0), {}),
         "convex": (replace(today, fusion="convex"), {}),
+        "+prf": (replace(today, prf_terms=5), {}),
     }
 
 

@@ -188,3 +188,24 @@ def test_row_page_maps_rows_to_their_page() -> None:
     prepared = _two_pages()
     for row, path in enumerate(prepared.index.paths):
         assert prepared.page_paths[int(prepared.row_page[row])] == path
+
+
+def test_feedback_terms_are_what_the_first_results_share() -> None:
+    docs = ["ttl cache dns seconds", "dns cache resolver ttl", "cache warm install", "unrelated words"]
+    keywords = KeywordIndex.build(docs)
+    texts = ["dns cache ttl ttl seconds", "dns cache ttl resolver"]
+    got = search.feedback_terms(keywords, texts, ["dns"], 2)
+    assert got == ["ttl", "cache"]  # shared by both, most frequent; the query's own term is left out
+    assert "seconds" not in search.feedback_terms(keywords, texts, ["dns"], 5)  # in one text only
+    assert search.feedback_terms(keywords, texts, [], 0) == []
+    assert search.feedback_terms(keywords, ["zebra zebra"], [], 3) == []  # not in the vocabulary
+
+
+def test_feedback_expands_the_keyword_ranking() -> None:
+    prepared = _two_pages()
+    query = np.eye(6, dtype=np.float32)[3]
+    config = search.RankingConfig(prf_terms=2, prf_docs=2)
+    hits = search.search([prepared], "part", query, limit=6, config=config)
+    assert hits and all(0 < h.score <= 1 for h in hits)
+    with pytest.raises(ValueError, match="prf"):
+        search.RankingConfig(prf_terms=-1)

@@ -32,6 +32,9 @@ class RankingConfig:
     candidates: int = CANDIDATES
     per_page: int = 2  # at most this many chunks of one page ...
     window: int = 5  # ... in the first `window` results (when page-aware)
+    prf_terms: int = 0  # pseudo-relevance feedback: add this many terms of the first results to BM25
+    prf_docs: int = 3  # ... taken from this many fused results
+    prf_weight: float = 0.3  # ... each weighing this much of a query term
 
     def __post_init__(self) -> None:
         weights = (self.keyword_weight, self.vector_weight, self.head_weight, self.page_weight)
@@ -39,6 +42,8 @@ class RankingConfig:
             raise ValueError("ranking weights must be >= 0 with at least one ranking signal above 0")
         if self.rrf_k < 0 or self.candidates < 1 or self.per_page < 1 or self.window < 1:
             raise ValueError("rrf_k must be >= 0; candidates, per_page and window >= 1")
+        if self.prf_terms < 0 or self.prf_docs < 1 or self.prf_weight < 0:
+            raise ValueError("prf_terms and prf_weight must be >= 0, prf_docs >= 1")
 
 
 def rrf(

@@ -136,6 +136,56 @@ def _signals(
     return signals, weights
 
 
+def _document_frequency(keywords: KeywordIndex, term: str) -> int:
+    """Rows holding `term`, from the postings' offsets (0 when it is not in the vocabulary)."""
+    pos = int(np.searchsorted(keywords.terms, term))
+    if pos >= keywords.terms.shape[0] or keywords.terms[pos] != term:
+        return 0
+    return int(keywords.indptr[pos + 1] - keywords.indptr[pos])
+
+
+def feedback_terms(
+    keywords: KeywordIndex, texts: Sequence[str], query_terms: Sequence[str], count: int
+) -> list[str]:
+    """The `count` terms of `texts` (the first results) that say most about them, by tf * idf.
+
+    Terms of the query itself and terms found in few of the texts' neighbours stay out: a term has to
+    appear in at least two of the texts (or the only one) to count as what the results share.
+    """
+    if count <= 0 or not texts:
+        return []
+    seen: dict[str, int] = {}
+    docs_with: dict[str, int] = {}
+    for text in texts:
+        tokens = tokenize(text)
+        for term in tokens:
+            seen[term] = seen.get(term, 0) + 1
+        for term in set(tokens):
+            docs_with[term] = docs_with.get(term, 0) + 1
+    need = min(2, len(texts))
+    skip = set(query_terms)
+    scored = []
+    for term, tf in seen.items():
+        if term in skip or docs_with[term] < need or term.isdigit():
+            continue
+        df = _document_frequency(keywords, term)
+        if df == 0:
+            continue
+        scored.append((tf * float(np.log1p(keywords.size / df)), term))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [term for _, term in scored[:count]]
+
+
+def _fuse(
+    signals: list[npt.NDArray[np.float32]], weights: list[float], config: RankingConfig
+) -> dict[int, float]:
+    picks = [top_k(signals[0], config.candidates, positive_only=True)]
+    picks += [top_k(s, config.candidates) for s in signals[1:]]
+    if config.fusion == "rrf":
+        return rrf([p.tolist() for p in picks], config.rrf_k, weights)
+    return convex(list(zip(picks, signals, strict=True)), weights)
+
+
 def search(
     served: Sequence[Prepared],
     query: str,
@@ -159,12 +209,17 @@ def search(
         if rows is not None and rows.size == 0:
             continue
         signals, weights = _signals(prepared, terms, query_vector, rows, config)
-        picks = [top_k(signals[0], config.candidates, positive_only=True)]
-        picks += [top_k(s, config.candidates) for s in signals[1:]]
-        if config.fusion == "rrf":
-            fused = rrf([p.tolist() for p in picks], config.rrf_k, weights)
-        else:
-            fused = convex(list(zip(picks, signals, strict=True)), weights)
+        fused = _fuse(signals, weights, config)
+        if config.prf_terms > 0 and fused:
+            first = sorted(fused, key=lambda r: (-fused[r], r))[: config.prf_docs]
+            texts = [prepared.index.chunks[r if rows is None else int(rows[r])].keyword_text for r in first]
+            extra = feedback_terms(prepared.index.keywords, texts, terms, config.prf_terms)
+            if extra:
+                expansion = prepared.index.keywords.scores(extra)
+                signals[0] = signals[0] + np.float32(config.prf_weight) * (
+                    expansion if rows is None else expansion[rows]
+                )
+                fused = _fuse(signals, weights, config)
         best = best_possible(config, weights)
         for local, score in fused.items():
             row = local if rows is None else int(rows[local])
