@@ -135,7 +135,9 @@ def environment(home: Path) -> None:
 def ensure_encoder() -> None:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "tools.build.encoder_export", "--out", str(ENCODER)], cwd=ROOT, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "tools.build.encoder_export", "--out", str(ENCODER)], cwd=ROOT, check=True
+    )
 
 
 def index(root: Path, home: Path) -> dict[str, Any]:
@@ -176,7 +178,7 @@ def head_text(chunk: Any) -> str:
 def page_text(chunk: Any) -> str:
     """What a page vector embeds: the page's title and description (its first chunk carries both)."""
     description = chunk.meta.get("description") if isinstance(chunk.meta, dict) else None
-    return chunk.title + (f"\n\n{description}" if isinstance(description, str) and description else "")
+    return str(chunk.title) + (f"\n\n{description}" if isinstance(description, str) and description else "")
 
 
 def with_extra_signals(prepared: Any) -> Any:
@@ -188,7 +190,10 @@ def with_extra_signals(prepared: Any) -> Any:
 
     chunks = prepared.index.chunks
     head = KeywordIndex.build(head_text(chunks[i]) for i in range(len(chunks)))
-    texts = [page_text(chunks[int(prepared.page_rows[prepared.page_starts[p]])]) for p in range(len(prepared.page_paths))]
+    texts = [
+        page_text(chunks[int(prepared.page_rows[prepared.page_starts[p]])])
+        for p in range(len(prepared.page_paths))
+    ]
     digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
     cached = WORK / f"page-vectors-{digest}.npy"
     if cached.is_file():
@@ -205,7 +210,7 @@ def install_extra_signals() -> None:
 
     reg = registry()
     served = reg.serving(SOURCE)[0]
-    reg._served[SOURCE] = Served(served.pointer, with_extra_signals(served.prepared))  # noqa: SLF001
+    reg._served[SOURCE] = Served(served.pointer, with_extra_signals(served.prepared))
 
 
 # -- variants ------------------------------------------------------------------------------------------
@@ -305,9 +310,10 @@ def tune(items: list[Question]) -> None:
     print(f"\ntune split ({len(pool)} questions): best 15 of {len(rows)} settings (vector weight 1.0)")
     print("objective fusion  kw   head page | natural R@5 MRR | keyword R@5 MRR | sect@5 pages@5")
     for objective, fusion, keyword, head, page, nat, kw, both in rows[:15]:
+        cells = f"{nat['R@5']:.2f} {nat['MRR@10']:.2f}         | {kw['R@5']:.2f} {kw['MRR@10']:.2f}"
         print(
-            f"{objective:9.3f} {fusion:<7} {keyword:<4} {head:<4} {page:<4} | {nat['R@5']:.2f} {nat['MRR@10']:.2f}"
-            f"         | {kw['R@5']:.2f} {kw['MRR@10']:.2f}         | {both['sect@5']:.2f}   {both['pages@5']:.2f}"
+            f"{objective:9.3f} {fusion:<7} {keyword:<4} {head:<4} {page:<4} | {cells}         | "
+            f"{both['sect@5']:.2f}   {both['pages@5']:.2f}"
         )
 
 
@@ -365,12 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, (config, extra) in chosen.items():
         results[name] = evaluate(items, config, extra)
         log(f"  {name}: done")
+    overlap = heading_overlap(root, items)
     styles = {s: sum(q.style == s for q in items) for s in ("natural", "keyword")}
     splits = {s: sum(q.split == s for q in items) for s in ("tune", "held")}
     print(
         f"\nquality: {pages} pages, {len(items)} questions ({styles['natural']} natural, "
         f"{styles['keyword']} keyword; {splits['tune']} tune, {splits['held']} held back); "
-        f"natural questions sharing a word with their answer's title/section: {heading_overlap(root, items):.0%}"
+        f"natural questions sharing a word with their answer's title/section: {overlap:.0%}"
     )
     for split in ("tune", "held"):
         print(f"\n[{split} split] recall@k = share of questions with an answer page in the top k")

@@ -20,9 +20,7 @@ def test_weighted_rrf_scales_each_ranking() -> None:
 def test_convex_normalises_each_signal_over_its_candidates() -> None:
     keyword = np.array([0.0, 10.0, 5.0, 0.0], dtype=np.float32)
     cosine = np.array([0.9, 0.1, 0.5, 0.3], dtype=np.float32)
-    fused = fusion.convex(
-        [(np.array([1, 2]), keyword), (np.array([0, 2, 3]), cosine)], weights=[1.0, 1.0]
-    )
+    fused = fusion.convex([(np.array([1, 2]), keyword), (np.array([0, 2, 3]), cosine)], weights=[1.0, 1.0])
     assert fused[1] == pytest.approx(1.0)  # best keyword, not a vector candidate
     assert fused[0] == pytest.approx(1.0)  # best vector, not a keyword candidate
     assert fused[2] == pytest.approx(0.0 + (0.5 - 0.3) / (0.9 - 0.3))  # weakest keyword candidate: 0

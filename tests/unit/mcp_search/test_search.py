@@ -140,7 +140,11 @@ def test_snippet_without_a_match_reads_from_the_start() -> None:
 
 
 def test_snippet_matches_word_stems() -> None:
-    text = "Unrelated opening words. " * 8 + "Installing packages offline works with a warm cache. " + "Tail. " * 20
+    text = (
+        "Unrelated opening words. " * 8
+        + "Installing packages offline works with a warm cache. "
+        + "Tail. " * 20
+    )
     assert "Installing packages offline" in snippets.snippet(text, "install offline", 120)
 
 

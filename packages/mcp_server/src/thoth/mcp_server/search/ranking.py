@@ -88,8 +88,6 @@ def prepare(index: LoadedIndex) -> Prepared:
     )
 
 
-
-
 def top_k(scores: npt.NDArray[np.float32], k: int, *, positive_only: bool = False) -> npt.NDArray[np.int64]:
     """Indices of the k highest scores, best first (ties: lower index first), via argpartition."""
     candidates = np.flatnonzero(scores > 0) if positive_only else np.arange(scores.shape[0])

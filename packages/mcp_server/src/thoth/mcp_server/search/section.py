@@ -149,8 +149,13 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
         "total_chars": len(content),
         "next_cursor": next_cursor,
     }
-    title = " > ".join([first.title, *([parent] if parent and parent != first.title else []),
-                        *([shown_heading] if shown_heading else [])])
+    title = " > ".join(
+        [
+            first.title,
+            *([parent] if parent and parent != first.title else []),
+            *([shown_heading] if shown_heading else []),
+        ]
+    )
     more = f"\n[characters {offset}-{end} of {len(content)}; more: call again with cursor={next_cursor}]"
     header = f"{title}\n{url}\n{entry.prepared.source}:{first.path}" + (more if next_cursor or offset else "")
     return ToolOutput(f"{header}\n\n{content[offset:end]}", structured)

@@ -37,7 +37,7 @@ def _score(unit: str, terms: set[str], stems: set[str]) -> float:
     words = set(tokenize(unit))
     exact = terms & words
     # Longer words say more about the question than short ones ("timeout" vs "run").
-    score = sum(min(len(t), 8) for t in exact)
+    score = float(sum(min(len(t), 8) for t in exact))
     score += 0.5 * sum(min(len(s), 8) for s in stems if any(w.startswith(s) for w in words - exact))
     return score
 

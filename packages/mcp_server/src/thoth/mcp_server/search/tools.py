@@ -69,7 +69,9 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     vector = encoder.get_encoder().encode(query)
     deadline.check("searching")
     prefix = args.get("path_prefix", "").lstrip("/") or None
-    hits = ranking.search([s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"])
+    hits = ranking.search(
+        [s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"]
+    )
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     truncated = False
     while True:
