@@ -224,6 +224,7 @@ def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
     return {
         "today": (today, {"spread_pages": False}),
         "+pages": (today, {}),
+        "+pages1": (replace(today, per_page=1), {}),
         "+head": (replace(today, head_weight=1.0), {}),
         "+pagevec": (replace(today, page_weight=1.0), {}),
         "+head+pagevec": (replace(today, head_weight=1.0, page_weight=1.0), {}),
@@ -234,8 +235,9 @@ def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
 
 def run(
     items: list[Question], config: Any, extra: dict[str, Any], count_tokens: bool = True
-) -> Iterator[tuple[Question, list[tuple[str, list[str]]], float, int]]:
-    """(question, ranked (path, heading path), seconds, tokens of the default answer) per question."""
+) -> Iterator[tuple[Question, list[tuple[str, list[str]]], list[list[str]], float, int]]:
+    """(question, ranked (path, heading path), linked headings per result, seconds, tokens of the
+    default answer) per question."""
     from thoth.mcp_server.protocol.dispatch import run_tool
     from thoth.mcp_server.protocol.tools import NO_DEADLINE
     from thoth.mcp_server.search import ranking
@@ -254,7 +256,8 @@ def run(
         if count_tokens:
             default = run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
             tokens = count(default.text) + count(json.dumps(default.structured, ensure_ascii=False))
-        yield q, [(r["path"], r["heading_path"]) for r in results], elapsed, tokens
+        links = [[m["heading"] for m in r.get("more_sections", [])] for r in results]
+        yield q, [(r["path"], r["heading_path"]) for r in results], links, elapsed, tokens
 
 
 def token_counter() -> Callable[[str], int]:
@@ -273,9 +276,9 @@ def evaluate(
     latency: list[float] = []
     tokens: list[int] = []
     misses: list[str] = []
-    for q, ranked, elapsed, used in run(items, config, extra, count_tokens):
+    for q, ranked, links, elapsed, used in run(items, config, extra, count_tokens):
         for key in ((q.split, q.style), (q.split, "all")):
-            groups.setdefault(key, Scores()).add(q, ranked)
+            groups.setdefault(key, Scores()).add(q, ranked, links)
         latency.append(elapsed)
         tokens.append(used)
         if q.split == "tune" and not any(path in q.pages for path, _ in ranked[:5]):
@@ -299,7 +302,7 @@ def tune(items: list[Question]) -> None:
 
     pool = [q for q in items if q.split == "tune"]
     rows = []
-    grid = itertools.product(("rrf", "convex"), (0.5, 1.0, 1.5), (0.0, 0.5, 1.0, 2.0), (0.0, 0.5, 1.0))
+    grid = itertools.product(("rrf", "convex"), (0.5, 1.0, 1.5), (0.0, 0.3, 0.6, 1.0), (0.0, 0.25, 0.5))
     for fusion, keyword, head, page in grid:
         config = RankingConfig(fusion=fusion, keyword_weight=keyword, head_weight=head, page_weight=page)  # type: ignore[arg-type]
         groups = evaluate(pool, config, {}, count_tokens=False)["groups"]
@@ -325,7 +328,7 @@ COLUMNS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
 def table(results: dict[str, dict[str, Any]], split: str) -> str:
     lines = [
         f"{'variant':<16} {'natural R@1/R@5/R@10 MRR nDCG':<34} {'keyword R@1/R@5/R@10 MRR nDCG':<34} "
-        f"{'sect@5':>6} {'pages@5':>7} {'p50 ms':>7} {'tokens':>6}"
+        f"{'sect@5':>6} {'+links':>6} {'pages@5':>7} {'p50 ms':>7} {'tokens':>6}"
     ]
     for name, result in results.items():
         cells = []
@@ -334,7 +337,8 @@ def table(results: dict[str, dict[str, Any]], split: str) -> str:
             cells.append(" ".join(f"{row[c]:.2f}" for c in COLUMNS) if row else "-")
         both = result["groups"][(split, "all")]
         lines.append(
-            f"{name:<16} {cells[0]:<34} {cells[1]:<34} {both['sect@5']:>6.2f} {both['pages@5']:>7.2f} "
+            f"{name:<16} {cells[0]:<34} {cells[1]:<34} {both['sect@5']:>6.2f} {both['sect+links@5']:>6.2f} "
+            f"{both['pages@5']:>7.2f} "
             f"{result['p50_ms']:>7.1f} {result['tokens_p50']:>6.0f}"
         )
     return "\n".join(lines)
@@ -345,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", help="comma-separated variant names (default: all)")
     parser.add_argument("--misses", metavar="VARIANT", help="list that variant's tune-split misses")
     parser.add_argument("--tune", action="store_true", help="grid-search fusion settings on the tune split")
+    parser.add_argument(
+        "--splits", default="tune,held", help="tables to print: tune,held (print only tune while tuning)"
+    )
     args = parser.parse_args(argv)
     home = WORK / "home"
     WORK.mkdir(parents=True, exist_ok=True)
@@ -379,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{styles['keyword']} keyword; {splits['tune']} tune, {splits['held']} held back); "
         f"natural questions sharing a word with their answer's title/section: {overlap:.0%}"
     )
-    for split in ("tune", "held"):
+    for split in [s for s in ("tune", "held") if s in args.splits.split(",")]:
         print(f"\n[{split} split] recall@k = share of questions with an answer page in the top k")
         print(table(results, split))
     if args.misses:

@@ -56,6 +56,16 @@ def section_found(ranked: Ranked, page: str, section: str, k: int) -> bool:
     return any(path == page and wanted in map(norm_heading, headings) for path, headings in ranked[:k])
 
 
+def section_linked(ranked: Ranked, links: Sequence[Sequence[str]], page: str, section: str, k: int) -> bool:
+    """Whether `section` is a top-k result, or linked from a top-k result on `page` (more_sections)."""
+    wanted = norm_heading(section)
+    linked = any(
+        path == page and wanted in map(norm_heading, more)
+        for (path, _), more in zip(ranked[:k], links[:k], strict=False)
+    )
+    return linked or section_found(ranked, page, section, k)
+
+
 def distinct_pages(ranked: Ranked, k: int) -> int:
     return len({path for path, _ in ranked[:k]})
 
@@ -69,10 +79,11 @@ class Scores:
     rr: float = 0.0
     ndcg: float = 0.0
     sections: int = 0
+    linked: int = 0
     section_n: int = 0
     pages5: list[int] = field(default_factory=list)
 
-    def add(self, question: Question, ranked: Ranked) -> None:
+    def add(self, question: Question, ranked: Ranked, links: Sequence[Sequence[str]] = ()) -> None:
         self.n += 1
         rank = first_relevant(ranked, question.pages, 10)
         for k in self.hits:
@@ -82,6 +93,7 @@ class Scores:
         if question.section:
             self.section_n += 1
             self.sections += section_found(ranked, question.pages[0], question.section, 5)
+            self.linked += section_linked(ranked, links, question.pages[0], question.section, 5)
         self.pages5.append(distinct_pages(ranked, 5))
 
     def row(self) -> dict[str, float]:
@@ -93,6 +105,7 @@ class Scores:
             "MRR@10": self.rr / n,
             "nDCG@10": self.ndcg / n,
             "sect@5": self.sections / self.section_n if self.section_n else float("nan"),
+            "sect+links@5": self.linked / self.section_n if self.section_n else float("nan"),
             "pages@5": statistics.fmean(self.pages5) if self.pages5 else float("nan"),
         }
 

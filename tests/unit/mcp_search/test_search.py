@@ -213,3 +213,24 @@ def test_feedback_expands_the_keyword_ranking() -> None:
     assert hits and all(0 < h.score <= 1 for h in hits)
     with pytest.raises(ValueError, match="prf"):
         search.RankingConfig(prf_terms=-1)
+
+
+def test_snippet_drops_fences_and_mdx_components() -> None:
+    text = '<Warning>Experimental.</Warning>\n```ts\nprefetch("bun.com", 443);\n```\n<Tab title="CLI">\nrun it\n</Tab>'
+    assert snippets.snippet(text, "prefetch", 400) == 'Experimental. prefetch("bun.com", 443); run it'
+
+
+def test_sections_moved_down_by_the_page_cap_stay_linked() -> None:
+    from dataclasses import replace
+
+    base = _two_pages()
+    chunks = [replace(base.index.chunks[i], url=f"https://x/big.md#part-{i}") for i in range(4)]
+    chunks += [base.index.chunks[4], base.index.chunks[5]]
+    prepared = search.prepare(_loaded(chunks, np.asarray(base.index.vectors)))
+    query = np.eye(6, dtype=np.float32)[0]
+    hits = search.search([prepared], "alpha", query, limit=4)
+    assert [h.chunk.path for h in hits] == ["big.md", "big.md", "small.md", "other.md"]
+    linked = [c.url for h in hits for c in h.also]
+    assert sorted(linked) == ["https://x/big.md#part-2", "https://x/big.md#part-3"]
+    assert hits[0].also and not hits[1].also  # on the page's first result, once
+    assert all(not h.also for h in search.search([prepared], "alpha", query, limit=4, pages=False))

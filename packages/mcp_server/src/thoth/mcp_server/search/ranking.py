@@ -102,12 +102,17 @@ def top_k(scores: npt.NDArray[np.float32], k: int, *, positive_only: bool = Fals
 
 @dataclass(frozen=True)
 class Hit:
-    """One fused result; `score` is its fused score as a share of a result first in every signal."""
+    """One fused result; `score` is its fused score as a share of a result first in every signal.
+
+    `also`: other sections of the same page that scored into the first results but gave way to
+    other pages (page-aware ordering), so a result still links to them.
+    """
 
     source: str
     version: str
     chunk: Chunk
     score: float
+    also: tuple[Chunk, ...] = ()
 
 
 def _signals(
@@ -223,10 +228,32 @@ def search(
             row = local if rows is None else int(rows[local])
             scored.append((score / best, prepared.source, row, prepared))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
-    if pages:
-        window = max(config.window, 0)
-        scored = page_aware(scored, lambda s: (s[1], s[3].index.paths[s[2]]), config.per_page, window)
-    return [
-        Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score), 4))
-        for score, _, row, prepared in scored[:limit]
-    ]
+    if not pages:
+        return [_hit(item) for item in scored[:limit]]
+
+    def page_of(item: tuple[float, str, int, Prepared]) -> tuple[str, str]:
+        return item[1], item[3].index.paths[item[2]]
+
+    by_score = scored[: config.window]
+    scored = page_aware(scored, page_of, config.per_page, config.window)
+    shown = scored[:limit]
+    kept = {(item[1], item[2]) for item in shown}
+    also: dict[tuple[str, str], list[Chunk]] = {}
+    for item in by_score:  # sections the page cap moved out of the results, in score order
+        if (item[1], item[2]) not in kept:
+            also.setdefault(page_of(item), []).append(item[3].index.chunks[item[2]])
+    linked = {item[3].index.chunks[item[2]].url for item in shown if page_of(item) in also}
+    hits: list[Hit] = []
+    for item in shown:
+        extra: list[Chunk] = []
+        for chunk in also.pop(page_of(item), []):
+            if chunk.url not in linked:  # a section already shown, or linked once, is not repeated
+                linked.add(chunk.url)
+                extra.append(chunk)
+        hits.append(_hit(item, tuple(extra)))
+    return hits
+
+
+def _hit(item: tuple[float, str, int, Prepared], also: tuple[Chunk, ...] = ()) -> Hit:
+    score, _, row, prepared = item
+    return Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score), 4), also)

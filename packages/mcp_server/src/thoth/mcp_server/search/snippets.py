@@ -10,6 +10,7 @@ from thoth.shared.text import tokenize
 # Sentence ends inside a line; lines themselves (list items, table rows, code) are units already.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
 _NOISE = re.compile(r"^\s*(?:```|~~~|\{/\*.*\*/\}\s*$|<[A-Za-z/][^>]*>\s*$|[|:\- ]+$)")
+_COMPONENT = re.compile(r"</?[A-Z][A-Za-z0-9.]*(?:\s[^<>]*)?/?>")  # MDX components: <Note>, <Tab title=..>
 _STEM = 5  # query and text words sharing their first 5 letters count as a weaker match ("install*")
 
 
@@ -27,6 +28,7 @@ def units(text: str) -> list[str]:
     """Sentences and structural lines of `text`, whitespace collapsed; fence and markup lines dropped."""
     found: list[str] = []
     for line in text.split("\n"):
+        line = _COMPONENT.sub("", line)
         if not line.strip() or _NOISE.match(line):
             continue
         found += [" ".join(part.split()) for part in _SENTENCE_END.split(line) if part.strip()]
@@ -75,12 +77,13 @@ def _window(flat: str, query: str, max_chars: int, begin: int = 0) -> str:
 def snippet(text: str, query: str, max_chars: int) -> str:
     """At most `max_chars` of `text`: from the sentence that matches the query best, on in reading order.
 
-    Whole text when it fits; an ellipsis marks text left out before or after.
+    Whole text when it fits (fence and component markup left out); an ellipsis marks text left out
+    before or after.
     """
-    flat = " ".join(text.split())
+    parts = units(text)
+    flat = " ".join(parts)
     if len(flat) <= max_chars:
         return flat
-    parts = units(text)
     terms = set(tokenize(query))
     stems = {t[:_STEM] for t in terms if len(t) > _STEM}
     if not parts or not terms:

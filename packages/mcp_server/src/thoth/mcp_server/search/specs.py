@@ -47,10 +47,15 @@ _HIT = _obj(
         "score": {"type": "number"},
         "commit": _OPT_STR,
         "last_modified": _OPT_STR,
+        "more_sections": {
+            "type": "array",
+            "description": "Other sections of this page that matched, linked instead of repeated.",
+            "items": _obj({"heading": _STR, "url": _STR}, ["heading", "url"]),
+        },
     },
     [
         "rank", "title", "heading_path", "url", "source", "path", "line_start", "line_end",
-        "snippet", "score", "commit", "last_modified",
+        "snippet", "score", "commit", "last_modified", "more_sections",
     ],
 )  # fmt: skip
 

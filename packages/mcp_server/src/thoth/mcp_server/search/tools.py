@@ -35,7 +35,15 @@ def _hit_record(rank: int, hit: ranking.Hit, query: str, snippet_chars: int) -> 
         "score": hit.score,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
+        "more_sections": [
+            {"heading": cap(c.heading_path[-1] if c.heading_path else c.title, "heading"), "url": cap(c.url, "url")}
+            for c in hit.also
+        ],
     }
+
+
+def _anchor(url: str) -> str:
+    return "#" + url.rpartition("#")[2] if "#" in url else url
 
 
 def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
@@ -56,6 +64,10 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
             "   " + " · ".join(facts),
         ]
         lines.append(f"   {r['snippet']}")
+        if r["more_sections"]:
+            # Anchors only: the page URL is on the line above, and full URLs are in structuredContent.
+            more = "; ".join(f"{m['heading']} ({_anchor(m['url'])})" for m in r["more_sections"])
+            lines.append(f"   More on this page: {more}")
     return "\n".join(lines)
 
 
