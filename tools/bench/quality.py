@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tools.bench.quality_metrics import Question, Scores, percentile
+from tools.bench.quality_metrics import Linked, Question, Scores, percentile
 from tools.paths import BUILD, ENCODER, ROOT
 
 DATA = ROOT / "tests" / "data" / "quality"
@@ -230,14 +231,18 @@ def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
         "+head+pagevec": (replace(today, head_weight=1.0, page_weight=1.0), {}),
         "convex": (replace(today, fusion="convex"), {}),
         "+prf": (replace(today, prf_terms=5), {}),
+        # Tuned on the tune split (--tune coarse, then fine): convex fusion, keywords at half weight.
+        "tuned (format 2)": (replace(today, fusion="convex", keyword_weight=0.5, per_page=1), {}),
+        "tuned+pagevec pp2": (replace(today, fusion="convex", keyword_weight=0.5, page_weight=0.35), {}),
+        "final": (replace(today, fusion="convex", keyword_weight=0.5, page_weight=0.35, per_page=1), {}),
     }
 
 
 def run(
     items: list[Question], config: Any, extra: dict[str, Any], count_tokens: bool = True
-) -> Iterator[tuple[Question, list[tuple[str, list[str]]], list[list[str]], float, int]]:
-    """(question, ranked (path, heading path), linked headings per result, seconds, tokens of the
-    default answer) per question."""
+) -> Iterator[tuple[Question, list[tuple[str, list[str]]], list[Linked], float, int]]:
+    """(question, ranked (path, heading path), the default answer's results with their linked
+    headings, seconds, tokens of the default answer) per question."""
     from thoth.mcp_server.protocol.dispatch import run_tool
     from thoth.mcp_server.protocol.tools import NO_DEADLINE
     from thoth.mcp_server.search import ranking
@@ -252,11 +257,13 @@ def run(
         if out.is_error:
             raise SystemExit(f"search_handbook failed on {q.id}: {out.text}")
         results = out.structured["results"] if out.structured else []
+        # The default call (5 results) is what a client sees: its links and its size are measured.
+        default = run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
+        shown = default.structured["results"] if default.structured else []
         tokens = 0
         if count_tokens:
-            default = run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
             tokens = count(default.text) + count(json.dumps(default.structured, ensure_ascii=False))
-        links = [[m["heading"] for m in r.get("more_sections", [])] for r in results]
+        links = [(r["path"], r["heading_path"], [m["heading"] for m in r["more_sections"]]) for r in shown]
         yield q, [(r["path"], r["heading_path"]) for r in results], links, elapsed, tokens
 
 
@@ -294,29 +301,43 @@ def evaluate(
     }
 
 
-def tune(items: list[Question]) -> None:
-    """Grid over fusion settings on the tune split only (the held-back split is not even run)."""
-    import itertools
+# (fusion, keyword weight, head weight, page weight, per page); the vector weight stays 1.0.
+GRIDS: dict[str, list[tuple[str, float, float, float, int]]] = {
+    "coarse": list(
+        itertools.product(("rrf", "convex"), (0.5, 1.0, 1.5), (0.0, 0.3, 0.6, 1.0), (0.0, 0.25, 0.5), (2,))
+    ),
+    "fine": list(
+        itertools.product(("convex",), (0.25, 0.35, 0.5, 0.7), (0.0, 0.3), (0.0, 0.15, 0.25, 0.35), (1, 2))
+    ),
+}
 
+
+def tune(items: list[Question], grid: str) -> None:
+    """Grid over fusion settings on the tune split only (the held-back split is not even run)."""
     from thoth.mcp_server.search.fusion import RankingConfig
 
     pool = [q for q in items if q.split == "tune"]
     rows = []
-    grid = itertools.product(("rrf", "convex"), (0.5, 1.0, 1.5), (0.0, 0.3, 0.6, 1.0), (0.0, 0.25, 0.5))
-    for fusion, keyword, head, page in grid:
-        config = RankingConfig(fusion=fusion, keyword_weight=keyword, head_weight=head, page_weight=page)  # type: ignore[arg-type]
+    for fusion, keyword, head, page, per_page in GRIDS[grid]:
+        config = RankingConfig(
+            fusion=fusion,  # type: ignore[arg-type]
+            keyword_weight=keyword,
+            head_weight=head,
+            page_weight=page,
+            per_page=per_page,
+        )
         groups = evaluate(pool, config, {}, count_tokens=False)["groups"]
         nat, kw = groups[("tune", "natural")], groups[("tune", "keyword")]
         objective = nat["R@5"] + kw["R@5"] + 0.5 * (nat["MRR@10"] + kw["MRR@10"])
-        rows.append((objective, fusion, keyword, head, page, nat, kw, groups[("tune", "all")]))
+        rows.append((objective, fusion, keyword, head, page, per_page, nat, kw, groups[("tune", "all")]))
     rows.sort(key=lambda r: -r[0])
     print(f"\ntune split ({len(pool)} questions): best 15 of {len(rows)} settings (vector weight 1.0)")
-    print("objective fusion  kw   head page | natural R@5 MRR | keyword R@5 MRR | sect@5 pages@5")
-    for objective, fusion, keyword, head, page, nat, kw, both in rows[:15]:
+    print("objective fusion  kw   head page pp | natural R@5 MRR | keyword R@5 MRR | sect@5 +links pages@5")
+    for objective, fusion, keyword, head, page, per_page, nat, kw, both in rows[:15]:
         cells = f"{nat['R@5']:.2f} {nat['MRR@10']:.2f}         | {kw['R@5']:.2f} {kw['MRR@10']:.2f}"
         print(
-            f"{objective:9.3f} {fusion:<7} {keyword:<4} {head:<4} {page:<4} | {cells}         | "
-            f"{both['sect@5']:.2f}   {both['pages@5']:.2f}"
+            f"{objective:9.3f} {fusion:<7} {keyword:<4} {head:<4} {page:<4} {per_page:<2} | {cells}       | "
+            f"{both['sect@5']:.2f}   {both['sect+links@5']:.2f}   {both['pages@5']:.2f}"
         )
 
 
@@ -348,7 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", help="comma-separated variant names (default: all)")
     parser.add_argument("--misses", metavar="VARIANT", help="list that variant's tune-split misses")
-    parser.add_argument("--tune", action="store_true", help="grid-search fusion settings on the tune split")
+    parser.add_argument(
+        "--tune", choices=("coarse", "fine"), help="grid-search fusion settings on the tune split"
+    )
     parser.add_argument(
         "--splits", default="tune,held", help="tables to print: tune,held (print only tune while tuning)"
     )
@@ -366,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     index(root, home)
     install_extra_signals()
     if args.tune:
-        tune(items)
+        tune(items, args.tune)
         return 0
     chosen = variants()
     if args.variants:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 Ranked = Sequence[tuple[str, Sequence[str]]]  # (page path, heading path) of each result, best first
+Linked = tuple[str, Sequence[str], Sequence[str]]  # (page path, heading path, headings it links to)
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,13 @@ def section_found(ranked: Ranked, page: str, section: str, k: int) -> bool:
     return any(path == page and wanted in map(norm_heading, headings) for path, headings in ranked[:k])
 
 
-def section_linked(ranked: Ranked, links: Sequence[Sequence[str]], page: str, section: str, k: int) -> bool:
-    """Whether `section` is a top-k result, or linked from a top-k result on `page` (more_sections)."""
+def section_linked(shown: Sequence[Linked], page: str, section: str) -> bool:
+    """Whether an answer shows `section` as a result, or links to it from a result on `page`."""
     wanted = norm_heading(section)
-    linked = any(
-        path == page and wanted in map(norm_heading, more)
-        for (path, _), more in zip(ranked[:k], links[:k], strict=False)
+    return any(
+        path == page and (wanted in map(norm_heading, headings) or wanted in map(norm_heading, more))
+        for path, headings, more in shown
     )
-    return linked or section_found(ranked, page, section, k)
 
 
 def distinct_pages(ranked: Ranked, k: int) -> int:
@@ -83,7 +83,8 @@ class Scores:
     section_n: int = 0
     pages5: list[int] = field(default_factory=list)
 
-    def add(self, question: Question, ranked: Ranked, links: Sequence[Sequence[str]] = ()) -> None:
+    def add(self, question: Question, ranked: Ranked, shown: Sequence[Linked] = ()) -> None:
+        """One question's ranking (10 results) and its default answer (`shown`, with links)."""
         self.n += 1
         rank = first_relevant(ranked, question.pages, 10)
         for k in self.hits:
@@ -93,7 +94,7 @@ class Scores:
         if question.section:
             self.section_n += 1
             self.sections += section_found(ranked, question.pages[0], question.section, 5)
-            self.linked += section_linked(ranked, links, question.pages[0], question.section, 5)
+            self.linked += section_linked(shown, question.pages[0], question.section)
         self.pages5.append(distinct_pages(ranked, 5))
 
     def row(self) -> dict[str, float]:
