@@ -221,20 +221,22 @@ def variants() -> dict[str, tuple[Any, dict[str, Any]]]:
     """Ranking variants by name: (RankingConfig, extra search_handbook arguments)."""
     from thoth.mcp_server.search.fusion import RankingConfig
 
-    today = RankingConfig()
+    final = RankingConfig()  # search_handbook's default
+    # Before this evaluation existed: plain RRF of BM25 and chunk cosine, no per-page cap.
+    today = replace(final, fusion="rrf", keyword_weight=1.0, page_weight=0.0, per_page=2)
     return {
         "today": (today, {"spread_pages": False}),
-        "+pages": (today, {}),
-        "+pages1": (replace(today, per_page=1), {}),
+        "+pages (2/page)": (today, {}),
+        "+pages (1/page)": (replace(today, per_page=1), {}),
         "+head": (replace(today, head_weight=1.0), {}),
         "+pagevec": (replace(today, page_weight=1.0), {}),
         "+head+pagevec": (replace(today, head_weight=1.0, page_weight=1.0), {}),
         "convex": (replace(today, fusion="convex"), {}),
         "+prf": (replace(today, prf_terms=5), {}),
         # Tuned on the tune split (--tune coarse, then fine): convex fusion, keywords at half weight.
-        "tuned (format 2)": (replace(today, fusion="convex", keyword_weight=0.5, per_page=1), {}),
-        "tuned+pagevec pp2": (replace(today, fusion="convex", keyword_weight=0.5, page_weight=0.35), {}),
-        "final": (replace(today, fusion="convex", keyword_weight=0.5, page_weight=0.35, per_page=1), {}),
+        "tuned, no pagevec": (replace(final, page_weight=0.0), {}),
+        "tuned, 2/page": (replace(final, per_page=2), {}),
+        "final (default)": (final, {}),
     }
 
 
@@ -348,7 +350,7 @@ COLUMNS = ("R@1", "R@5", "R@10", "MRR@10", "nDCG@10")
 
 def table(results: dict[str, dict[str, Any]], split: str) -> str:
     lines = [
-        f"{'variant':<16} {'natural R@1/R@5/R@10 MRR nDCG':<34} {'keyword R@1/R@5/R@10 MRR nDCG':<34} "
+        f"{'variant':<18} {'natural R@1/R@5/R@10 MRR nDCG':<34} {'keyword R@1/R@5/R@10 MRR nDCG':<34} "
         f"{'sect@5':>6} {'+links':>6} {'pages@5':>7} {'p50 ms':>7} {'tokens':>6}"
     ]
     for name, result in results.items():
@@ -358,7 +360,7 @@ def table(results: dict[str, dict[str, Any]], split: str) -> str:
             cells.append(" ".join(f"{row[c]:.2f}" for c in COLUMNS) if row else "-")
         both = result["groups"][(split, "all")]
         lines.append(
-            f"{name:<16} {cells[0]:<34} {cells[1]:<34} {both['sect@5']:>6.2f} {both['sect+links@5']:>6.2f} "
+            f"{name:<18} {cells[0]:<34} {cells[1]:<34} {both['sect@5']:>6.2f} {both['sect+links@5']:>6.2f} "
             f"{both['pages@5']:>7.2f} "
             f"{result['p50_ms']:>7.1f} {result['tokens_p50']:>6.0f}"
         )

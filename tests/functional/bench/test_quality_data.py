@@ -37,7 +37,7 @@ def test_a_changed_tarball_is_refused(work: Path, monkeypatch: pytest.MonkeyPatc
     with forged.open("ab") as handle:
         handle.write(b"\0")
     monkeypatch.setattr(quality, "TARBALL", forged)
-    with pytest.raises(SystemExit, match="is not bun-types 1.4.4 as published"):
+    with pytest.raises(SystemExit, match=r"is not bun-types 1\.4\.4 as published"):
         quality.corpus()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tools.bench import quality_metrics as m
 
-Q = m.Question("q1", "natural", "tune", "how long are dns entries cached", ("dns.md", "fetch.md"), "DNS `TTL`")
+Q = m.Question("q1", "natural", "tune", "how long is dns cached", ("dns.md", "fetch.md"), "DNS `TTL`")
 RANKED = [("other.md", ["Other"]), ("dns.md", ["DNS", "Prefetch"]), ("dns.md", ["DNS", "dns ttl"])]
 
 

@@ -31,7 +31,7 @@ def test_convex_normalises_each_signal_over_its_candidates() -> None:
 
 
 def test_scores_are_a_share_of_the_best_possible() -> None:
-    rrf = RankingConfig()
+    rrf = RankingConfig(fusion="rrf")
     assert fusion.best_possible(rrf, [1.0, 1.0]) == pytest.approx(2 / 61)
     assert fusion.best_possible(RankingConfig(fusion="convex"), [0.7, 0.3, 0.5]) == pytest.approx(1.5)
 
@@ -40,7 +40,7 @@ def test_scores_are_a_share_of_the_best_possible() -> None:
     "bad",
     [
         {"keyword_weight": -1.0},
-        {"keyword_weight": 0.0, "vector_weight": 0.0},
+        {"keyword_weight": 0.0, "vector_weight": 0.0, "page_weight": 0.0},
         {"per_page": 0},
         {"window": 0},
         {"candidates": 0},

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from thoth.mcp_server.search import fusion
 from thoth.mcp_server.search import ranking as search
 from thoth.mcp_server.search import snippets
 from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex, Manifest, ModelInfo
@@ -101,10 +102,19 @@ def test_search_fuses_keyword_and_vector_evidence() -> None:
     chunks = [_chunk(i, f"p{i}.md", 1, f"filler words number {i}") for i in range(6)]
     chunks[2] = _chunk(2, "p2.md", 1, "parental leave policy")
     prepared = search.prepare(_loaded(chunks, vectors))
-    # The query vector is chunk 4's: chunk 2 wins on keywords, chunk 4 on vectors; both lead.
-    hits = search.search([prepared], "parental leave", vectors[4].astype(np.float32), limit=3)
+    # The query vector is chunk 4's: chunk 2 wins on keywords, chunk 4 on vectors; with equal
+    # weights (plain RRF) both lead.
+    query = vectors[4].astype(np.float32)
+    hits = search.search([prepared], "parental leave", query, limit=3, config=fusion.PLAIN_RRF)
     assert {h.chunk.id for h in hits[:2]} == {"c2", "c4"}
     assert all(0 < h.score <= 1 for h in hits) and hits[0].score >= hits[-1].score
+    # The default: BM25 at half the vector's weight, each min-max normalised over its candidates.
+    hits = search.search([prepared], "parental leave", query, limit=6, pages=False)
+    cosine = vectors @ query
+    normalised = (cosine - cosine.min()) / (cosine.max() - cosine.min())
+    expected = normalised + 0.5 * (np.arange(6) == 2)  # only chunk 2 has the terms: it normalises to 1
+    assert [h.chunk.id for h in hits] == [f"c{i}" for i in np.argsort(-expected, kind="stable")]
+    assert [h.score for h in hits] == pytest.approx(sorted(expected / 1.5, reverse=True), abs=1e-4)
     only = search.search([prepared], "parental leave", vectors[4].astype(np.float32), 5, path_prefix="p4")
     assert [h.chunk.id for h in only] == ["c4"]
     assert search.search([prepared], "x", vectors[0].astype(np.float32), 5, path_prefix="nope/") == []
@@ -162,9 +172,11 @@ def test_search_spreads_the_first_results_over_pages() -> None:
     spread = search.search([prepared], "alpha", query, limit=6)
     scored = search.search([prepared], "alpha", query, limit=6, pages=False)
     assert [h.chunk.path for h in scored[:4]] == ["big.md"] * 4
-    # Two of big.md, then the other pages; the window's last place goes back to big.md (nothing else left).
-    assert [h.chunk.path for h in spread[:5]] == ["big.md", "big.md", "small.md", "other.md", "big.md"]
+    # One of big.md, then the other pages; the window's rest goes back to big.md (nothing else left).
+    assert [h.chunk.path for h in spread[:5]] == ["big.md", "small.md", "other.md", "big.md", "big.md"]
     assert {h.chunk.id for h in spread} == {h.chunk.id for h in scored}
+    two = search.search([prepared], "alpha", query, limit=6, config=fusion.PLAIN_RRF)
+    assert [h.chunk.path for h in two[:5]] == ["big.md", "big.md", "small.md", "other.md", "big.md"]
 
 
 def test_search_uses_head_fields_and_page_vectors_when_present() -> None:
@@ -210,13 +222,16 @@ def test_feedback_expands_the_keyword_ranking() -> None:
     query = np.eye(6, dtype=np.float32)[3]
     config = search.RankingConfig(prf_terms=2, prf_docs=2)
     hits = search.search([prepared], "part", query, limit=6, config=config)
-    assert hits and all(0 < h.score <= 1 for h in hits)
+    assert hits and all(0 <= h.score <= 1 for h in hits)
     with pytest.raises(ValueError, match="prf"):
         search.RankingConfig(prf_terms=-1)
 
 
 def test_snippet_drops_fences_and_mdx_components() -> None:
-    text = '<Warning>Experimental.</Warning>\n```ts\nprefetch("bun.com", 443);\n```\n<Tab title="CLI">\nrun it\n</Tab>'
+    text = (
+        '<Warning>Experimental.</Warning>\n```ts\nprefetch("bun.com", 443);\n```\n'
+        '<Tab title="CLI">\nrun it\n</Tab>'
+    )
     assert snippets.snippet(text, "prefetch", 400) == 'Experimental. prefetch("bun.com", 443); run it'
 
 
@@ -228,9 +243,12 @@ def test_sections_moved_down_by_the_page_cap_stay_linked() -> None:
     chunks += [base.index.chunks[4], base.index.chunks[5]]
     prepared = search.prepare(_loaded(chunks, np.asarray(base.index.vectors)))
     query = np.eye(6, dtype=np.float32)[0]
-    hits = search.search([prepared], "alpha", query, limit=4)
+    hits = search.search([prepared], "alpha", query, limit=4, config=fusion.PLAIN_RRF)
     assert [h.chunk.path for h in hits] == ["big.md", "big.md", "small.md", "other.md"]
     linked = [c.url for h in hits for c in h.also]
     assert sorted(linked) == ["https://x/big.md#part-2", "https://x/big.md#part-3"]
     assert hits[0].also and not hits[1].also  # on the page's first result, once
+    one = search.search([prepared], "alpha", query, limit=3)  # the default: one result a page
+    assert [h.chunk.path for h in one] == ["big.md", "small.md", "other.md"]
+    assert [c.url for c in one[0].also] == [f"https://x/big.md#part-{i}" for i in (1, 2, 3)]
     assert all(not h.also for h in search.search([prepared], "alpha", query, limit=4, pages=False))

@@ -93,9 +93,9 @@ SEARCH_HANDBOOK = ToolSpec(
                 "type": "boolean",
                 "default": True,
                 "description": (
-                    "At most two sections of one page among the first five results, so they cover "
-                    "more pages (default). false ranks sections by score alone, e.g. to see every "
-                    "matching section of one page."
+                    "One result per page among the first five, its other matching sections linked "
+                    "under it as more_sections (default). false ranks sections by score alone, e.g. "
+                    "to see every matching section of one page."
                 ),
             },
         },

@@ -8,6 +8,7 @@ from typing import Any
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
 from thoth.mcp_server.search import encoder, ranking, snippets
 from thoth.mcp_server.search.budget import (
+    ANSWER_CHARS_PER_RESULT,
     HARD_CAP_CHARS,
     SEARCH_BUDGET_CHARS,
     SNIPPET_MAX,
@@ -36,7 +37,7 @@ def _hit_record(rank: int, hit: ranking.Hit, query: str, snippet_chars: int) -> 
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
         "more_sections": [
-            {"heading": cap(c.heading_path[-1] if c.heading_path else c.title, "heading"), "url": cap(c.url, "url")}
+            {"heading": cap((c.heading_path or [c.title])[-1], "heading"), "url": cap(c.url, "url")}
             for c in hit.also
         ],
     }
@@ -54,7 +55,7 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
         trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
         facts = [f"{r['source']}:{r['path']} lines {r['line_start']}-{r['line_end']}"]
         if r["last_modified"]:
-            facts.append(f"updated {r['last_modified']}")
+            facts.append(f"updated {str(r['last_modified'])[:10]}")  # the date; the time is in structured
         if r["commit"]:
             facts.append(f"commit {str(r['commit'])[:12]}")
         lines += [
@@ -85,16 +86,18 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
         [s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"]
     )
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
+    budget = min(HARD_CAP_CHARS, ANSWER_CHARS_PER_RESULT * limit)
     truncated = False
     while True:
         results = [_hit_record(i, hit, query, snippet_chars) for i, hit in enumerate(hits, start=1)]
         structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
         text = _render_hits(query, results)
-        if size(text, structured) <= HARD_CAP_CHARS or not hits:
+        used = size(text, structured)
+        if used <= budget or not hits or (snippet_chars <= SNIPPET_MIN and used <= HARD_CAP_CHARS):
             return ToolOutput(text, structured)
         if snippet_chars > SNIPPET_MIN:
-            snippet_chars = max(SNIPPET_MIN, snippet_chars * 3 // 4)
-        else:
+            snippet_chars = max(SNIPPET_MIN, snippet_chars * 4 // 5)
+        else:  # only the hard cap drops results; the answer budget only shortens snippets
             hits, truncated = hits[:-1], True
 
 
