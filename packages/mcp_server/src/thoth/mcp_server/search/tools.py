@@ -96,7 +96,11 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
         if used <= budget or not hits or (snippet_chars <= SNIPPET_MIN and used <= HARD_CAP_CHARS):
             return ToolOutput(text, structured)
         if snippet_chars > SNIPPET_MIN:
-            snippet_chars = max(SNIPPET_MIN, snippet_chars * 4 // 5)
+            # Snippets appear twice (text and structuredContent): size them to the room left at once
+            # instead of shrinking step by step (each step re-renders every result).
+            shown = 2 * sum(len(r["snippet"]) for r in results)
+            room = (budget - (used - shown)) // (2 * len(results))
+            snippet_chars = max(SNIPPET_MIN, min(snippet_chars * 4 // 5, room))
         else:  # only the hard cap drops results; the answer budget only shortens snippets
             hits, truncated = hits[:-1], True
 
