@@ -134,7 +134,7 @@ BENCHES = ("refresh", "mcp", "quality", "layer", "deploy")
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks and print figures: `-- refresh|mcp|layer|deploy` (default: all)."""
+    """Run benchmarks and print figures: `-- refresh|mcp|quality|layer|deploy` (default: all)."""
     install_lock(session, "dev")
     names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
     extra = [a for a in session.posargs if a.startswith("-")]

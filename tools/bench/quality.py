@@ -265,7 +265,9 @@ def run(
         tokens = 0
         if count_tokens:
             tokens = count(default.text) + count(json.dumps(default.structured, ensure_ascii=False))
-        links = [(r["path"], r["heading_path"], [m["heading"] for m in r["more_sections"]]) for r in shown]
+        links: list[Linked] = [
+            (r["path"], r["heading_path"], [m["heading"] for m in r["more_sections"]]) for r in shown
+        ]
         yield q, [(r["path"], r["heading_path"]) for r in results], links, elapsed, tokens
 
 
@@ -341,6 +343,34 @@ def tune(items: list[Question], grid: str) -> None:
             f"{objective:9.3f} {fusion:<7} {keyword:<4} {head:<4} {page:<4} {per_page:<2} | {cells}       | "
             f"{both['sect@5']:.2f}   {both['sect+links@5']:.2f}   {both['pages@5']:.2f}"
         )
+
+
+def side_by_side(items: list[Question], rounds: int = 3) -> str:
+    """p50/p99 of a default call, today's ranking and the default interleaved query by query."""
+    import statistics
+
+    from thoth.mcp_server.protocol.dispatch import run_tool
+    from thoth.mcp_server.protocol.tools import NO_DEADLINE
+    from thoth.mcp_server.search import ranking
+    from thoth.mcp_server.search.catalog import CATALOG
+
+    chosen = variants()
+    pair = {"today": chosen["today"], "default": chosen["final (default)"]}
+    times: dict[str, list[float]] = {name: [] for name in pair}
+    for _ in range(rounds):
+        for q in items:
+            for name, (config, extra) in pair.items():
+                ranking.DEFAULT = config
+                began = time.perf_counter()
+                run_tool(CATALOG, "search_handbook", {"query": q.query, **extra}, NO_DEADLINE)
+                times[name].append(time.perf_counter() - began)
+    p50 = {name: statistics.median(t) * 1000 for name, t in times.items()}
+    p99 = {name: percentile(t, 0.99) * 1000 for name, t in times.items()}
+    return (
+        f"default answer, interleaved x{rounds}: today p50 {p50['today']:.1f} / p99 {p99['today']:.1f} ms, "
+        f"default p50 {p50['default']:.1f} / p99 {p99['default']:.1f} ms, "
+        f"ratio {p50['default'] / p50['today']:.2f} (load avg {os.getloadavg()[0]:.1f})"
+    )
 
 
 # -- report --------------------------------------------------------------------------------------------
@@ -419,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(results[args.misses]["misses"]) or "none")
     latency = ", ".join(f"{n} p50 {r['p50_ms']:.1f} / p99 {r['p99_ms']:.1f} ms" for n, r in results.items())
     print(f"\nlatency of a limit-10 call (load avg {os.getloadavg()[0]:.1f}): {latency}")
+    print(side_by_side(items))
     tokens = ", ".join(f"{n} {r['tokens_max']}" for n, r in results.items())
     print(f"most tokens in a default (5-result) answer: {tokens}")
     print(f"quality: done in {time.perf_counter() - began:.0f}s")

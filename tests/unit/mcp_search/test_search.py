@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from thoth.mcp_server.search import fusion
+from thoth.mcp_server.search import fusion, snippets
 from thoth.mcp_server.search import ranking as search
-from thoth.mcp_server.search import snippets
 from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex, Manifest, ModelInfo
 
 

@@ -216,9 +216,9 @@ def search(
         if config.prf_terms > 0 and fused:
             first = sorted(fused, key=lambda r: (-fused[r], r))[: config.prf_docs]
             texts = [prepared.index.chunks[r if rows is None else int(rows[r])].keyword_text for r in first]
-            extra = feedback_terms(prepared.index.keywords, texts, terms, config.prf_terms)
-            if extra:
-                expansion = prepared.index.keywords.scores(extra)
+            expanded = feedback_terms(prepared.index.keywords, texts, terms, config.prf_terms)
+            if expanded:
+                expansion = prepared.index.keywords.scores(expanded)
                 signals[0] = signals[0] + np.float32(config.prf_weight) * (
                     expansion if rows is None else expansion[rows]
                 )
