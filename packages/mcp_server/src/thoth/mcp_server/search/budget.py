@@ -10,7 +10,7 @@ SEARCH_BUDGET_CHARS: Final = 6000  # snippets of a default (5-hit) answer, befor
 # Text + structuredContent per search result: snippets shrink (down to SNIPPET_MIN) until an answer
 # fits. Documentation full of code and URLs runs at about 2.8 characters per WordPiece token (measured
 # on the quality corpus, `nox -s bench -- quality`), so 5 results stay under ~2,000 tokens.
-ANSWER_CHARS_PER_RESULT: Final = 1100
+ANSWER_CHARS_PER_RESULT: Final = 1000
 HARD_CAP_CHARS: Final = 30000  # text + structuredContent of any answer; about 7,500 tokens
 SNIPPET_MAX, SNIPPET_MIN = 400, 100
 TOPICS_PAGE: Final = 50

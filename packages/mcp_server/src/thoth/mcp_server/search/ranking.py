@@ -132,7 +132,9 @@ def _signals(
     cosine = np.asarray(vectors @ query_vector, dtype=np.float32)
     signals, weights = [keyword, cosine], [config.keyword_weight, config.vector_weight]
     if prepared.page_vectors is not None and config.page_weight > 0:
-        per_page = np.asarray(prepared.page_vectors @ query_vector, dtype=np.float32)
+        # einsum, not BLAS: on a busy 2-core machine a threaded matvec of 1,381 pages cost 2.75 ms on
+        # average (spikes to 22 ms at p99) against einsum's 0.14 ms (p99 3.3 ms); p50s 0.01 / 0.04 ms.
+        per_page = np.einsum("ij,j->i", prepared.page_vectors, query_vector).astype(np.float32, copy=False)
         row_page = prepared.row_page if rows is None else prepared.row_page[rows]
         signals.append(per_page[row_page])
         weights.append(config.page_weight)
