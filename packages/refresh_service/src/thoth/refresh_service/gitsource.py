@@ -11,7 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from thoth.refresh_service.config import SourceConfig, redact_url
-from thoth.refresh_service.sources import FileEntry, Skipped, Snapshot, SourceError, selected, unsafe_path
+from thoth.refresh_service.sources import (
+    FileEntry,
+    Skipped,
+    Snapshot,
+    SourceError,
+    is_git_metadata,
+    link_refusal,
+    selected,
+    unsafe_path,
+)
 from thoth.shared.logging import redact
 
 HISTORY_LIMIT = 500  # commits walked to date files; older files get the oldest walked commit's time
@@ -132,6 +141,9 @@ def _walk(
         path = f"{prefix}{name}"
         if "/" in name or name in ("", ".", ".."):
             bad.append(Skipped(path, "path traversal in a tree entry name; rename the file"))
+        elif is_git_metadata(name):
+            # git refuses to check such an entry out; its content is never indexed.
+            bad.append(Skipped(path, "a .git entry inside the tree (git metadata) is never read"))
         elif stat.S_ISDIR(entry.mode):
             _walk(repo, entry.sha, path + "/", out, bad)
         elif not stat.S_ISLNK(entry.mode) and not stat.S_ISREG(entry.mode):
@@ -193,6 +205,8 @@ def _snapshot(
             )
             if target.startswith(("/", "../")) or target == "..":
                 reason = "symlink points outside the source"
+            elif (refusal := link_refusal(target, config)) is not None:
+                reason = refusal
             elif target not in raw or not stat.S_ISREG(raw[target][0]):
                 reason = "symlink target is not a file in the repository"
             else:
