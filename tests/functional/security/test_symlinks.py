@@ -36,7 +36,9 @@ def _links(root: Path) -> None:
 def test_dir_links_into_dot_git_or_excluded_paths_are_skipped(tmp_path: Path, services: Services) -> None:
     root = tmp_path / "docs-src"
     write_tree(root, FILES)
-    write_tree(root, {".git/config": f'[remote "origin"]\n\turl = https://oauth2:{SECRET}@gitlab.example/x\n'})
+    write_tree(
+        root, {".git/config": f'[remote "origin"]\n\turl = https://oauth2:{SECRET}@gitlab.example/x\n'}
+    )
     _links(root)
     os.symlink("../.git", root / "guide" / "dotgit")  # a directory link: never followed
     config = SourceConfig("docs", "dir", str(root), exclude=("private/**",))

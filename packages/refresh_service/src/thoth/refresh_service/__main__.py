@@ -20,7 +20,7 @@ from thoth.shared.logging import configure, redact
 
 
 def _default_name(location: str) -> str:
-    stem = re.sub(r"\.git$", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    stem = re.sub(r"\.git\Z", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
     name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")
     return name[:63] or "source"
 

@@ -158,7 +158,7 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
             f"{where}: location is missing; set a git URL or path, a directory, or s3://bucket/prefix"
         )
     location = location.strip()
-    if kind == "s3" and not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", location):
+    if kind == "s3" and not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?\Z", location):
         raise ConfigError(f"{where}: location {location!r} is not an s3://bucket/prefix URL")
     if kind == "dir" and base_dir is not None and not os.path.isabs(location):
         location = str((base_dir / location).resolve())
@@ -169,7 +169,7 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
     if ref is not None and (not isinstance(ref, str) or not ref.strip() or kind != "git"):
         raise ConfigError(f"{where}: ref must be a branch, tag or commit, and only git sources have one")
     base_url = raw.get("base_url")
-    if base_url is not None and (not isinstance(base_url, str) or not re.match(r"^https?://\S+$", base_url)):
+    if base_url is not None and (not isinstance(base_url, str) or not re.match(r"^https?://\S+\Z", base_url)):
         raise ConfigError(
             f"{where}: base_url {base_url!r} is not an http(s) URL, e.g. https://handbook.example.com/"
         )

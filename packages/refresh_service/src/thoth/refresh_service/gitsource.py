@@ -24,7 +24,7 @@ from thoth.refresh_service.sources import (
 from thoth.shared.logging import redact
 
 HISTORY_LIMIT = 500  # commits walked to date files; older files get the oldest walked commit's time
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_SHA_RE = re.compile(r"^[0-9a-f]{40}\Z")
 
 
 def is_remote(location: str) -> bool:

@@ -78,7 +78,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    compiled = re.compile("^" + "".join(out) + "$")
+    compiled = re.compile("^" + "".join(out) + r"\Z")
     _GLOB_CACHE[pattern] = compiled
     return compiled
 
