@@ -59,7 +59,7 @@ data "aws_iam_policy_document" "mcp" {
   }
   statement {
     sid       = "ReadLivePointers"
-    actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    actions   = ["dynamodb:Query"] # list_live: one query of the `live` partition
     resources = [var.table_arn]
     condition {
       test     = "ForAllValues:StringEquals"
@@ -97,10 +97,10 @@ data "aws_iam_policy_document" "refresh" {
     resources = ["${local.log_group_arn}/${var.refresh_function_name}:*"]
   }
   statement {
-    # Index versions and the embedding cache; AbortMultipartUpload is what upload_file sends when a
-    # multipart upload (above 8 MB) fails half way.
+    # Index versions and the embedding cache (every object is one put_object: no multipart upload,
+    # so no s3:AbortMultipartUpload).
     sid       = "WriteIndexesAndEmbeddings"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = [local.indexes, local.embeddings]
   }
   statement {
