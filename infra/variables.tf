@@ -151,3 +151,21 @@ variable "force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "monitored_sources" {
+  description = "Sources (names from the sources config) charted on the dashboard and alarmed on for freshness."
+  type        = list(string)
+  default     = ["handbook"]
+}
+
+variable "max_index_age_s" {
+  description = "Index age (seconds) that fires the freshness alarm; null = twice the refresh schedule's interval."
+  type        = number
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (SNS asks each to confirm)."
+  type        = list(string)
+  default     = []
+}
