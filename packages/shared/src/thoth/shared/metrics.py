@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from thoth.shared.config import Settings, get_settings
+from thoth.shared.errors import ConfigError
+
 NAMESPACE: Final = "Thoth"
 LOCAL_FILE: Final = "metrics.jsonl"
 # EMF allows 100 metrics and 30 dimensions per record; ours are far below, checked at emit.
@@ -62,6 +65,7 @@ METRICS: Final[dict[str, Metric]] = {
 }
 
 log = logging.getLogger("thoth.metrics")
+_sinks: dict[Settings, Sink] = {}
 _lock = threading.Lock()
 
 
@@ -74,8 +78,21 @@ class Sink:
     local_file: Path | None
 
 
+def sink(settings: Settings | None = None) -> Sink | None:
+    """Where this process's records go; None when the settings are unusable (the request reports that)."""
+    try:
+        settings = settings or get_settings()
+    except ConfigError:
+        return None
+    found = _sinks.get(settings)
+    if found is None:
+        local = None if settings.on_lambda else settings.home / LOCAL_FILE
+        found = _sinks[settings] = Sink(settings.environment, settings.on_lambda, local)
+    return found
+
+
 def record(
-    sink: Sink, dimensions: Mapping[str, str], values: Mapping[str, float], properties: Mapping[str, Any]
+    target: Sink, dimensions: Mapping[str, str], values: Mapping[str, float], properties: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The EMF document for one set of values under one dimension set (plus non-metric properties)."""
     if not values or len(values) > MAX_METRICS:
@@ -88,7 +105,7 @@ def record(
     doc: dict[str, Any] = {
         key: value for key, value in properties.items() if key not in values and key != "_aws"
     }
-    doc.update({"Environment": sink.environment, **dimensions})
+    doc.update({"Environment": target.environment, **dimensions})
     doc.update({name: float(value) for name, value in values.items()})
     doc["_aws"] = {
         "Timestamp": int(time.time() * 1000),
@@ -104,26 +121,30 @@ def record(
 
 
 def emit(
-    sink: Sink,
     dimensions: Mapping[str, str],
     values: Mapping[str, float],
     properties: Mapping[str, Any] | None = None,
+    where: Sink | None = None,
 ) -> None:
-    """Write one record; never raises (a metric must not fail a request)."""
+    """Write one record to `where` (default: this process's sink); never raises (a metric must not fail a
+    request)."""
     try:
-        doc = record(sink, dimensions, values, properties or {})
+        target = where or sink()
+        if target is None:
+            return
+        doc = record(target, dimensions, values, properties or {})
         line = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str)
-        if sink.on_lambda:
+        if target.on_lambda:
             with _lock:
                 sys.stdout.write(line + "\n")
                 sys.stdout.flush()
             return
         shown = " ".join(f"{k}={v:g}" for k, v in values.items())
         log.info("metrics %s %s", " ".join(f"{k}={v}" for k, v in dimensions.items()), shown)
-        if sink.local_file is not None:
+        if target.local_file is not None:
             with _lock:
-                sink.local_file.parent.mkdir(parents=True, exist_ok=True)
-                with open(sink.local_file, "a", encoding="utf-8") as handle:
+                target.local_file.parent.mkdir(parents=True, exist_ok=True)
+                with open(target.local_file, "a", encoding="utf-8") as handle:
                     handle.write(line + "\n")
     except Exception:
         log.warning("could not write a metrics record", exc_info=True)
