@@ -48,3 +48,19 @@ def test_failed_and_other_tools_are_counted(published: LivePointer) -> None:
     (failed,) = _records("Tool", "get_handbook_section")
     assert failed["ToolErrors"] == 1 and "Results" not in failed
     assert _records("Tool", "index_status")[-1]["ToolErrors"] == 0
+
+
+def test_report_local_reads_a_real_run(
+    published: LivePointer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tools.deploy import cli
+
+    monkeypatch.setenv("THOTH_LOG_QUERIES", "on")
+    call_tool("search_handbook", {"query": "on-call rotation"})
+    for _ in range(2):
+        call_tool("search_handbook", {"query": "moon base airlock", "path_prefix": "nowhere/"})
+    assert cli.main(["report", "local", "--since", "1h"]) == 0
+    out = capsys.readouterr().out
+    assert "3 searches: 2 with no result (66.7%)" in out
+    table = out.split("Queries with no or low-scoring results", 1)[1].split("Slowest calls", 1)[0]
+    assert "moon base airlock" in table and "on-call rotation" not in table
