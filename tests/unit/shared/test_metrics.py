@@ -107,3 +107,9 @@ def test_sink_follows_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     get_settings.cache_clear()
     assert metrics.sink() is None
+
+
+def test_readme_lists_every_metric() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    for metric in METRICS.values():
+        assert f"| `{metric.name}` | {metric.unit} | {', '.join(metric.dimensions)} |" in readme, metric.name
