@@ -6,7 +6,7 @@ the same record is logged as a readable line and appended to THOTH_HOME/metrics.
 
 A small writer instead of a library, for the cold start (python -X importtime, this machine):
 aws_lambda_powertools.metrics costs 80-95 ms and aws_embedded_metrics 340-380 ms to import,
-against 27 ms for a whole cold /health; this module costs well under 1 ms (json, sys, time).
+against 27 ms for a whole cold /health; this module costs 0.15-0.35 ms with bytecode (json, sys, time).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,14 +29,14 @@ LOCAL_FILE: Final = "metrics.jsonl"
 MAX_METRICS: Final = 100
 
 
-@dataclass(frozen=True)
 class Metric:
     """One metric Thoth emits: its name, CloudWatch unit and the dimension set it is recorded under."""
 
-    name: str
-    unit: str
-    dimensions: tuple[str, ...]
-    help: str
+    # A plain class, not a dataclass: fewer import-time steps on the cold-start path.
+    __slots__ = ("dimensions", "help", "name", "unit")
+
+    def __init__(self, name: str, unit: str, dimensions: tuple[str, ...], help: str) -> None:
+        self.name, self.unit, self.dimensions, self.help = name, unit, dimensions, help
 
 
 _CALL = ("Environment", "Tool")
@@ -69,13 +68,13 @@ _sinks: dict[Settings, Sink] = {}
 _lock = threading.Lock()
 
 
-@dataclass(frozen=True)
 class Sink:
     """Where records go: stdout as EMF on Lambda, else the log plus a JSON-lines file."""
 
-    environment: str
-    on_lambda: bool
-    local_file: Path | None
+    __slots__ = ("environment", "local_file", "on_lambda")
+
+    def __init__(self, environment: str, on_lambda: bool, local_file: Path | None) -> None:
+        self.environment, self.on_lambda, self.local_file = environment, on_lambda, local_file
 
 
 def sink(settings: Settings | None = None) -> Sink | None:
