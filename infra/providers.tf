@@ -2,7 +2,7 @@ locals {
   embedded = var.aws_endpoint != ""
   # Every service this configuration talks to; `local` points them all at the moto server.
   services = ["apigatewayv2", "cloudwatch", "dynamodb", "ecr", "events", "iam", "lambda", "logs", "s3",
-  "secretsmanager", "sqs", "sts"]
+  "secretsmanager", "sns", "sqs", "sts"]
 }
 
 provider "aws" {
@@ -27,6 +27,7 @@ provider "aws" {
       logs           = var.aws_endpoint
       s3             = var.aws_endpoint
       secretsmanager = var.aws_endpoint
+      sns            = var.aws_endpoint
       sqs            = var.aws_endpoint
       sts            = var.aws_endpoint
     }

@@ -152,6 +152,24 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "monitored_sources" {
+  description = "Sources (names from the sources config) charted on the dashboard and alarmed on for freshness."
+  type        = list(string)
+  default     = ["handbook"]
+}
+
+variable "max_index_age_s" {
+  description = "Index age (seconds) that fires the freshness alarm; null = twice the refresh schedule's interval."
+  type        = number
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (SNS asks each to confirm)."
+  type        = list(string)
+  default     = []
+}
+
 variable "s3_sources" {
   description = "Buckets and key prefixes (e.g. runbooks/) of `kind: s3` sources; the refresh role may read only these."
   type = list(object({
