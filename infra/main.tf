@@ -105,3 +105,12 @@ module "observability" {
   refresh_interval_s    = local.refresh_interval_s
   alarm_emails          = var.alarm_emails
 }
+
+module "edge" {
+  count        = var.enable_waf ? 1 : 0
+  source       = "./modules/edge"
+  providers    = { aws = aws.us_east_1 }
+  name         = local.mcp_name
+  http_api_url = module.mcp_server.http_api_url
+  rate_limit   = var.waf_rate_limit
+}

@@ -49,3 +49,8 @@ output "alarm_names" {
 output "dashboard_body" {
   value = module.observability.dashboard_body
 }
+
+output "mcp_edge_url" {
+  description = "With enable_waf: the MCP endpoint behind CloudFront + AWS WAF (else empty)."
+  value       = var.enable_waf ? module.edge[0].url : ""
+}

@@ -41,3 +41,21 @@ provider "aws" {
     }
   }
 }
+
+# CloudFront-scoped WAF web ACLs exist only in us-east-1 (modules/edge, with enable_waf).
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+
+  skip_credentials_validation = local.embedded
+  skip_metadata_api_check     = local.embedded
+  skip_region_validation      = local.embedded
+
+  default_tags {
+    tags = {
+      project     = "thoth"
+      environment = var.environment
+      managed_by  = "terraform"
+    }
+  }
+}

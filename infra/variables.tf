@@ -178,3 +178,15 @@ variable "s3_sources" {
   }))
   default = []
 }
+
+variable "enable_waf" {
+  description = "Put CloudFront with an AWS WAF web ACL (per-IP rate limit, AWS IP reputation and known-bad-input rules) in front of the HTTP API; needs enable_http_api."
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per client IP per 5 minutes before the WAF blocks it (enable_waf)."
+  type        = number
+  default     = 1000
+}
