@@ -45,6 +45,7 @@ class EncoderBuilder:
         self._started = 0.0
         self._failure: str | None = None
         self._target: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, target: Path) -> None:
         """Begin building into `target` unless a build already runs (or ran) in this process."""
@@ -62,9 +63,11 @@ class EncoderBuilder:
         command = [sys.executable, "-m", "tools.build.encoder_export", "--out", str(self._target)]
         try:
             # Both streams go to fd 2: over stdio, stdout belongs to the protocol alone.
-            done = subprocess.run(command, cwd=self.root, stdout=2, stderr=2, check=False)
-            if done.returncode != 0:
-                self._failure = f"python -m tools.build.encoder_export exited with {done.returncode}"
+            with self._lock:
+                self._process = subprocess.Popen(command, cwd=self.root, stdout=2, stderr=2)
+            code = self._process.wait()
+            if code != 0:
+                self._failure = f"python -m tools.build.encoder_export exited with {code}"
         except OSError as exc:
             self._failure = f"cannot run the encoder export ({exc.strerror})"
         if self._failure:
@@ -72,6 +75,19 @@ class EncoderBuilder:
         else:
             log.info("query encoder built", extra={"seconds": round(time.monotonic() - self._started, 1)})
         self._done.set()
+
+    def stop(self) -> None:
+        """End a build still running when the server stops (the next start builds again)."""
+        with self._lock:
+            process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.warning("stopped the unfinished query encoder build; the next start resumes it")
 
     def __call__(self, target: Path, wait: bool) -> None:
         """Return once `target` is built; ConfigError saying how far along the build is otherwise."""

@@ -40,7 +40,9 @@ DEFAULT_LEEWAY_S: Final = 60.0
 MAX_LEEWAY_S: Final = 300.0
 LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1", "[::1]")
 # `serve` answers browser clients on this machine (MCP Inspector, the conformance suite) at any port.
-LOOPBACK_ORIGINS: Final = tuple(f"{scheme}://{host}:*" for scheme in ("http", "https") for host in LOOPBACK_HOSTS)
+LOOPBACK_ORIGINS: Final = tuple(
+    f"{scheme}://{host}:*" for scheme in ("http", "https") for host in LOOPBACK_HOSTS
+)
 # RFC 6749 section 3.3 scope-token characters.
 _SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
 OAUTH_NAMES: Final = (
@@ -212,7 +214,13 @@ def on_lambda(env: Mapping[str, str] | None = None) -> bool:
 def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
     """Current HTTP settings; parsing is cached per distinct set of values, so env changes apply at once."""
     env = os.environ if env is None else env
-    names = ("THOTH_ALLOWED_ORIGINS", "THOTH_ALLOWED_HOSTS", "THOTH_MAX_BODY_BYTES", "THOTH_AUTH", *OAUTH_NAMES)
+    names = (
+        "THOTH_ALLOWED_ORIGINS",
+        "THOTH_ALLOWED_HOSTS",
+        "THOTH_MAX_BODY_BYTES",
+        "THOTH_AUTH",
+        *OAUTH_NAMES,
+    )
     return _http(_snapshot(env, names), on_lambda(env))
 
 

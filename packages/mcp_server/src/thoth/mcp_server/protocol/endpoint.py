@@ -98,7 +98,9 @@ class McpEndpoint:
         # Public by design (RFC 9728): any origin may read it, browsers included.
         cors = {"access-control-allow-origin": "*"}
         if request.method == "OPTIONS":
-            return HttpResponse(204, b"", {**cors, "access-control-allow-methods": "GET", "access-control-max-age": "600"})
+            return HttpResponse(
+                204, b"", {**cors, "access-control-allow-methods": "GET", "access-control-max-age": "600"}
+            )
         if request.method not in ("GET", "HEAD"):
             return error_response(405, "method_not_allowed", "use GET", {"allow": "GET, HEAD", **cors})
         response = _json(200, guards.resource_metadata(resource, settings))

@@ -77,7 +77,11 @@ def cross_origin(request: HttpRequest, settings: HttpSettings) -> dict[str, str]
         )
         return json_response(403, rpc_error(None, error))
     # Browser clients must be able to read the challenge to start an OAuth sign-in.
-    return {"access-control-allow-origin": origin, "vary": "Origin", "access-control-expose-headers": "www-authenticate"}
+    return {
+        "access-control-allow-origin": origin,
+        "vary": "Origin",
+        "access-control-expose-headers": "www-authenticate",
+    }
 
 
 def misdirected() -> HttpResponse:
@@ -151,7 +155,9 @@ def _refusal(decision: AuthDecision, settings: HttpSettings, resource: str | Non
     header = {"www-authenticate": _oauth_challenge(decision, settings, resource)}
     if decision.status == 403:
         scopes = " ".join(settings.oauth.scopes)
-        return error_response(403, "insufficient_scope", f"{decision.reason}; sign in again granting: {scopes}", header)
+        return error_response(
+            403, "insufficient_scope", f"{decision.reason}; sign in again granting: {scopes}", header
+        )
     if decision.error:
         return error_response(401, "invalid_token", f"invalid token: {decision.reason}", header)
     return error_response(
@@ -175,7 +181,9 @@ def authorize(
         return None
     if _token_in_url(request.query):
         return error_response(
-            400, "invalid_request", "send the token in the Authorization header, never in the URL (URLs get logged)"
+            400,
+            "invalid_request",
+            "send the token in the Authorization header, never in the URL (URLs get logged)",
         )
     resource = None
     if settings.oauth is not None:

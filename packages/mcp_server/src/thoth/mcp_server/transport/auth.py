@@ -74,7 +74,9 @@ class Authenticator:
         """Allowed or refused; raises ThothError when the server cannot decide (no keys, keys down)."""
         if oauth is None:
             result = self.api_keys.check(headers)
-            return AuthDecision(True, method="api_key") if result.ok else AuthDecision(False, 401, result.error)
+            return (
+                AuthDecision(True, method="api_key") if result.ok else AuthDecision(False, 401, result.error)
+            )
         token = bearer_token(headers)
         if token is not None and looks_like_jwt(token):
             try:

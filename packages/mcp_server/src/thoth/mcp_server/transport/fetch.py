@@ -10,7 +10,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from email.message import Message
+from http.client import HTTPMessage
 from typing import IO, Any, Final
 from urllib.parse import urlsplit
 
@@ -44,7 +44,7 @@ class _NoDowngrade(urllib.request.HTTPRedirectHandler):
         fp: IO[bytes],
         code: int,
         msg: str,
-        headers: Message,
+        headers: HTTPMessage,
         newurl: str,
     ) -> urllib.request.Request | None:
         if not secure_url(newurl):
@@ -57,8 +57,11 @@ _OPENER = urllib.request.build_opener(_NoDowngrade)
 
 def fetch_json(url: str, timeout_s: float) -> dict[str, Any]:
     """GET `url` and decode a JSON object, within `timeout_s` overall; FetchError otherwise."""
+    if not secure_url(url):
+        raise FetchError(f"{url[:120]} is not an https URL")
     deadline = time.monotonic() + timeout_s
-    request = urllib.request.Request(url, headers={"accept": "application/json", "user-agent": USER_AGENT})
+    # https (or loopback http) only: checked above, and on every redirect by _NoDowngrade.
+    request = urllib.request.Request(url, headers={"accept": "application/json", "user-agent": USER_AGENT})  # noqa: S310
     try:
         with _OPENER.open(request, timeout=timeout_s) as response:
             body = bytearray()

@@ -87,9 +87,8 @@ class TokenVerifier:
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self.settings.algorithms:
             shown = algorithm[:12] if isinstance(algorithm, str) else type(algorithm).__name__
-            raise InvalidToken(
-                f"the token is signed with {shown!r}; this server accepts {', '.join(self.settings.algorithms)}"
-            )
+            accepted = ", ".join(self.settings.algorithms)
+            raise InvalidToken(f"the token is signed with {shown!r}; this server accepts {accepted}")
         kid = header.get("kid")
         if kid is not None and not isinstance(kid, str):
             raise InvalidToken("the token's kid is not a string")
@@ -128,7 +127,7 @@ class TokenVerifier:
         if not isinstance(claims.get("exp"), int | float) or not isinstance(claims.get("iat"), int | float):
             raise InvalidToken("the token's exp and iat must be numbers")
         token_use = claims.get("token_use")
-        if token_use is not None and token_use != "access":
+        if token_use is not None and token_use != "access":  # noqa: S105 - a claim value, not a password
             # Cognito marks its ID tokens token_use=id: proof of login, not a grant to call this API.
             raise InvalidToken("the token is not an access token (token_use is not 'access')")
         return claims
