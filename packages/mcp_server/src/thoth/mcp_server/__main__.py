@@ -47,7 +47,8 @@ def _auth_ready(no_auth: bool) -> str | None:
     local_overrides(no_auth=no_auth, allowed_hosts=None)
     try:
         settings = http_settings()
-        if settings.auth_enabled and not ApiKeyAuth().configured():
+        # With OAuth on, tokens from the issuer are credentials enough: API keys are optional.
+        if settings.auth_enabled and settings.oauth is None and not ApiKeyAuth().configured():
             return NO_KEYS
     except ThothError as exc:
         return str(exc)
@@ -96,6 +97,9 @@ def serve(args: argparse.Namespace) -> int:
     hosts = ",".join(dict.fromkeys([*LOOPBACK_HOSTS, f"{args.host}:{port}"]))
     local_overrides(no_auth=False, allowed_hosts=hosts, loopback_origins=True)
     auth = "off (--no-auth)" if args.no_auth else "on (Authorization: Bearer <key> or x-api-key)"
+    oauth = None if args.no_auth else http_settings().oauth
+    if oauth is not None:
+        auth = f"on (OAuth access tokens from {oauth.issuer}, or API keys)"
     print(f"Thoth MCP server on {server.url}/mcp  (health: {server.url}/health)", flush=True)
     print(f"auth: {auth}; Ctrl-C stops", flush=True)
     started = time.monotonic()
