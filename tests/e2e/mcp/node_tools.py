@@ -52,8 +52,8 @@ def ensure_installed(home: Path) -> Path:
         npm = node_dir() / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
         specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
         done = subprocess.run(
-            [str(node_dir() / "bin" / "node"), str(npm), "install", "--no-audit", "--no-fund", "--loglevel=error",
-             "--prefix", str(CACHE), *specs],
+            [str(node_dir() / "bin" / "node"), str(npm), "install", "--no-audit", "--no-fund",
+             "--loglevel=error", "--prefix", str(CACHE), *specs],
             env=node_env(home), capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
         if done.returncode != 0:

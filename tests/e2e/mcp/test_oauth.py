@@ -154,8 +154,10 @@ def test_sdk_client_signs_in_from_the_challenge(handbook_home, monkeypatch: pyte
             tools, _ = asyncio.run(_oauth_session(url, "legacy", storage, consents))
             assert len(consents) == 1  # the stored token is reused: no second sign-in
             forged = token[:-8] + ("A" * 8 if not token.endswith("A" * 8) else "B" * 8)
-            refused = httpx.post(f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
-                                 headers={"authorization": f"Bearer {forged}", "accept": "application/json"})  # fmt: skip
+            headers = {"authorization": f"Bearer {forged}", "accept": "application/json"}
+            refused = httpx.post(
+                f"{url}/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=headers
+            )
             assert (
                 refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
             )

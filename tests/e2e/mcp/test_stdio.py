@@ -87,8 +87,8 @@ def _raw(home: Path, lines: list[str]) -> subprocess.CompletedProcess[bytes]:
 
 
 def test_stdout_carries_only_protocol_lines(handbook_home: Path) -> None:
-    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello}
     call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
             "params": {"name": "search_handbook", "arguments": {"query": "expense claims"}}}  # fmt: skip
     done = _raw(handbook_home, [json.dumps(init), "{broken", json.dumps(call)])
@@ -118,8 +118,12 @@ def test_sigterm_ends_the_server_cleanly(handbook_home: Path) -> None:
 def test_stdio_builds_a_missing_encoder_on_first_use(handbook_home: Path, tmp_path: Path) -> None:
     """A fresh checkout: THOTH_ENCODER_DIR names an empty directory; the first search builds it."""
     env = {**offline_env(handbook_home), "THOTH_ENCODER_DIR": str(tmp_path / "encoder")}
-    init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}'
-    search = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"search_handbook","arguments":{"query":"on-call"}}}'
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}}
+    init = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello})
+    arguments = {"name": "search_handbook", "arguments": {"query": "on-call"}}
+    search = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "tools/call", "params": arguments}).replace(
+        '"id": 0', '"id": %d'
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "thoth.mcp_server", "stdio"], env=env, cwd=REPO,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
