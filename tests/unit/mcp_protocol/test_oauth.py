@@ -230,7 +230,8 @@ def _forged(issuer: Issuer) -> dict[str, str]:
     [
         "bad signature", "alg none", "HS256 keyed with the public key", "ES256 claiming an RSA kid",
         "expired", "not yet valid (nbf)", "issued in the future (iat)", "no exp", "wrong issuer",
-        "wrong audience", "no audience", "an ID token", "unknown kid", "tampered payload", "garbage", "oversized",
+        "wrong audience", "no audience", "an ID token", "unknown kid", "tampered payload", "garbage",
+        "oversized",
     ],
 )  # fmt: skip
 def test_every_bad_token_is_401_invalid_token(issuer: Issuer, case: str) -> None:
