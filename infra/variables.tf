@@ -165,9 +165,9 @@ variable "cognito_domain_prefix" {
 }
 
 variable "cognito_callback_urls" {
-  description = "Redirect URIs the app client accepts, e.g. http://localhost:33418/callback (Claude Code), https://claude.ai/api/mcp/auth_callback."
+  description = "Redirect URIs the Cognito app client accepts (default: Claude's two callbacks); add each MCP client's own, e.g. a localhost callback."
   type        = list(string)
-  default     = ["http://localhost:33418/callback"]
+  default     = ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"]
 }
 
 variable "oauth_issuer" {

@@ -6,7 +6,6 @@
 # claude.ai and ChatGPT directly.
 
 resource "aws_cognito_user_pool" "this" {
-  #checkov:skip=CKV_AWS_363:Deletion protection follows var.deletion_protection like the state table (off for throwaway environments)
   name                     = "${var.prefix}-users"
   username_attributes      = ["email"]
   auto_verified_attributes = ["email"]
