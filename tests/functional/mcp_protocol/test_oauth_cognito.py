@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.cognito_support import CognitoPool, create_pool
+from tests.moto_support import threaded_moto
 from tests.unit.mcp_protocol.support import KEY, FakeCatalog, call, post
 from thoth.mcp_server.lambda_handler import App
 
@@ -20,11 +20,8 @@ HOST = {"host": "thoth.example"}
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with threaded_moto() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

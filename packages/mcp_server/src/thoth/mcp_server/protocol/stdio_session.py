@@ -9,9 +9,10 @@ latest handshake revision until then). Batches exist only at 2025-03-26, as over
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import Any
 
 from thoth.mcp_server.protocol.dispatch import Call, McpServer
+from thoth.mcp_server.protocol.endpoint import MAX_BATCH
 from thoth.mcp_server.protocol.envelope import check_envelope
 from thoth.mcp_server.protocol.jsonrpc import (
     INVALID_REQUEST,
@@ -26,8 +27,6 @@ from thoth.mcp_server.protocol.jsonrpc import (
 from thoth.mcp_server.protocol.revisions import LATEST_HANDSHAKE, META_PROTOCOL_VERSION, REVISIONS, Revision
 from thoth.mcp_server.protocol.tools import Deadline
 from thoth.shared import logging as thoth_logging
-
-MAX_BATCH: Final = 32
 
 log = logging.getLogger("thoth.mcp_server.stdio")
 
