@@ -373,3 +373,22 @@ def test_browser_clients_can_read_the_challenge(issuer: Issuer, monkeypatch: pyt
     assert reply.status == 401 and "www-authenticate" in reply.headers["access-control-expose-headers"]
     body = json.loads(reply.text)
     assert "oauth-protected-resource" in body["message"]
+
+
+def test_a_single_key_without_kid_verifies_tokens_with_or_without_one(
+    issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THOTH_OAUTH_JWKS_URL", JWKS_URL)
+    issuer.keys = {"k1": issuer.keys["k1"]}
+    original = issuer.jwk
+
+    def without_kid(kid: str) -> dict[str, Any]:
+        return {k: v for k, v in original(kid).items() if k != "kid"}
+
+    issuer.jwk = without_kid  # type: ignore[method-assign]
+    app = oauth_app(issuer)
+    for kid in ("k1", ""):
+        assert (
+            call(app, post(PING, bearer(issuer.token(kid=kid, key=issuer.keys["k1"])), auth=False)).status
+            == 200
+        )

@@ -70,18 +70,19 @@ class StdioSession:
             return None  # notifications (initialized, cancelled) and responses need no answer
         assert message.id is not None
         self.requests += 1
-        thoth_logging.set_request_id(f"stdio-{self.requests}")
+        request_id = f"stdio-{self.requests}"
+        thoth_logging.set_request_id(request_id)
         deadline = Deadline.after(self.budget_s)
         try:
             if self._is_modern(message):
                 version = check_envelope(message, None)
-                result = self.server.handle(message, Call(REVISIONS[version], None, deadline))
+                result = self.server.handle(message, Call(REVISIONS[version], None, deadline, request_id))
             elif message.method == "initialize":
-                result = self.server.handle(message, Call(self.revision, None, deadline))
+                result = self.server.handle(message, Call(self.revision, None, deadline, request_id))
                 self.revision = REVISIONS[result["protocolVersion"]]
                 log.info("stdio session initialized", extra={"protocol_version": self.revision.version})
             else:
-                result = self.server.handle(message, Call(self.revision, None, deadline))
+                result = self.server.handle(message, Call(self.revision, None, deadline, request_id))
         except RpcError as error:
             return rpc_error(message.id, error)
         return result_response(message.id, result)

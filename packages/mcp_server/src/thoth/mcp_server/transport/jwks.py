@@ -90,9 +90,12 @@ class KeySet:
             raise UnknownKey(f"the token's key cannot verify {algorithm} ({type(exc).__name__})") from None
 
     def _find(self, kid: str | None) -> dict[str, Any] | None:
-        if kid is None and len(self._keys) == 1:
+        if kid is not None and kid in self._keys:
+            return self._keys[kid]
+        # One published key and no kid on one side: it is the only candidate (RFC 7515 section 4.1.4).
+        if len(self._keys) == 1 and (kid is None or None in self._keys):
             return next(iter(self._keys.values()))
-        return self._keys.get(kid) if kid is not None else None
+        return None
 
     def _refresh(self, now: float) -> None:
         if now - self._failed_at < RETRY_AFTER_FAILURE_S:
