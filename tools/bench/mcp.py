@@ -3,7 +3,8 @@ peak RSS, cold starts through the Lambda handler (with and without precompiled b
 authentication paths (/health and API-key cold starts against a baseline ref; OAuth's import and
 first-verification cost: tools/bench/mcp_auth.py).
 
-Usage: python -m tools.bench.mcp [--chunks 50000] [--runs 5] [--queries 300] [--baseline REF] [--only auth]
+Usage: python -m tools.bench.mcp [--chunks 50000] [--runs 5] [--queries 300] [--baseline=REF] [--only=auth]
+(through nox: `nox -s bench -- mcp --baseline=REF`; the `=` keeps nox from reading REF as a benchmark)
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
 
