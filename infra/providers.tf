@@ -1,8 +1,8 @@
 locals {
   embedded = var.aws_endpoint != ""
   # Every service this configuration talks to; `local` points them all at the moto server.
-  services = ["apigatewayv2", "cloudwatch", "dynamodb", "ecr", "events", "iam", "lambda", "logs", "s3",
-  "secretsmanager", "sns", "sqs", "sts"]
+  services = ["apigatewayv2", "cloudwatch", "cognitoidp", "dynamodb", "ecr", "events", "iam", "lambda", "logs",
+  "s3", "secretsmanager", "sns", "sqs", "sts"]
 }
 
 provider "aws" {
@@ -19,6 +19,7 @@ provider "aws" {
     content {
       apigatewayv2   = var.aws_endpoint
       cloudwatch     = var.aws_endpoint
+      cognitoidp     = var.aws_endpoint
       dynamodb       = var.aws_endpoint
       ecr            = var.aws_endpoint
       events         = var.aws_endpoint
