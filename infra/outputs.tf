@@ -53,6 +53,8 @@ output "dashboard_body" {
 output "mcp_edge_url" {
   description = "With enable_waf: the MCP endpoint behind CloudFront + AWS WAF (else empty)."
   value       = var.enable_waf ? module.edge[0].url : ""
+}
+
 output "oauth_issuer" {
   description = "The issuer whose access tokens the MCP server accepts (empty: OAuth off)."
   value       = local.oauth_issuer

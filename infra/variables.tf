@@ -181,8 +181,6 @@ variable "s3_sources" {
 
 variable "enable_waf" {
   description = "Put CloudFront with an AWS WAF web ACL (per-IP rate limit, AWS IP reputation and known-bad-input rules) in front of the HTTP API; needs enable_http_api."
-variable "enable_cognito" {
-  description = "Create an Amazon Cognito user pool, resource server (scope thoth/search), hosted domain and public app client, and point the MCP server's OAuth settings at it."
   type        = bool
   default     = false
 }
@@ -191,6 +189,14 @@ variable "waf_rate_limit" {
   description = "Requests per client IP per 5 minutes before the WAF blocks it (enable_waf)."
   type        = number
   default     = 1000
+}
+
+variable "enable_cognito" {
+  description = "Create an Amazon Cognito user pool, resource server (scope thoth/search), hosted domain and public app client, and point the MCP server's OAuth settings at it."
+  type        = bool
+  default     = false
+}
+
 variable "cognito_domain_prefix" {
   description = "Hosted sign-in domain prefix (globally unique); empty derives thoth-<env>-<account id>."
   type        = string
