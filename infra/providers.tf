@@ -51,6 +51,17 @@ provider "aws" {
   skip_credentials_validation = local.embedded
   skip_metadata_api_check     = local.embedded
   skip_region_validation      = local.embedded
+  skip_requesting_account_id  = local.embedded
+
+  dynamic "endpoints" {
+    for_each = local.embedded ? [1] : []
+    content {
+      cloudfront = var.aws_endpoint
+      logs       = var.aws_endpoint
+      sts        = var.aws_endpoint
+      wafv2      = var.aws_endpoint
+    }
+  }
 
   default_tags {
     tags = {
