@@ -129,12 +129,12 @@ def tests_e2e(session: nox.Session) -> None:
     _pytest(session, ("tests/e2e",))
 
 
-BENCHES = ("refresh", "mcp", "quality", "layer", "deploy")
+BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint")
 
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks and print figures: `-- refresh|mcp|quality|layer|deploy` (default: all)."""
+    """Run benchmarks and print figures: `-- refresh|mcp|quality|layer|deploy|hint` (default: all)."""
     install_lock(session, "dev")
     names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
     extra = [a for a in session.posargs if a.startswith("-")]
@@ -205,6 +205,14 @@ def serve(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def stdio(session: nox.Session) -> None:
+    """Serve the MCP tools over stdio (JSON-RPC lines; logs on stderr), as `thoth-mcp stdio` does."""
+    install_lock(session, "dev")
+    # nox would merge the server's stderr (its logs) into stdout, which belongs to the protocol alone.
+    session.run("python", "-m", "thoth.mcp_server", "stdio", *session.posargs, env=OFFLINE, stderr=None)
+
+
+@nox.session(python=PYTHON, default=False)
 def invoke(session: nox.Session) -> None:
     """Run the handler once on a Lambda event file, like `sam local invoke`: `-- <event.json> [--pretty]`."""
     install_lock(session, "dev")
@@ -265,6 +273,12 @@ def refresh_remote(session: nox.Session) -> None:
 def doctor(session: nox.Session) -> None:
     """Check a live environment (runtime, layers, size, env vars, alias, handler): `-- <env>`."""
     _deploy(session, "doctor")
+
+
+@nox.session(python=PYTHON, default=False)
+def report(session: nox.Session) -> None:
+    """What people search for but do not find: `-- <env>|local [--since 24h] [--top 10] [--file F]`."""
+    _deploy(session, "report")
 
 
 @nox.session(python=PYTHON)

@@ -7,6 +7,37 @@ locals {
   bucket_name  = var.bucket_name != "" ? var.bucket_name : "${local.prefix}-${local.account_id}"
   mcp_name     = "${local.prefix}-mcp-server"
   refresh_name = "${local.prefix}-refresh-service"
+  # The schedule's interval in seconds, for "rate(N unit)" expressions; a cron schedule counts as a day.
+  rate_parts  = regexall("^rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)$", var.refresh_schedule)
+  rate_unit_s = { minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400 }
+  refresh_interval_s = (
+    length(local.rate_parts) > 0
+    ? tonumber(local.rate_parts[0][0]) * local.rate_unit_s[local.rate_parts[0][1]]
+    : 86400
+  )
+
+  # OAuth (off unless configured): an external issuer (oauth_issuer) wins over the optional Cognito
+  # pool. Which THOTH_OAUTH_* variables exist depends only on input variables, so the plan knows them
+  # even while the pool's own values (its id, the app client) are still "known after apply".
+  use_cognito  = var.enable_cognito && var.oauth_issuer == ""
+  oauth_issuer = local.use_cognito ? one(module.cognito[*].issuer) : var.oauth_issuer
+  oauth_environment = var.oauth_issuer == "" && !var.enable_cognito ? {} : merge(
+    { THOTH_OAUTH_ISSUER = local.oauth_issuer },
+    var.oauth_audience != "" ? { THOTH_OAUTH_AUDIENCE = var.oauth_audience } : local.use_cognito ? { THOTH_OAUTH_AUDIENCE = one(module.cognito[*].client_id) } : {},
+    var.oauth_scopes != "" ? { THOTH_OAUTH_SCOPES = var.oauth_scopes } : local.use_cognito ? { THOTH_OAUTH_SCOPES = one(module.cognito[*].scope) } : {},
+    var.oauth_jwks_url != "" ? { THOTH_OAUTH_JWKS_URL = var.oauth_jwks_url } : local.use_cognito ? { THOTH_OAUTH_JWKS_URL = one(module.cognito[*].jwks_url) } : {},
+    var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
+    var.oauth_algorithms != "" ? { THOTH_OAUTH_ALGORITHMS = var.oauth_algorithms } : {},
+  )
+}
+
+module "cognito" {
+  source              = "./modules/cognito"
+  count               = var.enable_cognito ? 1 : 0
+  prefix              = local.prefix
+  domain_prefix       = var.cognito_domain_prefix != "" ? var.cognito_domain_prefix : "${local.prefix}-${local.account_id}"
+  callback_urls       = var.cognito_callback_urls
+  deletion_protection = var.deletion_protection
 }
 
 module "storage" {
@@ -42,6 +73,8 @@ module "iam" {
   table_arn             = module.state.table_arn
   api_key_secret_arn    = module.secrets.api_key_arn
   gitlab_secret_arn     = module.secrets.gitlab_token_arn
+  cursor_secret_arn     = module.secrets.cursor_key_arn
+  s3_sources            = var.s3_sources
   queue_arn             = module.refresh_service.queue_arn
   dlq_arn               = module.refresh_service.dlq_arn
 }
@@ -63,6 +96,7 @@ module "mcp_server" {
   enable_function_url     = var.enable_function_url
   enable_http_api         = var.enable_http_api
   alarm_actions           = var.alarm_actions
+  oauth_environment       = local.oauth_environment
 }
 
 module "refresh_service" {
@@ -80,4 +114,27 @@ module "refresh_service" {
   keep_images        = var.ecr_keep_images
   force_destroy      = var.force_destroy
   alarm_actions      = var.alarm_actions
+}
+
+module "observability" {
+  source                = "./modules/observability"
+  prefix                = local.prefix
+  environment           = var.environment
+  region                = var.region
+  mcp_function_name     = local.mcp_name
+  refresh_function_name = module.refresh_service.function_name
+  queue_name            = "${local.refresh_name}-fanout"
+  sources               = var.monitored_sources
+  max_index_age_s       = coalesce(var.max_index_age_s, 2 * local.refresh_interval_s)
+  refresh_interval_s    = local.refresh_interval_s
+  alarm_emails          = var.alarm_emails
+}
+
+module "edge" {
+  count        = var.enable_waf ? 1 : 0
+  source       = "./modules/edge"
+  providers    = { aws = aws.us_east_1 }
+  name         = local.mcp_name
+  http_api_url = module.mcp_server.http_api_url
+  rate_limit   = var.waf_rate_limit
 }

@@ -66,9 +66,9 @@ variable "mcp_reserved_concurrency" {
 }
 
 variable "enable_function_url" {
-  description = "Expose the `live` alias through a Lambda function URL."
+  description = "Also expose the `live` alias through a Lambda function URL. Off by default: the URL (auth NONE) bypasses the HTTP API's throttle, so turning it on needs mcp_reserved_concurrency > 0 as its cap."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "enable_http_api" {
@@ -150,4 +150,101 @@ variable "force_destroy" {
   description = "Let `destroy` empty the bucket and the ECR repository (throwaway environments only)."
   type        = bool
   default     = false
+}
+
+variable "monitored_sources" {
+  description = "Sources (names from the sources config) charted on the dashboard and alarmed on for freshness."
+  type        = list(string)
+  default     = ["handbook"]
+}
+
+variable "max_index_age_s" {
+  description = "Index age (seconds) that fires the freshness alarm; null = twice the refresh schedule's interval."
+  type        = number
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (SNS asks each to confirm)."
+  type        = list(string)
+  default     = []
+}
+
+variable "s3_sources" {
+  description = "Buckets and key prefixes (e.g. runbooks/) of `kind: s3` sources; the refresh role may read only these."
+  type = list(object({
+    bucket = string
+    prefix = string
+  }))
+  default = []
+}
+
+variable "enable_waf" {
+  description = "Put CloudFront with an AWS WAF web ACL (per-IP rate limit, AWS IP reputation and known-bad-input rules) in front of the HTTP API; needs enable_http_api."
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per client IP per 5 minutes before the WAF blocks it (enable_waf)."
+  type        = number
+  default     = 1000
+}
+
+variable "enable_cognito" {
+  description = "Create an Amazon Cognito user pool, resource server (scope thoth/search), hosted domain and public app client, and point the MCP server's OAuth settings at it."
+  type        = bool
+  default     = false
+}
+
+variable "cognito_domain_prefix" {
+  description = "Hosted sign-in domain prefix (globally unique); empty derives thoth-<env>-<account id>."
+  type        = string
+  default     = ""
+}
+
+variable "cognito_callback_urls" {
+  description = "Redirect URIs the Cognito app client accepts (default: Claude's two callbacks); add each MCP client's own, e.g. a localhost callback."
+  type        = list(string)
+  default     = ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"]
+}
+
+variable "oauth_issuer" {
+  description = "THOTH_OAUTH_ISSUER of an external authorization server (Auth0, Okta, Entra ID, Keycloak, WorkOS); overrides the Cognito pool. Empty: OAuth off unless enable_cognito."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.oauth_issuer == "" || startswith(var.oauth_issuer, "https://")
+    error_message = "oauth_issuer must be an https URL, exactly as the iss claim of the tokens spells it."
+  }
+}
+
+variable "oauth_audience" {
+  description = "THOTH_OAUTH_AUDIENCE (comma-separated aud or client_id values); empty: the Cognito client, or the server's own /mcp URL."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_scopes" {
+  description = "THOTH_OAUTH_SCOPES (space-separated, all required); empty: thoth/search with Cognito, none otherwise."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_jwks_url" {
+  description = "THOTH_OAUTH_JWKS_URL; empty: discovered from the issuer's metadata (Cognito: set for you)."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_resource" {
+  description = "THOTH_OAUTH_RESOURCE, the public /mcp URL (e.g. behind a custom domain); empty: the URL the request reached."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_algorithms" {
+  description = "THOTH_OAUTH_ALGORITHMS (asymmetric only); empty: RS256."
+  type        = string
+  default     = ""
 }

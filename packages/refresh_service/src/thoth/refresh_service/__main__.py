@@ -20,7 +20,7 @@ from thoth.shared.logging import configure, redact
 
 
 def _default_name(location: str) -> str:
-    stem = re.sub(r"\.git$", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    stem = re.sub(r"\.git\Z", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
     name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")
     return name[:63] or "source"
 
@@ -55,6 +55,8 @@ def source_from_args(args: argparse.Namespace) -> SourceConfig:
         raw["include"] = args.include
     if args.exclude:
         raw["exclude"] = args.exclude
+    if args.token_secret:
+        raw["token_secret"] = args.token_secret
     return parse_source(raw, "command line")
 
 
@@ -98,6 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         "--include", action="append", help="glob of files to index (repeatable; default **/*.md)"
     )
     parser.add_argument("--exclude", action="append", help="glob of files to leave out (repeatable)")
+    parser.add_argument(
+        "--token-secret",
+        choices=["gitlab-token"],
+        help="send this secret (THOTH_GITLAB_TOKEN locally) to an https:// git location; none by default",
+    )
     args = parser.parse_args(argv)
     # Warnings as redacted JSON lines on stderr: stdout holds only the summary or the report.
     configure("WARNING", stream="stderr")

@@ -17,7 +17,7 @@ import numpy as np
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, embed_text, page_url
 from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
-from thoth.refresh_service.gitsource import git_snapshot, is_remote
+from thoth.refresh_service.gitsource import git_snapshot
 from thoth.refresh_service.lock import SourceLock
 from thoth.refresh_service.parse import ParseError, parse_document, too_large
 from thoth.refresh_service.publish import PublishError, collect_garbage, publish
@@ -25,6 +25,7 @@ from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
 from thoth.refresh_service.settings import DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_FILE_BYTES
 from thoth.refresh_service.sources import Skipped, Snapshot, dir_snapshot, s3_snapshot
 from thoth.refresh_service.state import FileState, SourceState
+from thoth.shared import metrics
 from thoth.shared.config import Settings
 from thoth.shared.errors import ThothError
 from thoth.shared.index import Chunk, download_version, load_version
@@ -40,6 +41,14 @@ MODES = ("incremental", "full")
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def age_s(created_at: str) -> float | None:
+    """Seconds since an ISO timestamp (None when it is unreadable)."""
+    try:
+        return round(max(0.0, time.time() - datetime.fromisoformat(created_at).timestamp()), 1)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,10 @@ def take_snapshot(config: SourceConfig, services: Services, ref: str | None, sin
     if config.kind == "s3":
         return s3_snapshot(config, services.settings)
     token = None
-    if is_remote(config.location):
-        token = (services.secrets or Secrets(services.settings)).get(config.token_secret or "gitlab-token")
+    if config.token_secret is not None:
+        # Only a source that names its token gets one (config.py admits that on https:// git
+        # locations only); no remote is handed a default token.
+        token = (services.secrets or Secrets(services.settings)).get(config.token_secret)
     return git_snapshot(config, services.cache_dir, token, ref, since)
 
 
@@ -137,7 +148,21 @@ class Refresher:
                 self.sstate.record_run(report.to_dict())
             except ThothError as exc:
                 log.warning("could not record the run", extra={"error": str(exc)})
+            self._record_metrics(report)
         return report
+
+    def _record_metrics(self, report: RunReport) -> None:
+        """One EMF record per run, with the live version's age after it (the freshness alarm's data)."""
+        values = report.metric_values()
+        try:
+            live = read_live(self.services.state, self.config.name)
+        except ThothError:
+            live = None
+        age = age_s(live.created_at) if live else None
+        if age is not None:
+            values["IndexAgeSeconds"] = age
+        context = {"run_id": report.run_id, "status": report.status, "version": report.index_version}
+        metrics.emit({"Source": self.config.name}, values, context)
 
     def embed_paths(self, paths: Sequence[str], ref: str | None, report: RunReport) -> None:
         """Fan-out worker: parse, chunk and embed `paths` into the shared embedding cache (no publish)."""
