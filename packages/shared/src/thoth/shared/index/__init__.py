@@ -11,7 +11,7 @@ from thoth.shared.index.format import (
     version_prefix,
 )
 from thoth.shared.index.keyword import KeywordIndex
-from thoth.shared.index.reader import LoadedIndex, download_version, load_version
+from thoth.shared.index.reader import LoadedIndex, Pages, download_version, load_version, open_version
 from thoth.shared.index.writer import verify_version, write_version
 from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 
@@ -22,11 +22,13 @@ __all__ = [
     "KeywordIndex",
     "LivePointer",
     "LoadedIndex",
+    "Pages",
     "Manifest",
     "ModelInfo",
     "download_version",
     "list_live",
     "load_version",
+    "open_version",
     "read_live",
     "swap_live",
     "verify_version",
