@@ -4,7 +4,7 @@ Layout of `indexes/<source>/<version>/`:
   index.bin      what ranking needs, as independent zstd frames ("sections", each with its content
                  checksum): int8 vectors + scales, the vocabulary (UTF-8 + offsets), head and body
                  postings, row -> page and line columns, the page table, the text block table
-  texts.bin      every chunk record as JSON lines, in zstd blocks of about 32 KiB: read by range
+  texts.bin      every chunk record as JSON lines, in zstd blocks of about 64 KiB: read by range
                  for the hits a search returns, never on the ranking path
   manifest.json  written last: every file's sha256 and size, and the table of index.bin's sections
 

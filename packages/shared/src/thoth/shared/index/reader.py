@@ -13,6 +13,7 @@ import hashlib
 import logging
 import mmap
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -25,11 +26,11 @@ import numpy as np
 import numpy.typing as npt
 
 from thoth.shared.digest import file_sha256
-from thoth.shared.errors import IndexFormatError, ObjectNotFound
+from thoth.shared.errors import IndexFormatError, ObjectNotFound, TruncatedObject
 from thoth.shared.index.format import FILES, INDEX_FILE, TEXTS_FILE, Chunk, Manifest, version_prefix
 from thoth.shared.index.keyword import FIELDS, FieldPostings, KeywordIndex
 from thoth.shared.index.sections import decode
-from thoth.shared.index.strings import StringTable
+from thoth.shared.index.strings import StringTable, encode_strings
 from thoth.shared.index.texts import ChunkStore, ReadRange, check_blocks, rows_of
 from thoth.shared.storage import ObjectStore
 
@@ -87,6 +88,29 @@ class LoadedIndex:
         """Each row's page path."""
         return [self.pages.paths[int(i)] for i in self.row_pages]
 
+    @classmethod
+    def from_chunks(
+        cls, manifest: Manifest, chunks: Sequence[Chunk], vectors: npt.NDArray[np.float32]
+    ) -> LoadedIndex:
+        """An index built in memory, without I/O or quantization (tests, tools)."""
+        paths = sorted({c.path for c in chunks})
+        page_of = {p: i for i, p in enumerate(paths)}
+        first: dict[str, Chunk] = {}
+        for chunk in chunks:
+            first.setdefault(chunk.path, chunk)
+        titles = StringTable(*encode_strings([first[p].title for p in paths]), "page_title")
+        urls = StringTable(*encode_strings([first[p].url.split("#", 1)[0] for p in paths]), "page_url")
+        return cls(
+            manifest=manifest,
+            chunks=list(chunks),
+            vectors=np.asarray(vectors, dtype=np.float32),
+            keywords=KeywordIndex.build((c.head_text, c.text) for c in chunks),
+            directory=None,
+            pages=Pages(paths, titles, urls),
+            row_pages=np.array([page_of[c.path] for c in chunks], dtype=np.int64),
+            line_starts=np.array([c.line_start for c in chunks], dtype=np.int64),
+        )
+
     def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
         """The chunks of `rows`, their text blocks fetched together (in parallel) when not yet read."""
         return rows_of(self.chunks, rows)
@@ -108,9 +132,18 @@ def parse_index(
     def get(name: str, *shape: int | None) -> npt.NDArray[Any]:
         return decode(buffer, sections, name, shape)
 
+    def offsets(name: str, count: int | None) -> npt.NDArray[np.uint32]:
+        lengths = get(name, count)
+        if lengths.dtype.kind != "u":
+            raise IndexFormatError(f"section {name!r} must hold unsigned counts")
+        out = np.zeros(lengths.shape[0] + 1, dtype=np.uint64)
+        np.cumsum(lengths, dtype=np.uint64, out=out[1:])
+        if out[-1] >= 2**32:
+            raise IndexFormatError(f"section {name!r} adds up past 4 GiB")
+        return out.astype(np.uint32)
+
     def strings(name: str, count: int | None) -> StringTable:
-        offsets = get(f"{name}_offsets", None if count is None else count + 1)
-        return StringTable(get(f"{name}_bytes", None), offsets, name)
+        return StringTable(get(f"{name}_bytes", None), offsets(f"{name}_lengths", count), name)
 
     page_paths = strings("page_path", None)
     p = len(page_paths)
@@ -124,7 +157,7 @@ def parse_index(
     terms = strings("terms", None)
     fields = {
         name: FieldPostings(
-            indptr=get(f"{name}_indptr", len(terms) + 1),
+            indptr=offsets(f"{name}_counts", len(terms)),
             deltas=get(f"{name}_deltas", None),
             tfs=get(f"{name}_tfs", None),
             lengths=get(f"{name}_lengths", n),
@@ -187,6 +220,8 @@ def _store_reader(store: ObjectStore, key: str, fetched: Fetched) -> ReadRange:
             data = store.get_range(key, start, length)
         except ObjectNotFound:
             raise IndexFormatError(f"index file {key} is missing; the version is incomplete") from None
+        except TruncatedObject as exc:
+            raise IndexFormatError(f"index file {key} is shorter than its block table: {exc}") from None
         fetched.add("texts", len(data))
         return data
 
@@ -225,6 +260,8 @@ def fetch_parallel(store: ObjectStore, key: str, size: int) -> bytearray:
                 list(pool.map(part, range(parts)))
     except ObjectNotFound:
         raise IndexFormatError(f"index file {key} is missing; the version is incomplete") from None
+    except TruncatedObject as exc:
+        raise IndexFormatError(f"index file {key} is shorter than its manifest says: {exc}") from None
     return buffer
 
 
@@ -249,6 +286,18 @@ def open_version(
     """
     prefix = version_prefix(source, version)
     local = Path(cache_dir) / source / version
+    try:
+        return _open(store, prefix, source, version, local, expected_fingerprint, verify_texts)
+    except BaseException:
+        # A version that fails leaves nothing behind: the next attempt starts from the store.
+        shutil.rmtree(local, ignore_errors=True)
+        raise
+
+
+def _open(
+    store: ObjectStore, prefix: str, source: str, version: str, local: Path,
+    expected_fingerprint: str | None, verify_texts: bool,
+) -> LoadedIndex:  # fmt: skip
     fetched = Fetched()
     cached_manifest = local / MANIFEST
     if cached_manifest.is_file() and (local / INDEX_FILE).is_file():

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from thoth.shared.errors import InvalidKey, StorageError
+from thoth.shared.errors import InvalidKey, StorageError, TruncatedObject
 
 CHUNK_SIZE = 1024 * 1024
 # fullmatch: `$` would accept a trailing newline ("index\n").
@@ -46,8 +46,8 @@ def check_range(key: str, start: int, length: int) -> None:
         raise StorageError(f"range of {key!r} must have start >= 0 and length > 0, got {start}+{length}")
 
 
-def short_read(key: str, start: int, length: int, got: int) -> StorageError:
-    return StorageError(
+def short_read(key: str, start: int, length: int, got: int) -> TruncatedObject:
+    return TruncatedObject(
         f"object {key!r} ended early: asked for {length} bytes at offset {start}, got {got}; "
         "the object is truncated (republish the version with the refresh service)"
     )
