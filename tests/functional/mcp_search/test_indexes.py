@@ -37,7 +37,13 @@ def _with_moon_page(corpus: Corpus, built_encoder: Path) -> Corpus:
     return [*chunks, moon], np.vstack([vectors, embed([moon.keyword_text], built_encoder)])
 
 
+def _wait_for_cache_writes() -> None:
+    for served in indexes.registry()._served.values():
+        served.prepared.index.wait_cached()
+
+
 def _cache(version: str) -> Path:
+    _wait_for_cache_writes()
     return get_settings().home / "cache" / "handbook" / version
 
 
@@ -190,6 +196,7 @@ def test_s3_and_dynamodb_backends(
         chunks, vectors = sample_corpus
         publish("handbook", "v1", chunks, vectors, encoder_fingerprint)
         assert _top_path("how do I file an expense claim") == "finance/expense-policy.md"
+        _wait_for_cache_writes()
         assert (tmp_path / "lambda-tmp" / "handbook" / "v1" / "manifest.json").is_file()
         health = index_health()
         assert health["status"] == "ok" and health["indexes"]["handbook"]["version"] == "v1"
@@ -345,4 +352,5 @@ def test_unwritable_cache_still_serves(
     monkeypatch.setenv("THOTH_CACHE_DIR", str(blocker))
     get_settings.cache_clear()  # settings are read once per process
     assert _top_path("on-call compensation") == "engineering/on-call.md"
+    _wait_for_cache_writes()
     assert any("cannot cache index" in r.getMessage() for r in caplog.records)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, overload
 
@@ -80,7 +80,7 @@ class ChunkStore(Sequence[Chunk]):
         self._rows = rows.astype(np.int64)
         self._read = read
         self._where = where
-        self._blocks: OrderedDict[int, list[Chunk]] = OrderedDict()
+        self._blocks: OrderedDict[int, _Block] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -118,7 +118,7 @@ class ChunkStore(Sequence[Chunk]):
                 list(pool.map(self._block, needed))
         return [self._block(int(b))[r - int(self._rows[b])] for r, b in zip(wanted, blocks, strict=True)]
 
-    def _block(self, block: int) -> list[Chunk]:
+    def _block(self, block: int) -> _Block:
         with self._lock:
             cached = self._blocks.get(block)
             if cached is not None:
@@ -127,18 +127,39 @@ class ChunkStore(Sequence[Chunk]):
         start, end = int(self._offsets[block]), int(self._offsets[block + 1])
         where = f"block {block} of {self._where}"
         data = decompress_block(self._read(start, end - start), BLOCK_LIMIT, where)
-        lines = data.split(b"\n")
-        if lines and lines[-1] == b"":
-            lines.pop()
         expected = int(self._rows[block + 1] - self._rows[block])
-        if len(lines) != expected:
-            raise IndexFormatError(f"{where} holds {len(lines)} chunks, the table says {expected}")
-        chunks = [_chunk(line, where) for line in lines]
+        loaded = _Block(data, expected, where)
         with self._lock:
-            self._blocks[block] = chunks
+            self._blocks[block] = loaded
             while len(self._blocks) > CACHED_BLOCKS:
                 self._blocks.popitem(last=False)
-        return chunks
+        return loaded
+
+
+class _Block:
+    """One decompressed block; its lines are parsed one at a time, when asked for (a hit needs one)."""
+
+    def __init__(self, data: bytes, expected: int, where: str) -> None:
+        ends: list[int] = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10).tolist()
+        if data and not data.endswith(b"\n"):
+            ends.append(len(data))
+        if len(ends) != expected:
+            raise IndexFormatError(f"{where} holds {len(ends)} chunks, the table says {expected}")
+        self._data, self._ends, self._where = data, ends, where
+        self._parsed: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> Chunk:
+        chunk = self._parsed.get(i)
+        if chunk is None:
+            start = self._ends[i - 1] + 1 if i else 0
+            chunk = self._parsed[i] = _chunk(self._data[start : self._ends[i]], self._where)
+        return chunk
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return (self[i] for i in range(len(self)))
 
 
 def _chunk(line: bytes, where: str) -> Chunk:
