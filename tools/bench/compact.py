@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from thoth.mcp_server.search import ranking
     from thoth.mcp_server.search.encoder import QueryEncoder, read_info
     from thoth.refresh_service.chunk import embed_text
-    from thoth.shared.index import LoadedIndex, Manifest, ModelInfo, open_version, write_version
+    from thoth.shared.index import LoadedIndex, ModelInfo, open_version, write_version
     from thoth.shared.model import DIMENSION, MODEL_ID
     from thoth.shared.storage import LocalObjectStore
 

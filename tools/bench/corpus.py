@@ -42,9 +42,8 @@ def chunks(count: int, samples: Path, seed: int = 42) -> list[Chunk]:
         body = [words[j] for j in picks[i]]
         extras = []
         if rng.random() < 0.5:
-            extras.append(
-                f"https://gitlab.com/gitlab-org/{body[0]}-{body[1]}/-/merge_requests/{rng.integers(1, 200000)}"
-            )
+            number = rng.integers(1, 200000)
+            extras.append(f"https://gitlab.com/gitlab-org/{body[0]}-{body[1]}/-/merge_requests/{number}")
         if rng.random() < 0.3:
             extras.append("".join(rng.choice(hexdigits, size=40)))  # a commit SHA
         if rng.random() < 0.3:

@@ -377,7 +377,9 @@ def sizes_report(home: Path, chunks: int) -> None:
     files = published_bytes(home)
     total = sum(files.values())
     parts = ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in files.items())
-    log(f"  [{chunks} chunks] published version {total / 1e6:.2f} MB = {total / chunks:.0f} B/chunk ({parts})")
+    log(
+        f"  [{chunks} chunks] published version {total / 1e6:.2f} MB = {total / chunks:.0f} B/chunk ({parts})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

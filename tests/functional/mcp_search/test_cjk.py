@@ -35,8 +35,8 @@ def with_japanese_page(
         heading_path=["休暇について", "年次有給休暇"], url="https://handbook.example.com/ja/people/time-off#年次有給休暇",
         line_start=1, line_end=8, text=PARAGRAPH, content_hash="ja",
     )  # fmt: skip
-    publish("handbook", "v1", [*chunks, page], np.vstack([vectors, embed([page.keyword_text], built_encoder)]),
-            encoder_fingerprint)  # fmt: skip
+    all_vectors = np.vstack([vectors, embed([page.keyword_text], built_encoder)])
+    publish("handbook", "v1", [*chunks, page], all_vectors, encoder_fingerprint)
 
 
 def test_japanese_phrase_from_inside_a_paragraph_is_found(with_japanese_page: None) -> None:
@@ -52,4 +52,6 @@ def test_japanese_phrase_from_inside_a_paragraph_is_found(with_japanese_page: No
 
 def test_english_search_is_unchanged_by_the_japanese_page(with_japanese_page: None) -> None:
     output = call_tool("search_handbook", {"query": "on-call compensation", "limit": 1})
-    assert output.structured is not None and output.structured["results"][0]["path"] == "engineering/on-call.md"
+    assert (
+        output.structured is not None and output.structured["results"][0]["path"] == "engineering/on-call.md"
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 from thoth.mcp_server.search import ranking as search
 from thoth.mcp_server.search import snippets
-from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex, Manifest, ModelInfo
+from thoth.shared.index import Chunk, LoadedIndex, Manifest, ModelInfo
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:

@@ -13,9 +13,9 @@ from thoth.shared.errors import IndexFormatError
 from thoth.shared.index import (
     Chunk,
     KeywordIndex,
+    Manifest,
     ModelInfo,
     download_version,
-    Manifest,
     load_version,
     open_version,
     verify_version,
@@ -301,9 +301,13 @@ def test_truncated_index_is_refused(store: LocalObjectStore, tmp_path: Path) -> 
         open_version(store, "handbook", "v1", tmp_path / "cache")
 
 
-def test_cached_index_serves_a_second_process_without_the_store(store: LocalObjectStore, tmp_path: Path) -> None:
+def test_cached_index_serves_a_second_process_without_the_store(
+    store: LocalObjectStore, tmp_path: Path
+) -> None:
     chunks = make_chunks()
-    write_version(store, "handbook", "v1", chunks, unit_vectors(3), model=MODEL, commit=None, builder_version="t")
+    write_version(
+        store, "handbook", "v1", chunks, unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+    )
     first = open_version(store, "handbook", "v1", tmp_path / "cache")
     first.wait_cached()
     assert first.fetched.index > 0
@@ -320,7 +324,10 @@ def test_names_with_a_trailing_newline_are_refused(name: str) -> None:
 
 
 def test_bm25f_field_weights() -> None:
-    docs = [("Lambda layers", "how the function is packaged"), ("Expenses", "lambda layer cost in the budget")]
+    docs = [
+        ("Lambda layers", "how the function is packaged"),
+        ("Expenses", "lambda layer cost in the budget"),
+    ]
     index = KeywordIndex.build(docs)
     default = index.scores("lambda")
     combined = KeywordIndex.build([f"{head} {body}" for head, body in docs])

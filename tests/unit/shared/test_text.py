@@ -8,7 +8,14 @@ from thoth.shared.text import MAX_TERM_CHARS, tokenize
 
 
 def test_latin_words_as_before() -> None:
-    assert tokenize("Deploying the Handbook, don't rm -rf / a b 7") == ["deploying", "handbook", "don't", "rm", "rf", "7"]
+    assert tokenize("Deploying the Handbook, don't rm -rf / a b 7") == [
+        "deploying",
+        "handbook",
+        "don't",
+        "rm",
+        "rf",
+        "7",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -21,7 +28,11 @@ def test_latin_words_as_before() -> None:
         ("휴가 신청", ["휴가", "신청"]),  # Korean words, one bigram each
         ("字", ["字"]),  # a lone character stays a unigram
         ("GitLabの使い方", ["gitlab", "の使", "使い", "い方"]),  # mixed text
-        ("ＧｉｔＬａｂ　ｶﾀｶﾅ", ["gitlab", "カタ", "タカ", "カナ"]),  # full-width Latin, half-width katakana
+        # full-width "GitLab", an ideographic space, half-width katakana
+        (
+            "\uff27\uff49\uff54\uff2c\uff41\uff42\u3000\uff76\uff80\uff76\uff85",
+            ["gitlab", "カタ", "タカ", "カナ"],
+        ),
         ("休暇。申請", ["休暇", "申請"]),  # punctuation ends a run: no bigram across it
     ],
 )

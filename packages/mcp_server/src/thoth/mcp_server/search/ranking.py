@@ -137,7 +137,9 @@ def search(
     chunks: dict[tuple[int, int], Chunk] = {}
     for prepared in {id(p): p for _, _, _, p in top}.values():  # one parallel text fetch per version
         rows = [row for _, _, row, p in top if p is prepared]
-        chunks.update(((id(prepared), r), c) for r, c in zip(rows, prepared.index.chunks_at(rows), strict=True))
+        chunks.update(
+            ((id(prepared), r), c) for r, c in zip(rows, prepared.index.chunks_at(rows), strict=True)
+        )
     return [
         Hit(prepared.source, prepared.version, chunks[(id(prepared), row)], round(min(1.0, score / best), 4))
         for score, _, row, prepared in top

@@ -162,7 +162,9 @@ class Manifest:
                     "rebuild the index with this Thoth version (nox -s refresh -- ... --full)"
                 )
             raw["model"] = _model(raw.get("model"))
-            raw["sections"] = {str(k): _section(k, v) for k, v in _dict(raw.get("sections"), "sections").items()}
+            raw["sections"] = {
+                str(k): _section(k, v) for k, v in _dict(raw.get("sections"), "sections").items()
+            }
             manifest = cls(**raw)
         except IndexFormatError:
             raise

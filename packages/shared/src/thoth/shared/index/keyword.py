@@ -72,9 +72,7 @@ class KeywordIndex:
             f: ([], [], [], []) for f in FIELDS
         }
         both: list[int] = []
-        rows = 0
         for row, doc in enumerate(docs):
-            rows = row + 1
             head, body = ("", doc) if isinstance(doc, str) else doc
             counted = {}
             for name, text in (("head", head), ("body", body)):
@@ -150,14 +148,21 @@ class KeywordIndex:
                     accumulated[field_docs] += field_tfs.astype(np.float32) * np.float32(w)
                 docs = np.concatenate([d for (d, _), _ in parts])
                 tf = accumulated[docs]
-            norm = tf + np.float32(K1) * (np.float32(1.0 - B) + np.float32(B) * lengths[docs] / np.float32(avg))
+            norm = tf + np.float32(K1) * (
+                np.float32(1.0 - B) + np.float32(B) * lengths[docs] / np.float32(avg)
+            )
             # A chunk in both fields appears twice in `docs` with the same value: assignment, not +=.
             scores[docs] = scores[docs] + idf * tf * np.float32(K1 + 1.0) / norm
         return scores
 
 
 def _field(
-    rank: npt.NDArray[np.int64], terms: int, term_ids: list[int], doc_ids: list[int], tfs: list[int], lengths: list[int]
+    rank: npt.NDArray[np.int64],
+    terms: int,
+    term_ids: list[int],
+    doc_ids: list[int],
+    tfs: list[int],
+    lengths: list[int],
 ) -> FieldPostings:
     ranked = rank[np.array(term_ids, dtype=np.int64)] if term_ids else np.zeros(0, dtype=np.int64)
     order = np.argsort(ranked, kind="stable")  # rows were appended in order: ids stay ascending per term

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import mmap
 import os
@@ -137,13 +138,17 @@ def parse_index(
     # Decompress every section at once: zstd releases the GIL, and the postings alone took
     # 150 ms single-threaded at 50,000 chunks. Shapes are checked below, before any is used.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        decoded = dict(zip(sections, pool.map(lambda name: decode(buffer, sections, name), sections), strict=True))
+        decoded = dict(
+            zip(sections, pool.map(lambda name: decode(buffer, sections, name), sections), strict=True)
+        )
 
     def get(name: str, *shape: int | None) -> npt.NDArray[Any]:
         if name not in decoded:
             raise IndexFormatError(f"index.bin has no section {name!r}; the version is incomplete")
         array = decoded[name]
-        if len(shape) != array.ndim or any(w is not None and w != g for w, g in zip(shape, array.shape, strict=True)):
+        if len(shape) != array.ndim or any(
+            w is not None and w != g for w, g in zip(shape, array.shape, strict=True)
+        ):
             raise IndexFormatError(f"section {name!r} has shape {array.shape}, expected {shape}")
         return array
 
@@ -163,7 +168,7 @@ def parse_index(
     page_paths = strings("page_path", None)
     p = len(page_paths)
     paths = page_paths.all()
-    if any(a >= b for a, b in zip(paths, paths[1:], strict=False)):
+    if any(a >= b for a, b in itertools.pairwise(paths)):
         raise IndexFormatError("the page table is not sorted by path")
     pages = Pages(paths, strings("page_title", p), strings("page_url", p))
     row_pages = get("row_page", n).astype(np.int64)
@@ -181,7 +186,9 @@ def parse_index(
     }
     for name, postings in fields.items():
         postings.check(len(terms), n, name)
-    keywords = KeywordIndex(terms=terms, df=get("terms_df", len(terms)), head=fields["head"], body=fields["body"])
+    keywords = KeywordIndex(
+        terms=terms, df=get("terms_df", len(terms)), head=fields["head"], body=fields["body"]
+    )
     block_offsets, block_rows = get("text_offsets", None), get("text_rows", None)
     check_blocks(block_offsets, block_rows, manifest.files[TEXTS_FILE]["bytes"], n)
     where = f"{manifest.source}/{manifest.version}/{TEXTS_FILE}"
@@ -438,5 +445,6 @@ def load_version(directory: Path, expected_fingerprint: str | None = None) -> Lo
         path = directory / name
         if not path.is_file() or path.stat().st_size != manifest.files[name]["bytes"]:
             raise IndexFormatError(f"{directory} has no complete {name}; download the version again")
-    return parse_index(manifest, (directory / INDEX_FILE).read_bytes(), _local_reader(directory / TEXTS_FILE), directory)
-
+    return parse_index(
+        manifest, (directory / INDEX_FILE).read_bytes(), _local_reader(directory / TEXTS_FILE), directory
+    )

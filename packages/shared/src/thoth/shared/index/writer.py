@@ -41,7 +41,10 @@ def _add_strings(out: SectionWriter, name: str, data: npt.NDArray[Any], offsets:
     """A string table as its bytes and per-entry byte lengths (smaller than offsets once compressed)."""
     out.add(f"{name}_bytes", data)
     lengths = np.diff(offsets.astype(np.int64))
-    out.add(f"{name}_lengths", lengths.astype(np.uint16 if lengths.size == 0 or lengths.max() < 2**16 else np.uint32))
+    out.add(
+        f"{name}_lengths",
+        lengths.astype(np.uint16 if lengths.size == 0 or lengths.max() < 2**16 else np.uint32),
+    )
 
 
 def _check(chunks: Sequence[Chunk], vectors: npt.NDArray[Any], model: ModelInfo) -> None:
@@ -97,9 +100,13 @@ def encode_files(
     if page_vectors is not None:
         missing = [p for p in pages if p not in page_vectors]
         if missing or len(page_vectors) != len(pages):
-            raise IndexFormatError(f"page vectors must cover exactly the {len(pages)} pages; missing {missing[:3]}")
-        matrix = np.stack([np.asarray(page_vectors[p], dtype=np.float32) for p in pages]) if pages else (
-            np.zeros((0, model.dimension), np.float32)
+            raise IndexFormatError(
+                f"page vectors must cover exactly the {len(pages)} pages; missing {missing[:3]}"
+            )
+        matrix = (
+            np.stack([np.asarray(page_vectors[p], dtype=np.float32) for p in pages])
+            if pages
+            else (np.zeros((0, model.dimension), np.float32))
         )
         if matrix.shape != (len(pages), model.dimension) or not np.all(np.isfinite(matrix)):
             raise IndexFormatError(f"page vectors must be finite, of shape ({len(pages)}, {model.dimension})")
