@@ -29,10 +29,10 @@ class Prepared:
     page_ids: npt.NDArray[np.int64]  # page i's entry in index.pages (titles, URLs)
 
     def page_title(self, i: int) -> str:
-        return self.index.pages.titles[int(self.page_ids[i])]
+        return str(self.index.pages.titles[int(self.page_ids[i])])
 
     def page_url(self, i: int) -> str:
-        return self.index.pages.urls[int(self.page_ids[i])]
+        return str(self.index.pages.urls[int(self.page_ids[i])])
 
     def rows_under(self, prefix: str | None) -> npt.NDArray[np.int64] | None:
         """Rows whose path starts with `prefix` (None: every row, no copy)."""
@@ -136,10 +136,9 @@ def search(
     top = scored[:limit]
     chunks: dict[tuple[int, int], Chunk] = {}
     for prepared in {id(p): p for _, _, _, p in top}.values():  # one parallel text fetch per version
-        rows = [row for _, _, row, p in top if p is prepared]
-        chunks.update(
-            ((id(prepared), r), c) for r, c in zip(rows, prepared.index.chunks_at(rows), strict=True)
-        )
+        wanted = [row for _, _, row, p in top if p is prepared]
+        fetched = prepared.index.chunks_at(wanted)
+        chunks.update(((id(prepared), r), c) for r, c in zip(wanted, fetched, strict=True))
     return [
         Hit(prepared.source, prepared.version, chunks[(id(prepared), row)], round(min(1.0, score / best), 4))
         for score, _, row, prepared in top

@@ -93,7 +93,7 @@ class KeywordIndex:
         fields = {name: _field(rank, len(vocabulary), *columns[name]) for name in FIELDS}
         df = np.zeros(len(vocabulary), dtype=np.int64)
         for name in FIELDS:
-            df += np.diff(fields[name].indptr.astype(np.int64))
+            df += np.diff(fields[name].indptr.astype(np.int64)).astype(np.int64)
         if both:
             df -= np.bincount(rank[np.array(both, dtype=np.int64)], minlength=len(vocabulary))
         data, offsets = encode_strings(vocabulary)

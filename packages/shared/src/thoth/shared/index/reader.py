@@ -250,7 +250,7 @@ def _store_reader(store: ObjectStore, key: str, fetched: Fetched) -> ReadRange:
     return read
 
 
-def _write_atomic(path: Path, data: bytes | bytearray | memoryview) -> None:
+def _write_atomic(path: Path, data: bytes | bytearray | memoryview | mmap.mmap) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

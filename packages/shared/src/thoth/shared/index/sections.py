@@ -8,6 +8,7 @@ on the cold-start path, and it decompresses several times faster than zlib infla
 from __future__ import annotations
 
 import math
+import mmap
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,7 +50,7 @@ class SectionWriter:
 
 
 def decode(
-    buffer: bytes | bytearray | memoryview,
+    buffer: bytes | bytearray | memoryview | mmap.mmap,
     sections: Mapping[str, Section],
     name: str,
     shape: tuple[int | None, ...] | None = None,
