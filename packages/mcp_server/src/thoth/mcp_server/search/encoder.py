@@ -160,7 +160,7 @@ def _preload() -> None:
     global _preloading
     try:
         get_encoder()
-    except Exception:  # noqa: BLE001, S110 - reported by the request's own get_encoder() call
+    except Exception:  # noqa: S110 - the request's own get_encoder() call reports it
         pass
     finally:
         with _lock:

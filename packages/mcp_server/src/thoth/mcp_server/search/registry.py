@@ -193,7 +193,7 @@ class IndexRegistry:
             if refusal is None:
                 try:
                     fresh = self._load(pointer, fingerprint, swap=current is not None)
-                except Exception as exc:
+                except Exception as exc:  # whatever breaks a swap, the previous version keeps serving
                     refusal = self._remember_failure(pointer, exc)
                 else:
                     with self._lock:
