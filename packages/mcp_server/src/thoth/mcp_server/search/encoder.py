@@ -127,7 +127,6 @@ class QueryEncoder:
 
 
 _instance: QueryEncoder | None = None
-_preloading: threading.Thread | None = None
 _lock = threading.Lock()
 
 
@@ -141,38 +140,9 @@ def get_encoder() -> QueryEncoder:
         return _instance
 
 
-def preload() -> None:
-    """Start loading the encoder in a background thread, unless it is loaded (or loading) already.
-
-    A cold start's first search needs both the encoder (ONNX session set-up) and the index
-    (range GETs, decompression): both release the GIL, so they overlap instead of adding up.
-    A failure here is ignored: get_encoder() raises it again, where the request can report it.
-    """
-    global _preloading
-    with _lock:
-        if _instance is not None or _preloading is not None:
-            return
-        _preloading = threading.Thread(target=_preload, name="thoth-encoder-preload", daemon=True)
-        _preloading.start()
-
-
-def _preload() -> None:
-    global _preloading
-    try:
-        get_encoder()
-    except Exception:  # noqa: S110 - the request's own get_encoder() call reports it
-        pass
-    finally:
-        with _lock:
-            _preloading = None
-
-
 def reset() -> None:
     """Forget the loaded encoder and cached info (tests, or after THOTH_ENCODER_DIR changes)."""
     global _instance
-    loading = _preloading
-    if loading is not None:
-        loading.join()  # a preload finishing after the reset would bring the old encoder back
     with _lock:
         _instance = None
     read_info.cache_clear()

@@ -64,7 +64,6 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     if not query:
         raise ToolArgumentError("argument 'query' is blank; give a question or keywords")
     limit: int = args["limit"]
-    encoder.preload()  # overlaps the encoder's set-up with a cold start's index fetch
     served = registry().serving(args.get("source"), deadline)
     deadline.check("embedding the query")
     vector = encoder.get_encoder().encode(query)

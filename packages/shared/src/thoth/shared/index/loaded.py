@@ -106,6 +106,9 @@ class LoadedIndex:
         return rows_of(self.chunks, rows)
 
 
+VECTOR_SECTIONS = frozenset({"vectors", "vector_scales", "page_vectors", "page_vector_scales"})
+
+
 def _dequantize(codes: npt.NDArray[Any], scales: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     out = np.empty(codes.shape, dtype=np.float32)
     np.multiply(codes, scales[:, None], out=out, casting="unsafe")
@@ -120,10 +123,20 @@ def parse_index(
     sections, n, d = manifest.sections, manifest.chunk_count, manifest.model.dimension
     # Decompress every section at once: zstd releases the GIL, and the postings alone took
     # 150 ms single-threaded at 50,000 chunks. Shapes are checked below, before any is used.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        decoded = dict(
-            zip(sections, pool.map(lambda name: decode(buffer, sections, name), sections), strict=True)
+    page_count = sections["page_path_lengths"].shape[0] if "page_path_lengths" in sections else 0
+
+    def matrix(name: str, rows: int) -> npt.NDArray[np.float32]:
+        # int8 -> float32 inside the worker, so the int8 copy is gone before the next section lands
+        return _dequantize(
+            decode(buffer, sections, name, (rows, d)),
+            decode(buffer, sections, f"{name[:-1]}_scales", (rows,)),
         )
+
+    jobs = {name: name for name in sections if name not in VECTOR_SECTIONS}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        vectors = pool.submit(matrix, "vectors", n)
+        page_matrix = pool.submit(matrix, "page_vectors", page_count) if "page_vectors" in sections else None
+        decoded = dict(zip(jobs, pool.map(lambda name: decode(buffer, sections, name), jobs), strict=True))
 
     def get(name: str, *shape: int | None) -> npt.NDArray[Any]:
         if name not in decoded:
@@ -175,13 +188,11 @@ def parse_index(
     block_offsets, block_rows = get("text_offsets", None), get("text_rows", None)
     check_blocks(block_offsets, block_rows, manifest.files[TEXTS_FILE]["bytes"], n)
     where = f"{manifest.source}/{manifest.version}/{TEXTS_FILE}"
-    page_vectors = None
-    if "page_vectors" in sections:
-        page_vectors = _dequantize(get("page_vectors", p, d), get("page_vector_scales", p))
+    page_vectors = page_matrix.result() if page_matrix is not None else None
     return LoadedIndex(
         manifest=manifest,
         chunks=ChunkStore(block_offsets, block_rows, read_texts, where),
-        vectors=_dequantize(get("vectors", n, d), get("vector_scales", n)),
+        vectors=vectors.result(),
         keywords=keywords,
         directory=directory,
         pages=pages,
