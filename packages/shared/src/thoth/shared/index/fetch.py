@@ -23,7 +23,7 @@ from thoth.shared.errors import IndexFormatError, ObjectNotFound, TruncatedObjec
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
 from thoth.shared.index.texts import ReadRange
-from thoth.shared.storage import ObjectStore
+from thoth.shared.storage import LocalObjectStore, ObjectStore
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -156,8 +156,9 @@ def _open(
         read = _verified_texts(store, prefix, manifest, texts, fetched)
     else:
         read = _store_reader(store, prefix + TEXTS_FILE, fetched)
+    remote = not isinstance(store, LocalObjectStore) and not texts.is_file()
     try:
-        loaded = parse_index(manifest, buffer, read, local)
+        loaded = parse_index(manifest, buffer, read, local, parallel_texts=remote)
         if manifest_bytes is not None:
             # Off the critical path (130 ms for 27 MB on a busy disk): this request needs no file.
             with contextlib.suppress(OSError):

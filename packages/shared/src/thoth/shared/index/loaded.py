@@ -117,7 +117,7 @@ def _dequantize(codes: npt.NDArray[Any], scales: npt.NDArray[Any]) -> npt.NDArra
 
 def parse_index(
     manifest: Manifest, buffer: bytes | bytearray | memoryview | mmap.mmap, read_texts: ReadRange,
-    directory: Path | None,
+    directory: Path | None, *, parallel_texts: bool = False,
 ) -> LoadedIndex:  # fmt: skip
     """A LoadedIndex from index.bin's bytes; every section checked against the manifest first."""
     sections, n, d = manifest.sections, manifest.chunk_count, manifest.model.dimension
@@ -191,7 +191,7 @@ def parse_index(
     page_vectors = page_matrix.result() if page_matrix is not None else None
     return LoadedIndex(
         manifest=manifest,
-        chunks=ChunkStore(block_offsets, block_rows, read_texts, where),
+        chunks=ChunkStore(block_offsets, block_rows, read_texts, where, parallel=parallel_texts),
         vectors=vectors.result(),
         keywords=keywords,
         directory=directory,
