@@ -361,3 +361,24 @@ def test_page_vectors_roundtrip(store: LocalObjectStore, tmp_path: Path) -> None
         store, "handbook", "v3", chunks, unit_vectors(3), model=MODEL, commit=None, builder_version="t"
     )
     assert "page_vectors" not in plain.sections
+
+
+def test_republishing_read_back_vectors_does_not_drift(store: LocalObjectStore, tmp_path: Path) -> None:
+    """The refresh side seeds unchanged chunks with the live version's (dequantized) vectors."""
+    chunks = make_chunks()
+    write_version(
+        store, "handbook", "v1", chunks, unit_vectors(3), model=MODEL, commit=None, builder_version="t"
+    )
+    first = load_version(download_version(store, "handbook", "v1", tmp_path / "a"))
+    write_version(
+        store,
+        "handbook",
+        "v2",
+        chunks,
+        np.array(first.vectors),
+        model=MODEL,
+        commit=None,
+        builder_version="t",
+    )
+    second = load_version(download_version(store, "handbook", "v2", tmp_path / "b"))
+    np.testing.assert_array_equal(np.asarray(second.vectors), np.asarray(first.vectors))
