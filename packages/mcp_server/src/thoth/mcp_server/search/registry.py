@@ -1,9 +1,11 @@
-"""Which index version each source serves: live pointers (cached), verified downloads, hot swaps.
+"""Which index version each source serves: live pointers (cached), checked loads, hot swaps.
 
-A new version is downloaded into the cache (staging directory, checksums verified,
-renamed into place) and loaded before it replaces the old one, so a request never
-sees a half-downloaded version, and a version that fails verification or was built
-by another model leaves the old one serving.
+A new version is fetched (index.bin by parallel range reads into memory, every section
+checked; on a hot swap texts.bin too, whole, sha256-checked) and loaded before it replaces
+the old one, so a request never sees half a version. Whatever fails while swapping — a
+corrupt or malformed file, a manifest that does not match the pointer, another model, the
+store — leaves the old version serving, marks /health degraded with a generic reason (the
+details go to the log) and is retried only after a back-off.
 """
 
 from __future__ import annotations
