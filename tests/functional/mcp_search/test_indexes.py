@@ -354,3 +354,24 @@ def test_unwritable_cache_still_serves(
     assert _top_path("on-call compensation") == "engineering/on-call.md"
     _wait_for_cache_writes()
     assert any("cannot cache index" in r.getMessage() for r in caplog.records)
+
+
+def test_ranking_and_browsing_read_no_chunk_text(
+    published: LivePointer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Texts are read for the hits only: ranking, list_topics and page lookups by URL use index.bin."""
+    calls = _count_reads(monkeypatch, fail_first=False)
+    output = call_tool("search_handbook", {"query": "on-call compensation", "limit": 1})
+    assert not output.is_error
+    texts = [c for c in calls if c.endswith("texts.bin")]
+    assert len(texts) == 1  # the one block holding the one hit
+    before = len(calls)
+    topics = call_tool("list_topics", {"prefix": "engineering"})
+    assert not topics.is_error and topics.structured is not None
+    assert any(t["title"] for t in topics.structured["topics"] if t["kind"] == "page")
+    assert len(calls) == before  # titles come from the page table
+    section = call_tool(
+        "get_handbook_section", {"path": "https://handbook.example.com/engineering/on-call#compensation"}
+    )
+    assert not section.is_error, section.text
+    assert set(calls[before:]) <= {"indexes/handbook/v1/texts.bin"}
