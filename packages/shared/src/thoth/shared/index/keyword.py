@@ -4,8 +4,9 @@ Scored as BM25F in the form of Elasticsearch's `combined_fields` query: per term
 term frequencies and the weighted field lengths of a chunk are summed and fed to one BM25
 saturation. With both weights 1 this is exactly format 2's BM25 over "title + headings + text".
 
-Stored per field as CSR postings on one sorted vocabulary: `indptr` (uint32), document ids
-delta-coded within each term (uint32; zstd shrinks small gaps to about 1.4 bytes a posting),
+Stored per field as CSR postings on one sorted vocabulary: postings per term (uint32 counts,
+cumulated into `indptr` at load), document ids delta-coded within each term (uint32; zstd
+shrinks the small gaps to about 1.3 bytes a posting) and cumulated per term at query time,
 term frequencies uint8 (BM25 saturates long before 255) and document lengths uint16.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +64,10 @@ class KeywordIndex:
     df: npt.NDArray[np.uint32]  # chunks holding the term in any field
     head: FieldPostings
     body: FieldPostings
+    # weighted lengths and their mean per weight pair: O(n) work a query need not repeat
+    _lengths: dict[tuple[float, ...], tuple[npt.NDArray[np.float32], float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def build(cls, docs: Iterable[str | tuple[str, str]]) -> KeywordIndex:
@@ -104,6 +109,20 @@ class KeywordIndex:
             body=fields["body"],
         )
 
+    def _weighted_lengths(
+        self, active: list[tuple[FieldPostings, float]]
+    ) -> tuple[npt.NDArray[np.float32], float]:
+        key = tuple(w for _, w in active) + tuple(id(f) for f, _ in active)
+        cached = self._lengths.get(key)
+        if cached is None:
+            lengths = np.zeros(self.size, dtype=np.float32)
+            for postings, w in active:
+                lengths += np.float32(w) * postings.lengths
+            cached = lengths, float(np.mean(lengths)) or 1.0
+            if len(self._lengths) < 16:  # callers use a handful of weightings; never grow unbounded
+                self._lengths[key] = cached
+        return cached
+
     @property
     def size(self) -> int:
         return int(self.body.lengths.shape[0])
@@ -125,17 +144,14 @@ class KeywordIndex:
         active = [(getattr(self, f), float(weights[f])) for f in FIELDS if weights[f] > 0]
         if not tokens or n == 0 or len(self.terms) == 0 or not active:
             return scores
-        lengths = np.zeros(n, dtype=np.float32)
-        for field, w in active:
-            lengths += np.float32(w) * field.lengths
-        avg = float(np.mean(lengths)) or 1.0
+        lengths, avg = self._weighted_lengths(active)
         for term in set(tokens):
             pos = self.terms.find(term)
             if pos < 0:
                 continue
             df = int(self.df[pos])
             idf = np.float32(np.log1p((n - df + 0.5) / (df + 0.5)))
-            parts = [(field.docs(pos), w) for field, w in active]
+            parts = [(postings.docs(pos), w) for postings, w in active]
             parts = [((docs, tfs), w) for (docs, tfs), w in parts if docs.size]
             if not parts:
                 continue
