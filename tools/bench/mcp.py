@@ -187,7 +187,8 @@ fetched = {}
 if ok:
     from thoth.mcp_server.search.registry import registry
     f = registry()._served["handbook"].prepared.index.fetched
-    fetched = {"index": f.index, "texts": f.texts, "requests": f.requests}
+    fetched = {"index": f.index, "texts": f.texts, "requests": f.requests, "load_s": f.load_s,
+               "texts_s": f.texts_s}
 print(json.dumps({"health": t_health, "search": t_search, "ok": ok, "health_status": health["statusCode"],
                   "search_status": search["statusCode"], "detail": None if ok else search["body"][:400],
                   "rss": peak_rss(), "fetched": fetched}))
@@ -357,11 +358,14 @@ def cold_from_s3(home: Path, chunks: int, url: str, runs: int) -> dict[str, floa
         total = statistics.median(r["search"] for r in results)
         call = statistics.median(r["search"] - r["health"] for r in results)
         fetched = results[-1]["fetched"]
+        load = statistics.median(r["fetched"]["load_s"] for r in results)
+        texts = statistics.median(r["fetched"]["texts_s"] for r in results)
         rss = max(r["rss"] for r in results) / 2**20
         out[mode] = total
         log(
             f"  [{chunks} chunks, {mode:6s} cache] first search {ms(total)} from process start "
-            f"(the search call alone {ms(call)}), fetched before the answer "
+            f"(the search call alone {ms(call)}; in it the index load {ms(load)}, text reads {ms(texts)}), "
+            f"fetched before the answer "
             f"{(fetched['index'] + fetched['texts']) / 1e6:.2f} MB in {fetched['requests']} requests "
             f"(index {fetched['index'] / 1e6:.2f} MB, texts {fetched['texts'] / 1e3:.1f} KB), "
             f"peak RSS {rss:.0f} MiB  (median of {runs})"

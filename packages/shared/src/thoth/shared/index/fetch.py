@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,13 +45,14 @@ def local_reader(path: Path) -> ReadRange:
 
 def _store_reader(store: ObjectStore, key: str, fetched: Fetched) -> ReadRange:
     def read(start: int, length: int) -> bytes:
+        started = time.perf_counter()
         try:
             data = store.get_range(key, start, length)
         except ObjectNotFound:
             raise IndexFormatError(f"index file {key} is missing; the version is incomplete") from None
         except TruncatedObject as exc:
             raise IndexFormatError(f"index file {key} is shorter than its block table: {exc}") from None
-        fetched.add("texts", len(data))
+        fetched.add("texts", len(data), time.perf_counter() - started)
         return data
 
     return read
@@ -114,12 +116,15 @@ def open_version(
     """
     prefix = version_prefix(source, version)
     local = Path(cache_dir) / source / version
+    started = time.perf_counter()
     try:
-        return _open(store, prefix, source, version, local, expected_fingerprint, verify_texts)
+        loaded = _open(store, prefix, source, version, local, expected_fingerprint, verify_texts)
     except BaseException:
         # A version that fails leaves nothing behind: the next attempt starts from the store.
         shutil.rmtree(local, ignore_errors=True)
         raise
+    loaded.fetched.load_s = time.perf_counter() - started
+    return loaded
 
 
 def _open(

@@ -26,17 +26,25 @@ if TYPE_CHECKING:
 
 @dataclass
 class Fetched:
-    """Bytes read from the object store for one version (what a cold start pays)."""
+    """What reading one version cost: bytes from the object store, requests, seconds.
+
+    `load_s`: open_version's wall time (manifest, index.bin, checks, decoding);
+    `texts_s`: time spent in text range reads, summed over reads (parallel ones overlap).
+    """
 
     index: int = 0
     texts: int = 0
     requests: int = 0
+    load_s: float = 0.0
+    texts_s: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, kind: str, count: int) -> None:
+    def add(self, kind: str, count: int, seconds: float = 0.0) -> None:
         with self._lock:
             setattr(self, kind, getattr(self, kind) + count)
             self.requests += 1
+            if kind == "texts":
+                self.texts_s += seconds
 
 
 @dataclass(frozen=True)
