@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -70,9 +68,7 @@ def _loaded(chunks: list[Chunk], vectors: np.ndarray) -> LoadedIndex:
         source="s", version="v1", model=ModelInfo("m", vectors.shape[1], "fp"), chunk_count=len(chunks),
         commit=None, created_at="2026-01-01T00:00:00+00:00", builder_version="t", files={},
     )  # fmt: skip
-    keywords = KeywordIndex.build(c.keyword_text for c in chunks)
-    paths, starts = [c.path for c in chunks], np.asarray([c.line_start for c in chunks], dtype=np.int64)
-    return LoadedIndex(manifest, chunks, vectors.astype(np.float32), keywords, Path("."), paths, starts)
+    return LoadedIndex.from_chunks(manifest, chunks, vectors.astype(np.float32))
 
 
 def test_pages_group_rows_in_line_order_and_prefixes_select_them() -> None:
@@ -178,36 +174,33 @@ def test_search_spreads_the_first_results_over_pages() -> None:
     assert [h.chunk.path for h in two[:5]] == ["big.md", "big.md", "small.md", "other.md", "big.md"]
 
 
-def test_search_uses_head_fields_and_page_vectors_when_present() -> None:
+def test_search_weighs_the_head_field_and_uses_page_vectors_when_present() -> None:
     from dataclasses import replace
 
-    prepared = _two_pages()
-    query = np.eye(6, dtype=np.float32)[5]
-    head = KeywordIndex.build(["", "", "", "", "", "beta gamma title"])
-    base = search.search([prepared], "gamma", query, limit=3, pages=False)
-    assert not base or base[0].chunk.id == "c5"  # only the vector says so
-    boosted = replace(prepared, head_keywords=head)
-    config = search.RankingConfig(head_weight=1.0)
-    hits = search.search([boosted], "gamma", query, limit=3, config=config)
-    assert hits[0].chunk.id == "c5" and hits[0].score == pytest.approx(1.0)  # first in both rankings
-    # Page vectors: a page whose title vector matches lifts all its chunks.
-    page_vectors = np.zeros((3, 6), dtype=np.float32)
-    page_vectors[prepared.page_paths.index("small.md"), 5] = 1.0
-    with_pages = replace(prepared, page_vectors=page_vectors)
-    config = search.RankingConfig(page_weight=2.0, vector_weight=0.1, keyword_weight=0.1)
-    hits = search.search([with_pages], "nothing", query, limit=2, config=config)
-    assert hits[0].chunk.path == "small.md"
-
-
-def test_row_page_maps_rows_to_their_page() -> None:
-    prepared = _two_pages()
-    for row, path in enumerate(prepared.index.paths):
-        assert prepared.page_paths[int(prepared.row_page[row])] == path
+    chunks = [_chunk(i, f"p{i}.md", 1, f"gamma {'filler ' * 30}") for i in range(3)]
+    chunks.append(replace(_chunk(3, "p3.md", 1, "filler " * 30), title="gamma"))  # the term in the head only
+    chunks.append(_chunk(4, "p4.md", 1, "unrelated"))
+    vectors = np.eye(5, dtype=np.float32)
+    prepared = search.prepare(_loaded(chunks, vectors))
+    query = np.full(5, 0.2, dtype=np.float32)  # every chunk equally close: keywords decide
+    head_first = fusion.RankingConfig(head_weight=5.0, page_weight=0.0)
+    body_only = fusion.RankingConfig(head_weight=0.0, page_weight=0.0)
+    assert search.search([prepared], "gamma", query, 1, config=head_first)[0].chunk.id == "c3"
+    assert "c3" not in {h.chunk.id for h in search.search([prepared], "gamma", query, 3, config=body_only)}
+    # Page vectors (aligned with the page table): a page whose title vector matches lifts its chunks.
+    page_vectors = np.zeros((5, 5), dtype=np.float32)
+    page_vectors[prepared.page_paths.index("p4.md"), 0] = 1.0
+    with_pages = replace(prepared, index=replace(prepared.index, page_vectors=page_vectors))
+    config = fusion.RankingConfig(page_weight=2.0, vector_weight=0.1, keyword_weight=0.1)
+    hits = search.search([with_pages], "nothing", np.eye(5, dtype=np.float32)[0], limit=2, config=config)
+    assert hits[0].chunk.path == "p4.md"
+    without = search.search([prepared], "nothing", np.eye(5, dtype=np.float32)[0], limit=1, config=config)
+    assert without[0].chunk.path == "p0.md"  # no page vectors in the version: the chunk vector decides
 
 
 def test_feedback_terms_are_what_the_first_results_share() -> None:
     docs = ["ttl cache dns seconds", "dns cache resolver ttl", "cache warm install", "unrelated words"]
-    keywords = KeywordIndex.build(docs)
+    keywords = KeywordIndex.build(docs)  # plain strings: body fields
     texts = ["dns cache ttl ttl seconds", "dns cache ttl resolver"]
     got = search.feedback_terms(keywords, texts, ["dns"], 2)
     assert got == ["ttl", "cache"]  # shared by both, most frequent; the query's own term is left out

@@ -19,8 +19,8 @@ T = TypeVar("T")
 class RankingConfig:
     """How search fuses its signals; `ranking.DEFAULT` is the measured best (README "Answer quality").
 
-    Weights of 0 turn a signal off. `head_weight` and `page_weight` only act on index versions that
-    carry head-field postings or page vectors; on others the ranking is the chunk-level one.
+    Weights of 0 turn a signal off. `page_weight` only acts on index versions that carry page vectors
+    (format 3 can; the refresh pipeline does not write them yet); on others the ranking is chunk-level.
     """
 
     # Defaults: the best of the grid on the quality evaluation's tune split (`--tune coarse`, then
@@ -29,7 +29,7 @@ class RankingConfig:
     fusion: Literal["rrf", "convex"] = "convex"
     keyword_weight: float = 0.5  # BM25 at half the vector's weight: 1.0 lost paraphrases to term matches
     vector_weight: float = 1.0
-    head_weight: float = 0.0  # a separate head-field BM25 gained nothing: format 2 BM25 has titles already
+    head_weight: float = 1.0  # BM25F weight of the head field (body: 1); 1.0 is format 2's single field
     page_weight: float = 0.35  # cosine of the query and the page's title/description vector, fused
     rrf_k: int = RRF_K
     candidates: int = CANDIDATES

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -42,10 +42,13 @@ class Prepared:
     page_paths: list[str]  # sorted
     page_starts: npt.NDArray[np.int64]  # rows of page i: page_rows[page_starts[i]:page_starts[i + 1]]
     page_rows: npt.NDArray[np.int64]  # every row, grouped by page, in line order
-    row_page: npt.NDArray[np.int64]  # page number (index into page_paths) of every row
-    # Optional signals beyond the chunk (None: this version does not carry them, the ranking skips them):
-    head_keywords: KeywordIndex | None = field(default=None, compare=False)  # title + headings + description
-    page_vectors: npt.NDArray[np.float32] | None = field(default=None, compare=False)  # per page, unit norm
+    page_ids: npt.NDArray[np.int64]  # page i's entry in index.pages (titles, URLs)
+
+    def page_title(self, i: int) -> str:
+        return str(self.index.pages.titles[int(self.page_ids[i])])
+
+    def page_url(self, i: int) -> str:
+        return str(self.index.pages.urls[int(self.page_ids[i])])
 
     def rows_under(self, prefix: str | None) -> npt.NDArray[np.int64] | None:
         """Rows whose path starts with `prefix` (None: every row, no copy)."""
@@ -61,30 +64,30 @@ class Prepared:
         if i == len(self.page_paths) or self.page_paths[i] != path:
             return []
         rows = self.page_rows[self.page_starts[i] : self.page_starts[i + 1]]
-        return [self.index.chunks[int(r)] for r in rows]
+        return self.index.chunks_at(rows.tolist())
 
     def chunk_count(self, i: int) -> int:
         return int(self.page_starts[i + 1] - self.page_starts[i])
 
 
 def prepare(index: LoadedIndex) -> Prepared:
-    """Group rows by page once per loaded version from the row columns (no chunk is parsed)."""
-    n = len(index.paths)
-    paths = np.asarray(index.paths, dtype=np.str_) if n else np.zeros(0, dtype="<U1")
-    order = np.lexsort((np.arange(n), index.line_starts, paths)).astype(np.int64)
-    ordered = paths[order]
-    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
-    starts = np.concatenate(([0], boundaries, [n])).astype(np.int64) if n else np.zeros(1, dtype=np.int64)
-    row_page = np.zeros(n, dtype=np.int64)
-    row_page[order] = np.repeat(np.arange(starts.shape[0] - 1, dtype=np.int64), np.diff(starts))
+    """Group rows by page once per loaded version from the row columns (no chunk is read).
+
+    The page table is sorted by path, so page ids order rows the way paths would.
+    """
+    n = int(index.row_pages.shape[0])
+    order = np.lexsort((np.arange(n), index.line_starts, index.row_pages)).astype(np.int64)
+    counts = np.bincount(index.row_pages, minlength=len(index.pages.paths)) if n else np.zeros(0, np.int64)
+    present = np.flatnonzero(counts)  # pages with rows (every page, in a version the writer made)
+    starts = np.concatenate(([0], np.cumsum(counts[present]))).astype(np.int64)
     return Prepared(
         index=index,
         source=index.manifest.source,
         version=index.manifest.version,
-        page_paths=[str(p) for p in ordered[starts[:-1]]],
+        page_paths=[index.pages.paths[int(p)] for p in present],
         page_starts=starts,
         page_rows=order,
-        row_page=row_page,
+        page_ids=present.astype(np.int64),
     )
 
 
@@ -123,30 +126,28 @@ def _signals(
     config: RankingConfig,
 ) -> tuple[list[npt.NDArray[np.float32]], list[float]]:
     """Per-row scores of each signal this version carries (over `rows`, or every row), and their weights."""
-    keyword = prepared.index.keywords.scores(terms)
-    if prepared.head_keywords is not None and config.head_weight > 0:
-        keyword = keyword + np.float32(config.head_weight) * prepared.head_keywords.scores(terms)
+    index = prepared.index
+    # BM25F over the head (title, heading path, description) and body fields of format 3.
+    keyword = index.keywords.scores(terms, {"head": config.head_weight, "body": 1.0})
     vectors = prepared.index.vectors if rows is None else prepared.index.vectors[rows]
     if rows is not None:
         keyword = keyword[rows]
     cosine = np.asarray(vectors @ query_vector, dtype=np.float32)
     signals, weights = [keyword, cosine], [config.keyword_weight, config.vector_weight]
-    if prepared.page_vectors is not None and config.page_weight > 0:
+    if index.page_vectors is not None and config.page_weight > 0:
         # einsum, not BLAS: on a busy 2-core machine a threaded matvec of 1,381 pages cost 2.75 ms on
         # average (spikes to 22 ms at p99) against einsum's 0.14 ms (p99 3.3 ms); p50s 0.01 / 0.04 ms.
-        per_page = np.einsum("ij,j->i", prepared.page_vectors, query_vector).astype(np.float32, copy=False)
-        row_page = prepared.row_page if rows is None else prepared.row_page[rows]
-        signals.append(per_page[row_page])
+        per_page = np.einsum("ij,j->i", index.page_vectors, query_vector).astype(np.float32, copy=False)
+        row_pages = index.row_pages if rows is None else index.row_pages[rows]  # page vectors: per page table
+        signals.append(per_page[row_pages])
         weights.append(config.page_weight)
     return signals, weights
 
 
 def _document_frequency(keywords: KeywordIndex, term: str) -> int:
-    """Rows holding `term`, from the postings' offsets (0 when it is not in the vocabulary)."""
-    pos = int(np.searchsorted(keywords.terms, term))
-    if pos >= keywords.terms.shape[0] or keywords.terms[pos] != term:
-        return 0
-    return int(keywords.indptr[pos + 1] - keywords.indptr[pos])
+    """Rows holding `term` in any field (0 when it is not in the vocabulary)."""
+    pos = keywords.terms.find(term)
+    return int(keywords.df[pos]) if pos >= 0 else 0
 
 
 def feedback_terms(
@@ -217,7 +218,8 @@ def search(
         fused = _fuse(signals, weights, config)
         if config.prf_terms > 0 and fused:
             first = sorted(fused, key=lambda r: (-fused[r], r))[: config.prf_docs]
-            texts = [prepared.index.chunks[r if rows is None else int(rows[r])].keyword_text for r in first]
+            chosen = prepared.index.chunks_at([r if rows is None else int(rows[r]) for r in first])
+            texts = [c.keyword_text for c in chosen]
             expanded = feedback_terms(prepared.index.keywords, texts, terms, config.prf_terms)
             if expanded:
                 expansion = prepared.index.keywords.scores(expanded)
@@ -231,31 +233,42 @@ def search(
             scored.append((score / best, prepared.source, row, prepared))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     if not pages:
-        return [_hit(item) for item in scored[:limit]]
+        return _hits(scored[:limit], {})
 
-    def page_of(item: tuple[float, str, int, Prepared]) -> tuple[str, str]:
-        return item[1], item[3].index.paths[item[2]]
+    def page_of(item: tuple[float, str, int, Prepared]) -> tuple[str, int]:
+        return item[1], int(item[3].index.row_pages[item[2]])
 
     by_score = scored[: config.window]
     scored = page_aware(scored, page_of, config.per_page, config.window)
     shown = scored[:limit]
     kept = {(item[1], item[2]) for item in shown}
-    also: dict[tuple[str, str], list[Chunk]] = {}
-    for item in by_score:  # sections the page cap moved out of the results, in score order
-        if (item[1], item[2]) not in kept:
-            also.setdefault(page_of(item), []).append(item[3].index.chunks[item[2]])
-    linked = {item[3].index.chunks[item[2]].url for item in shown if page_of(item) in also}
+    moved = [item for item in by_score if (item[1], item[2]) not in kept]  # gave way to other pages
+    return _hits(shown, {page: [m for m in moved if page_of(m) == page] for page in map(page_of, moved)})
+
+
+def _hits(
+    shown: list[tuple[float, str, int, Prepared]],
+    moved: dict[tuple[str, int], list[tuple[float, str, int, Prepared]]],
+) -> list[Hit]:
+    """Hits for `shown`, each page's first one linking the page's `moved` sections (each URL once)."""
+    chunks: dict[tuple[int, int], Chunk] = {}
+    every = shown + [m for items in moved.values() for m in items]
+    for prepared in {id(p): p for _, _, _, p in every}.values():  # one parallel text fetch per version
+        wanted = sorted({row for _, _, row, p in every if p is prepared})
+        fetched = prepared.index.chunks_at(wanted)
+        chunks.update(((id(prepared), r), c) for r, c in zip(wanted, fetched, strict=True))
+
+    def chunk(item: tuple[float, str, int, Prepared]) -> Chunk:
+        return chunks[(id(item[3]), item[2])]
+
+    linked = {chunk(item).url for item in shown}
     hits: list[Hit] = []
     for item in shown:
-        extra: list[Chunk] = []
-        for chunk in also.pop(page_of(item), []):
-            if chunk.url not in linked:  # a section already shown, or linked once, is not repeated
-                linked.add(chunk.url)
-                extra.append(chunk)
-        hits.append(_hit(item, tuple(extra)))
+        also: list[Chunk] = []
+        for other in moved.pop((item[1], int(item[3].index.row_pages[item[2]])), []):
+            if chunk(other).url not in linked:  # a section already shown, or linked once, is not repeated
+                linked.add(chunk(other).url)
+                also.append(chunk(other))
+        score, source, _, prepared = item
+        hits.append(Hit(source, prepared.version, chunk(item), round(min(1.0, score), 4), tuple(also)))
     return hits
-
-
-def _hit(item: tuple[float, str, int, Prepared], also: tuple[Chunk, ...] = ()) -> Hit:
-    score, _, row, prepared = item
-    return Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score), 4), also)
