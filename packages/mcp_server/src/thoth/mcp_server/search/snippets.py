@@ -9,7 +9,7 @@ from thoth.shared.text import tokenize
 
 # Sentence ends inside a line; lines themselves (list items, table rows, code) are units already.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9`\"'(\[])")
-_NOISE = re.compile(r"^\s*(?:```|~~~|\{/\*.*\*/\}\s*$|<[A-Za-z/][^>]*>\s*$|[|:\- ]+$)")
+_NOISE = re.compile(r"^\s*(?:```|~~~|\{/\*.*\*/\}\s*\Z|<[A-Za-z/][^>]*>\s*\Z|[|:\- ]+\Z)")
 _COMPONENT = re.compile(r"</?[A-Z][A-Za-z0-9.]*(?:\s[^<>]*)?/?>")  # MDX components: <Note>, <Tab title=..>
 _STEM = 5  # query and text words sharing their first 5 letters count as a weaker match ("install*")
 
