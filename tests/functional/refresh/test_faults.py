@@ -18,7 +18,7 @@ from tests.functional.refresh.helpers import (
     write_tree,
 )
 from thoth.refresh_service.config import SourceConfig
-from thoth.refresh_service.parse import parse_document
+from thoth.refresh_service.markup import parse_document
 from thoth.refresh_service.pipeline import Services
 from thoth.shared.live import read_live
 

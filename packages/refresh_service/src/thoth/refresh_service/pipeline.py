@@ -19,7 +19,7 @@ from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
 from thoth.refresh_service.gitsource import git_snapshot, is_remote
 from thoth.refresh_service.lock import SourceLock
-from thoth.refresh_service.parse import ParseError, parse_document, too_large
+from thoth.refresh_service.markup import ParseError, parse_document, too_large
 from thoth.refresh_service.publish import PublishError, collect_garbage, publish
 from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
 from thoth.refresh_service.settings import DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_FILE_BYTES
