@@ -104,14 +104,14 @@ def _run(config: Any, services: Any, mode: str) -> tuple[Any, float]:
 
 
 def _embed_texts(services: Any, source: str, tmp: Path) -> list[str]:
-    from thoth.refresh_service.chunk import embed_text
+    from thoth.refresh_service.chunk import chunk_embed_text
     from thoth.shared.index import download_version, load_version, read_live
 
     pointer = read_live(services.state, source)
     if pointer is None:
         raise SystemExit(f"benchmark run left no live index for {source!r}; see the refresh report above")
     index = load_version(download_version(services.store, source, pointer.version, tmp))
-    return [embed_text(c.title, c.heading_path, c.text) for c in index.chunks]
+    return [chunk_embed_text(c) for c in index.chunks]
 
 
 def synthetic_corpus(root: Path, chunks: int) -> int:

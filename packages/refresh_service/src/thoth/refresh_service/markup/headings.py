@@ -75,8 +75,8 @@ def _parse_attributes(text: str, i: int, end: int) -> tuple[str | None] | None:
                 value, i = text[i:j], j
             if key.group() == "id":
                 found = value
-        if i < end and text[i] not in " \t,":
-            return None
+        while i < end and text[i] in " \t":
+            i += 1
         if i < end and text[i] == ",":
             i += 1
 

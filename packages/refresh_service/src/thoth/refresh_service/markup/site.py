@@ -27,7 +27,6 @@ SITE_GLOBS = (
 )
 MAX_CONFIG_BYTES = 256 * 1024
 ID_TYPES = ("github", "github-ascii", "blackfriday")
-MARKUPS = ("auto", "hugo", "markdown")
 
 
 @dataclass

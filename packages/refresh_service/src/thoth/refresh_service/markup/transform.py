@@ -294,6 +294,8 @@ def include(arg: str, site: Site, budget: Budget, stack: tuple[str, ...], into: 
     """The cleaned text of `{{% include "arg" %}}` (from assets/), or '' with a warning in `into`."""
     path = posixpath.normpath(posixpath.join("assets", arg.strip().lstrip("/")))
     if not path.startswith("assets/") or path not in site.files:
+        if path.startswith("assets/"):
+            into.includes[path] = ""  # remembered: the page is re-indexed when the file appears
         into.warnings.append(f"include {arg!r} not found (looked for {path}); the page is indexed without it")
         return ""
     if path in stack:
