@@ -75,7 +75,7 @@ def _limit(text: str, pos: int) -> int:
 def parse_shortcode(text: str, pos: int) -> ShortcodeTag | None:
     """The shortcode tag at text[pos:pos+3] in ('{{<', '{{%'), or None when it is malformed."""
     delim = text[pos + 2]
-    close = delim + "}}"
+    close = (">" if delim == "<" else "%") + "}}"
     limit = _limit(text, pos)
     i = _SPACE.match(text, pos + 3, limit).end()  # type: ignore[union-attr]
     if text.startswith("/*", i):

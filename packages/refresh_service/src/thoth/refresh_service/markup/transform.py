@@ -24,7 +24,7 @@ _STOP_HUGO = re.compile(r"\{\{[<%]|[<`&]")
 _STOP_MD = re.compile(r"[<`&]")
 _RUN = re.compile(r"`+")
 _BLANK = re.compile(r"\n[ \t]*\n")
-_ESCAPED = re.compile(r"\{\{([<%])/\*(.*?)\*/([<%])\}\}", re.DOTALL)
+_ESCAPED = re.compile(r"\{\{([<%])/\*([^\n]{0,2048}?)\*/([>%])\}\}")
 
 
 @dataclass
@@ -283,7 +283,9 @@ def _shortcode(
     if action.kind == "text":
         out.insert(action.value)
     elif action.kind == "lead":
-        out.insert(f"**{action.value}**" + ("" if own_line else "\n\n"))
+        bold = action.value.startswith("**") and action.value.endswith("**")
+        lead = action.value if bold else f"**{action.value}**"
+        out.insert(lead + ("" if own_line else "\n\n"))
     elif action.kind == "highlight":
         out.insert(f"```{action.value}" + ("" if own_line else "\n"))
     elif action.kind == "include" and site is not None:
