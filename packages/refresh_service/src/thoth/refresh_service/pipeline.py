@@ -20,6 +20,7 @@ from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
 from thoth.refresh_service.gitsource import git_snapshot, is_remote
 from thoth.refresh_service.lock import SourceLock
 from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, parse_document, too_large
+from thoth.refresh_service.markup.budget import DEFAULT_SECONDS, EXPANSION_FACTOR
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, stale_includes, widened, with_site
 from thoth.refresh_service.publish import PublishError, collect_garbage, publish
 from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
@@ -71,6 +72,7 @@ class Services:
     secrets: Secrets | None = None
     sources_config: str | None = None  # THOTH_SOURCES_CONFIG; None: the store's config/sources.yaml
     queue_url: str | None = None  # THOTH_QUEUE_URL; None: full rebuilds run in one invocation
+    parse_budget_s: float = DEFAULT_SECONDS  # parse + chunk of one file; over it the file is skipped
 
 
 class _DeadlineNear(ThothError):
@@ -354,7 +356,8 @@ class Refresher:
             try:
                 if entry.size > services.max_bytes:
                     raise ParseError(too_large(entry.size, services.max_bytes))
-                budget = Budget()  # one per file: time and size bounded, the run goes on without it
+                # One per file: time and size bounded; over budget the run goes on without the file.
+                budget = Budget(services.parse_budget_s, EXPANSION_FACTOR * services.max_bytes)
                 doc = parse_document(path, snapshot.read(path), services.max_bytes, snapshot.site, budget)
                 chunks = chunk_document(
                     doc,

@@ -101,9 +101,16 @@ def _budget_rule(state: Any, start: int, end: int, silent: bool) -> bool:
     return False
 
 
+_LAST: list[tuple[str, list[Any]]] = []  # the last parse: the chunker re-parses unchanged bodies
+
+
 def block_tokens(text: str, budget: Budget) -> list[Any]:
     """markdown-it block tokens of `text` (no inline parsing), under the file's budget."""
+    last = _LAST[0] if _LAST else None  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] == text:
+        return last[1]
     tokens: list[Any] = _block_parser().parse(text, {"budget": budget})
+    _LAST[:] = [(text, tokens)]
     return tokens
 
 
