@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from thoth.refresh_service.markup import Budget, Document, Site
+from thoth.refresh_service.markup.blocks import ATOMIC
 from thoth.refresh_service.markup.budget import unlimited
 from thoth.refresh_service.markup.frontmatter import chunk_meta
 from thoth.refresh_service.markup.headings import Anchors, gitlab_slug, heading_text, split_attributes
@@ -17,7 +18,6 @@ from thoth.refresh_service.markup.transform import block_tokens
 from thoth.shared.index import Chunk
 
 _WORD_RE = re.compile(r"\w+|[^\w\s]")
-_ATOMIC = ("fence", "code_block", "table_open", "html_block")
 _INDEX_NAMES = ("index", "_index", "readme")
 
 
@@ -75,31 +75,27 @@ def markdown_blocks(
     """
     budget = budget or unlimited()
     anchors = Anchors(site.id_type if site is not None else "gitlab")
-    tokens = block_tokens("".join(lines), budget)
     blocks: list[Block] = []
-    for i, token in enumerate(tokens):
-        budget.tick()
+    for raw in block_tokens("".join(lines), budget):
         heading: tuple[int, str] | None = None
         anchor: str | None = None
-        if token.type == "heading_open":
+        if raw.kind == "Heading":
             # Every heading takes an id, nested ones too (Hugo de-duplicates over the whole page).
-            content = tokens[i + 1].content if i + 1 < len(tokens) else ""
-            explicit = None
+            content, explicit = raw.content, None
             if site is not None and site.attributes:
                 content, explicit = split_attributes(content)
-                if explicit is not None and token.map:
-                    _drop_attribute_line(lines, *token.map)
+                if explicit is not None:
+                    _drop_attribute_line(lines, raw.start, raw.end)
             text = heading_text(content, site.typographer if site is not None else True)
             if explicit is not None:
                 anchor = anchors.explicit(explicit)
             elif content.strip():
                 anchor = anchors.auto(text) or None
-            heading = (int(token.tag[1]), text.display)
-        if token.level != 0 or token.map is None or token.nesting == -1:
+            heading = (raw.level, text.display)
+        if raw.depth != 0:
             continue
-        start, end = token.map
-        text_of = "".join(lines[start:end])
-        blocks.append(Block(start, end, token.type in _ATOMIC, count_tokens(text_of), heading, anchor))
+        text_of = "".join(lines[raw.start : raw.end])
+        blocks.append(Block(raw.start, raw.end, raw.kind in ATOMIC, count_tokens(text_of), heading, anchor))
     return blocks
 
 

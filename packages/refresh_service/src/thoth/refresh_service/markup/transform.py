@@ -10,8 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
+
+from thoth.refresh_service.markup.blocks import RawBlock, parse_blocks
 
 from thoth.refresh_service.markup import hugo
 from thoth.refresh_service.markup.budget import Budget
@@ -83,35 +84,17 @@ class _Out:
         return "".join(self.parts), self.starts, self.ends
 
 
-@lru_cache(maxsize=1)
-def _block_parser() -> Any:
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark").enable("table")
-    md.disable("inline")  # block structure only: inline rules are where pathological inputs live
-    md.block.ruler.before("table", "thoth_budget", _budget_rule)
-    return md
+_LAST: list[tuple[str, list[RawBlock]]] = []  # the last parse: the chunker re-parses unchanged bodies
 
 
-def _budget_rule(state: Any, start: int, end: int, silent: bool) -> bool:
-    """A block rule that matches nothing: it runs once per line and checks the file's budget."""
-    budget = state.env.get("budget")
-    if budget is not None:
-        budget.tick()
-    return False
-
-
-_LAST: list[tuple[str, list[Any]]] = []  # the last parse: the chunker re-parses unchanged bodies
-
-
-def block_tokens(text: str, budget: Budget) -> list[Any]:
-    """markdown-it block tokens of `text` (no inline parsing), under the file's budget."""
+def block_tokens(text: str, budget: Budget) -> list[RawBlock]:
+    """The blocks of `text` (see blocks.py), under the file's budget."""
     last = _LAST[0] if _LAST else None  # one read: another thread may replace it meanwhile
     if last is not None and last[0] == text:
         return last[1]
-    tokens: list[Any] = _block_parser().parse(text, {"budget": budget})
-    _LAST[:] = [(text, tokens)]
-    return tokens
+    found = parse_blocks(text, budget)
+    _LAST[:] = [(text, found)]
+    return found
 
 
 def code_ranges(text: str, budget: Budget) -> list[tuple[int, int]]:
@@ -122,12 +105,12 @@ def code_ranges(text: str, budget: Budget) -> list[tuple[int, int]]:
     for match in re.finditer("\n", text):
         offsets.append(match.end())
     offsets.append(len(text))
-    ranges = []
-    for token in block_tokens(text, budget):
-        if token.type in ("fence", "code_block") and token.map:
-            start, end = token.map
-            ranges.append((offsets[min(start, len(offsets) - 1)], offsets[min(end, len(offsets) - 1)]))
-    return ranges
+    last = len(offsets) - 1
+    return [
+        (offsets[min(b.start, last)], offsets[min(b.end, last)])
+        for b in block_tokens(text, budget)
+        if b.kind == "CodeBlock"
+    ]
 
 
 class _Index:
