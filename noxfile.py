@@ -282,7 +282,7 @@ def security(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def refresh(session: nox.Session) -> None:
-    """Index a source locally or on AWS: `-- <git-url-or-path> | --source NAME [--config F] [--full] [--json]`."""
+    """Index a source locally or on AWS: `-- <git-url-or-path> | --source NAME [--config F] [--full]`."""
     install_lock(session, "dev")
     if not session.posargs:
         session.error(

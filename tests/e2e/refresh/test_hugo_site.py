@@ -43,7 +43,8 @@ def _hugo_pages(tmp_path: Path) -> dict[str, list[str]]:
     shutil.copytree(SITE, site)  # hugo writes a build lock into the site: keep the tree clean
     out = tmp_path / "public"
     done = subprocess.run(
-        [sys.executable, "-m", "hugo", "--quiet", "-s", str(site), "-d", str(out), "--cacheDir", str(tmp_path / "c")],
+        [sys.executable, "-m", "hugo", "--quiet", "-s", str(site), "-d", str(out),
+         "--cacheDir", str(tmp_path / "c")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -163,7 +164,9 @@ def test_links_anchors_snippets_and_section_text_through_the_mcp_tools(session: 
     assert included["url"].endswith("/paid-time-off/#reporting-time-off-in-the-tool")
     for results in (session["sick"], session["dib"], session["include"]):
         for hit in results:
-            assert "{{" not in hit["snippet"] and "<svg" not in hit["snippet"] and "<div" not in hit["snippet"]
+            assert (
+                "{{" not in hit["snippet"] and "<svg" not in hit["snippet"] and "<div" not in hit["snippet"]
+            )
     values = session["values"]["content"]
     assert "Diversity, Inclusion & Belonging Competency" in values and "CREDIT" in values
     assert "<svg" not in values and "M12 2L2 7" not in values and "{{<" not in values and "<!--" not in values

@@ -46,7 +46,9 @@ def test_thoth_sources_config_is_the_default_config(
     assert "defined sources: handbook, runbooks" in err
 
 
-def test_location_flags_do_not_mix_with_a_named_source(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_location_flags_do_not_mix_with_a_named_source(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["--source", "handbook", "--config", str(home / "sources.yaml"), "--strip-prefix", "x/"])
     assert code == 2 and "--strip-prefix describe a location" in capsys.readouterr().err
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.functional.refresh.helpers import live_index, run, write_tree
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, Site, parse_document
 from thoth.refresh_service.markup import budget as budget_module
 from thoth.refresh_service.markup.budget import BOUND_S_PER_MIB
 from thoth.refresh_service.pipeline import Services
-from tests.functional.refresh.helpers import live_index, run, write_tree
 from tools.bench.hostile import INCLUDES, MIB, corpus
 
 SKIPPED = {
@@ -30,7 +30,9 @@ def _site() -> Site:
     return Site(files={p: "sha256:x" for p in INCLUDES}, read=INCLUDES.__getitem__)
 
 
-@pytest.mark.parametrize(("path", "data"), list(corpus()), ids=lambda v: v.split("/")[-1] if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("path", "data"), list(corpus()), ids=lambda v: v.split("/")[-1] if isinstance(v, str) else ""
+)
 def test_each_hostile_file_finishes_within_its_bound(path: str, data: bytes) -> None:
     name = path.rsplit("/", 1)[-1].removesuffix(".md")
     budget = Budget(seconds=BOUND_S_PER_MIB * max(1.0, len(data) / MIB), max_chars=8 * MIB)

@@ -11,15 +11,17 @@ from thoth.refresh_service.pipeline import Services
 SITE = {
     "config/_default/hugo.toml": 'baseURL = "https://h.example/"\n',
     "content/handbook/leave.md": (
-        "---\ntitle: Leave\n---\n## How to ask\n\n{{% include \"includes/ask.md\" %}}\n\n"
-        "## Later\n\n{{% include \"includes/later.md\" %}}\n"
+        '---\ntitle: Leave\n---\n## How to ask\n\n{{% include "includes/ask.md" %}}\n\n'
+        '## Later\n\n{{% include "includes/later.md" %}}\n'
     ),
     "content/handbook/other.md": "## Other\n\nUnrelated text about laptops.\n",
     "assets/includes/ask.md": "Ask your manager two weeks ahead.\n",
 }
 
 
-def test_includes_expand_and_a_changed_include_reindexes_its_pages(tmp_path: Path, services: Services) -> None:
+def test_includes_expand_and_a_changed_include_reindexes_its_pages(
+    tmp_path: Path, services: Services
+) -> None:
     root = tmp_path / "site"
     write_tree(root, SITE)
     config = SourceConfig("hb", "dir", str(root), include=("content/**/*.md",), base_url="https://h.example/")

@@ -48,13 +48,17 @@ def test_chunks_carry_only_a_bounded_part_of_the_front_matter() -> None:
 
 
 def test_description_feeds_the_embedding_context() -> None:
-    doc = parse_document("p.md", b"---\ntitle: T\ndescription: About leave.\n---\n## H\n\nText.\n", site=Site())
+    doc = parse_document(
+        "p.md", b"---\ntitle: T\ndescription: About leave.\n---\n## H\n\nText.\n", site=Site()
+    )
     chunk = chunk_document(
         doc, source="s", url="u", commit=None, last_modified=None, settings=ChunkSettings()
     )[0]
     assert chunk.meta == {"description": "About leave."}
     other = parse_document("p.md", b"---\ntitle: T\n---\n## H\n\nText.\n", site=Site())
-    plain = chunk_document(other, source="s", url="u", commit=None, last_modified=None, settings=ChunkSettings())
+    plain = chunk_document(
+        other, source="s", url="u", commit=None, last_modified=None, settings=ChunkSettings()
+    )
     assert chunk.content_hash != plain[0].content_hash
 
 
@@ -70,7 +74,11 @@ def test_hugo_drafts_are_skipped_with_a_reason_markdown_drafts_are_not() -> None
     [
         ("content/handbook/values/_index.md", {}, "https://h.example/handbook/values/"),
         ("content/_index.md", {}, "https://h.example/"),
-        ("content/handbook/people-group/paid-time-off.md", {}, "https://h.example/handbook/people-group/paid-time-off/"),
+        (
+            "content/handbook/people-group/paid-time-off.md",
+            {},
+            "https://h.example/handbook/people-group/paid-time-off/",
+        ),
         ("content/Sec/My Page.md", {}, "https://h.example/sec/my-page/"),
         ("content/bund/index.md", {"slug": "renamed"}, "https://h.example/renamed/"),
         ("content/sl/page.md", {"slug": "Other Slug"}, "https://h.example/sl/other-slug/"),
@@ -87,4 +95,6 @@ def test_hugo_page_urls(path: str, meta: dict[str, str], url: str) -> None:
 def test_hugo_title_comes_from_the_h1_without_its_attribute_block() -> None:
     assert parse_document("a.md", b"# Real title {#x} ##\n\ntext\n", site=Site()).title == "Real title"
     # A cubic regex used to hang on this line (issue 12): a linear scan returns at once.
-    assert parse_document("h.md", ("# a" + " " * 200_000 + "b\n").encode()).title == "a"  # cut at MAX_HEADING_CHARS
+    assert (
+        parse_document("h.md", ("# a" + " " * 200_000 + "b\n").encode()).title == "a"
+    )  # cut at MAX_HEADING_CHARS

@@ -113,9 +113,10 @@ def test_urls_are_hugos_and_drafts_are_skipped() -> None:
         "content/handbook/values/_index.md": BASE + "handbook/values/",
         "content/ja-jp/handbook/_index.md": BASE + "ja-jp/handbook/",
     }
-    assert list(skipped) == ["content/handbook/draft-plan.md"] and "draft: true" in skipped[
-        "content/handbook/draft-plan.md"
-    ]
+    assert (
+        list(skipped) == ["content/handbook/draft-plan.md"]
+        and "draft: true" in skipped["content/handbook/draft-plan.md"]
+    )
     assert not any("Secret reorganisation" in c.text for c in chunks())
 
 
@@ -136,5 +137,8 @@ def test_the_sites_own_links_land_on_indexed_anchors() -> None:
 
 def test_aliases_and_descriptions_reach_the_chunks() -> None:
     page = indexed()[0]["content/handbook/people-group/paid-time-off.md"]
-    assert page[0].meta["aliases"] == ["/handbook/paid-time-off/", "/handbook/people-operations/paid-time-off/"]
+    assert page[0].meta["aliases"] == [
+        "/handbook/paid-time-off/",
+        "/handbook/people-operations/paid-time-off/",
+    ]
     assert page[0].meta["description"].startswith("Vacation, public holidays")

@@ -43,7 +43,7 @@ def test_standalone_shortcodes_go_or_leave_their_readable_argument() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "{{< alert title=\"x\" >}}\nnever closed\n",  # an open without its close
+        '{{< alert title="x" >}}\nnever closed\n',  # an open without its close
         "{{< /alert >}} a close without an open\n",
         "{{< alert \n",  # a tag without its end
         '{{< alert title="unterminated >}}\n',
@@ -64,7 +64,7 @@ def test_nested_same_name_shortcodes_pair_inside_out() -> None:
 def test_shortcodes_inside_code_stay_verbatim_and_escapes_show_as_hugo_shows_them() -> None:
     text = (
         "```markdown\n{{</* alert */>}}\n{{< youtube x >}}\n```\n"
-        "Inline `{{%/* include \"x.md\" */%}}` and `<svg>` too.\n"
+        'Inline `{{%/* include "x.md" */%}}` and `<svg>` too.\n'
         "\n    {{< indented code >}}\n"
     )
     out = hugo(text).text
@@ -129,12 +129,14 @@ def test_html_is_text_and_svg_script_style_comments_are_gone() -> None:
     )
     out = clean(text, 1, None, unlimited())
     assert "M12" not in out.text and "var a" not in out.text and "color" not in out.text
-    assert "comment" not in out.text and "<" not in out.text.replace("<https:", "").replace("< b", "").replace(
-        "3<4", ""
-    )
+    assert "comment" not in out.text and "<" not in out.text.replace("<https:", "").replace(
+        "< b", ""
+    ).replace("3<4", "")
     assert "Kept text\u00a0here." in out.text and "<https://example.com>" in out.text
     assert out.text.splitlines()[-1] == "<https://example.com> a < b, 3<4 end"
-    assert out.starts[len(out.text.splitlines()) - 1] == 8  # the last line still cites its own file line (the comment spanned two)
+    assert (
+        out.starts[len(out.text.splitlines()) - 1] == 8
+    )  # the last line still cites its own file line (the comment spanned two)
 
 
 def test_unclosed_comment_and_svg_drop_the_rest_as_a_browser_would() -> None:
@@ -150,7 +152,7 @@ def test_a_megabyte_line_of_html_is_linear_and_leaves_only_text() -> None:
 
 
 def test_line_map_cites_file_lines_across_dropped_and_inserted_text() -> None:
-    text = "l1\n<!--\n\n-->\nl5\n{{% include \"i.md\" %}}\nl7\n"
+    text = 'l1\n<!--\n\n-->\nl5\n{{% include "i.md" %}}\nl7\n'
     out = hugo(text, {"assets/i.md": "i1\ni2\n"})
     lines = out.text.splitlines()
     assert lines == ["l1", "", "l5", "i1", "i2", "l7"]
@@ -160,4 +162,6 @@ def test_line_map_cites_file_lines_across_dropped_and_inserted_text() -> None:
 
 
 def test_markdown_sources_leave_shortcodes_alone() -> None:
-    assert clean("{{< alert >}}x{{< /alert >}}\n", 1, None, unlimited()).text == "{{< alert >}}x{{< /alert >}}\n"
+    assert (
+        clean("{{< alert >}}x{{< /alert >}}\n", 1, None, unlimited()).text == "{{< alert >}}x{{< /alert >}}\n"
+    )

@@ -82,7 +82,8 @@ def named_source(args: argparse.Namespace, services: Services) -> SourceConfig:
     if args.source not in configs:
         origin = args.config or setting or "the store's config/sources.yaml"
         raise ThothError(
-            f"source {args.source!r} is not defined in {origin}; defined sources: {', '.join(sorted(configs))}"
+            f"source {args.source!r} is not defined in {origin}; "
+            f"defined sources: {', '.join(sorted(configs))}"
         )
     return configs[args.source]
 
@@ -137,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         "--strip-prefix", help="path prefix dropped from page URLs, e.g. content/ (Hugo: the content dir)"
     )
     parser.add_argument(
-        "--markup", choices=MARKUPS, help="auto (default: Hugo when the root holds a Hugo config), hugo, markdown"
+        "--markup",
+        choices=MARKUPS,
+        help="auto (default: Hugo when the root holds a Hugo config), hugo, markdown",
     )
     args = parser.parse_args(argv)
     if (args.location is None) == (args.source is None):

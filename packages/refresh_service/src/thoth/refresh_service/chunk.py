@@ -66,9 +66,7 @@ def _drop_attribute_line(lines: list[str], start: int, end: int) -> None:
             return
 
 
-def markdown_blocks(
-    lines: list[str], site: Site | None = None, budget: Budget | None = None
-) -> list[Block]:
+def markdown_blocks(lines: list[str], site: Site | None = None, budget: Budget | None = None) -> list[Block]:
     """Top-level blocks of a markdown body with their line ranges; headings carry text and anchor.
 
     `lines` is edited in place where a heading's `{#id}` block is dropped from its text.

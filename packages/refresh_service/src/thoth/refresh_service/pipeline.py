@@ -184,9 +184,7 @@ class Refresher:
         report.previous_version = live.version if live else None
         report.previous_commit = meta.get("commit")
         consistent = (
-            live is not None
-            and meta.get("version") == live.version
-            and live.fingerprint == info.fingerprint
+            live is not None and meta.get("version") == live.version and live.fingerprint == info.fingerprint
         )
         incremental = mode == "incremental" and consistent
         since = meta.get("commit") if incremental else None

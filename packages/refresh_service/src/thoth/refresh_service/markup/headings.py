@@ -104,7 +104,9 @@ def heading_text(content: str, typographer: bool = True) -> HeadingText:
     """Plain text of inline markdown: links keep their label, code its content, images their alt."""
     content = content[:MAX_HEADING_CHARS]
     if not _MARKUP.search(content):  # most headings: no inline markup, no parser (5x faster per heading)
-        return HeadingText(" ".join(content.split()), _dashes(content).strip() if typographer else content.strip())
+        return HeadingText(
+            " ".join(content.split()), _dashes(content).strip() if typographer else content.strip()
+        )
     tokens = _inline_parser().parseInline(content)
     display: list[str] = []
     for_id: list[str] = []
@@ -125,7 +127,9 @@ def _collect(token: Any, display: list[str], for_id: list[str], typographer: boo
     elif kind == "text_special":
         display.append(token.content)
         # goldmark keeps a numeric reference's digits in the id (`&#45;` → "45"), decodes named ones.
-        for_id.append(token.markup if token.info == "entity" and token.markup.startswith("&#") else token.content)
+        for_id.append(
+            token.markup if token.info == "entity" and token.markup.startswith("&#") else token.content
+        )
     elif kind in ("softbreak", "hardbreak"):
         display.append(" ")
         for_id.append(" ")

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 DROP_WHOLE = frozenset({"svg", "script", "style", "template", "iframe", "object", "noscript", "canvas"})
 # Inline elements join their neighbours without a space; any other tag separates words.
 INLINE = frozenset(
-    "a abbr b bdi bdo cite code data del dfn em font i ins kbd mark q s samp small span strong sub "
-    "sup time u var wbr".split()
-)
+    {
+        "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins",
+        "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+    }
+)  # fmt: skip
 MAX_TAG_CHARS = 16 * 1024  # longer is not a tag but text (a '<' in prose, a broken paste)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _ATTR_NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_.:-]*")

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from thoth.refresh_service.markup.frontmatter import NoAliasLoader
 
 CONFIG_NAMES = ("hugo", "config")
@@ -57,7 +59,7 @@ def _load(name: str, data: bytes) -> Any:
         return tomllib.loads(text)
     if name.endswith(".json"):
         return json.loads(text)
-    return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader that refuses aliases
+    return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 (a SafeLoader that refuses aliases)
 
 
 def _get(data: Mapping[str, Any], *keys: str) -> Any:
@@ -137,7 +139,9 @@ def hugo_url_path(path: str, site: Site, meta: Mapping[str, Any], strip_prefix: 
     url = meta.get("url")
     if isinstance(url, str) and url.strip():
         target = url.strip().lstrip("/")
-        return target if target.endswith(("/", ".html", ".htm", ".xml", ".json")) or not target else target + "/"
+        return (
+            target if target.endswith(("/", ".html", ".htm", ".xml", ".json")) or not target else target + "/"
+        )
     prefix = strip_prefix or site.content_dir
     rel = path[len(prefix) :] if path.startswith(prefix) else path
     directory, name = posixpath.split(rel)

@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from thoth.refresh_service.markup.blocks import RawBlock, parse_blocks
-
 from thoth.refresh_service.markup import hugo
+from thoth.refresh_service.markup.blocks import RawBlock, parse_blocks
 from thoth.refresh_service.markup.budget import Budget
 from thoth.refresh_service.markup.html import ENTITY, decode_entity, parse_tag
 from thoth.refresh_service.markup.shortcodes import parse_shortcode
