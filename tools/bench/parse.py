@@ -6,6 +6,7 @@ Run with `nox -s bench -- refresh --parse-only` (or as part of `nox -s bench -- 
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import statistics
@@ -176,17 +177,20 @@ def main(repeat: int = 3, baseline: str | None = "main", hostile_timeout: float 
         old: Callable[[str, bytes], int] | None = None
         if old_dir is not None:
             sys.path.insert(0, str(old_dir))
-            from baseline_chunk import ChunkSettings as OldSettings  # type: ignore[import-not-found]
-            from baseline_chunk import chunk_document as old_chunk  # type: ignore[import-not-found]
-            from baseline_chunk import page_url as old_url
-            from baseline_parse import parse_document as old_parse  # type: ignore[import-not-found]
+            chunk_mod: Any = importlib.import_module("baseline_chunk")
+            parse_mod: Any = importlib.import_module("baseline_parse")
 
             def old(path: str, data: bytes) -> int:
-                doc = old_parse(path, data, 4 * MIB)
-                url = old_url(path, "https://h.example/")
+                doc = parse_mod.parse_document(path, data, 4 * MIB)
+                url = chunk_mod.page_url(path, "https://h.example/")
                 return len(
-                    old_chunk(
-                        doc, source="b", url=url, commit=None, last_modified=None, settings=OldSettings()
+                    chunk_mod.chunk_document(
+                        doc,
+                        source="b",
+                        url=url,
+                        commit=None,
+                        last_modified=None,
+                        settings=chunk_mod.ChunkSettings(),
                     )
                 )
 

@@ -56,8 +56,10 @@ def parse_blocks(text: str, budget: Budget) -> list[RawBlock]:
     depth = 0
     top: tuple[str, int] | None = None
     heading: list[Any] | None = None  # [level, start, inline_start, inline_end, depth]
-    for event, span in pyromark.events_with_range(text, options=_options()):
+    for item in pyromark.events_with_range(text, options=_options()):
         budget.tick()
+        event: Any = item[0]  # a union of TypedDicts and strings: walked by kind, not by type
+        span = item[1]
         start, end = span["start"], span["end"]
         if isinstance(event, dict) and "Start" in event:
             kind = _kind(event["Start"])

@@ -24,7 +24,7 @@ class NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ParseError(
                 f"front matter uses a YAML alias (*{event.anchor}) at line {event.start_mark.line + 1}; "
                 "aliases are not allowed in front matter, write the value out"

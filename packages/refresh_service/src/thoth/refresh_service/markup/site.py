@@ -63,12 +63,13 @@ def _load(name: str, data: bytes) -> Any:
 
 
 def _get(data: Mapping[str, Any], *keys: str) -> Any:
+    value: Any = data
     for key in keys:
-        if not isinstance(data, Mapping):
+        if not isinstance(value, Mapping):
             return None
-        lowered = {str(k).lower(): v for k, v in data.items()}
-        data = lowered.get(key.lower())  # Hugo's config keys are case-insensitive
-    return data
+        lowered = {str(k).lower(): v for k, v in value.items()}
+        value = lowered.get(key.lower())  # Hugo's config keys are case-insensitive
+    return value
 
 
 def load_site(files: Mapping[str, str], read: Callable[[str], bytes], forced: bool) -> Site | None:
