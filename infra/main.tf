@@ -42,6 +42,8 @@ module "iam" {
   table_arn             = module.state.table_arn
   api_key_secret_arn    = module.secrets.api_key_arn
   gitlab_secret_arn     = module.secrets.gitlab_token_arn
+  cursor_secret_arn     = module.secrets.cursor_key_arn
+  s3_sources            = var.s3_sources
   queue_arn             = module.refresh_service.queue_arn
   dlq_arn               = module.refresh_service.dlq_arn
 }

@@ -66,9 +66,9 @@ variable "mcp_reserved_concurrency" {
 }
 
 variable "enable_function_url" {
-  description = "Expose the `live` alias through a Lambda function URL."
+  description = "Also expose the `live` alias through a Lambda function URL. Off by default: the URL (auth NONE) bypasses the HTTP API's throttle, so turning it on needs mcp_reserved_concurrency > 0 as its cap."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "enable_http_api" {
@@ -150,4 +150,13 @@ variable "force_destroy" {
   description = "Let `destroy` empty the bucket and the ECR repository (throwaway environments only)."
   type        = bool
   default     = false
+}
+
+variable "s3_sources" {
+  description = "Buckets and key prefixes (e.g. runbooks/) of `kind: s3` sources; the refresh role may read only these."
+  type = list(object({
+    bucket = string
+    prefix = string
+  }))
+  default = []
 }

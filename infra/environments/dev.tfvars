@@ -1,6 +1,6 @@
 environment                 = "dev"
 region                      = "us-east-1"
-log_level                   = "DEBUG"
+log_level                   = "INFO"
 log_retention_days          = 14
 mcp_memory_mb               = 1024
 mcp_provisioned_concurrency = 0

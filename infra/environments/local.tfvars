@@ -3,7 +3,7 @@
 environment                 = "local"
 region                      = "us-east-1"
 bucket_name                 = "thoth-local-artifacts"
-log_level                   = "DEBUG"
+log_level                   = "INFO"
 log_retention_days          = 1
 mcp_memory_mb               = 512
 mcp_provisioned_concurrency = 0

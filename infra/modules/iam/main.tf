@@ -1,4 +1,7 @@
-# One role per function, each scoped to the named resources it uses.
+# One role per function, each allowed exactly the AWS actions its code calls, on the resources it
+# calls them on (tests/functional/infra/test_iam_least_privilege.py derives the calls from the code
+# and fails on any action granted beyond them, or missing). The wildcards that remain are listed,
+# with their reasons, in infra/README.md ("Least privilege").
 data "aws_iam_policy_document" "assume_lambda" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -6,12 +9,18 @@ data "aws_iam_policy_document" "assume_lambda" {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
     }
+    # No aws:SourceAccount here: Lambda documents no source context for assuming an execution
+    # role, and a condition it does not send would stop the function from starting. Only
+    # iam:PassRole in this account can attach the role to a function.
   }
 }
 
 locals {
   log_group_arn = "arn:${var.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda"
-  state_ops     = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+  # Object key prefixes (thoth.shared.index.format, refresh_service.embed, refresh_service.config).
+  indexes    = "${var.bucket_arn}/indexes/*"
+  embeddings = "${var.bucket_arn}/cache/embeddings/*"
+  config     = "${var.bucket_arn}/config/*"
 }
 
 resource "aws_iam_role" "mcp" {
@@ -19,6 +28,7 @@ resource "aws_iam_role" "mcp" {
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
+# The internet-facing function: read-only everywhere, and only the live pointers of the state table.
 data "aws_iam_policy_document" "mcp" {
   statement {
     sid       = "Tracing"
@@ -33,10 +43,12 @@ data "aws_iam_policy_document" "mcp" {
   statement {
     sid       = "ReadIndexes"
     actions   = ["s3:GetObject"]
-    resources = ["${var.bucket_arn}/indexes/*"]
+    resources = [local.indexes]
   }
   statement {
-    sid       = "ListIndexes"
+    # Never called by the code: without it S3 answers a missing key 403 instead of 404, and a
+    # missing index version would read as "access denied".
+    sid       = "MissingMeansNotFound"
     actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
     condition {
@@ -46,14 +58,19 @@ data "aws_iam_policy_document" "mcp" {
     }
   }
   statement {
-    sid       = "State"
-    actions   = local.state_ops
+    sid       = "ReadLivePointers"
+    actions   = ["dynamodb:Query"] # list_live: one query of the `live` partition
     resources = [var.table_arn]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["live"]
+    }
   }
   statement {
-    sid       = "ApiKeys"
+    sid       = "Secrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.api_key_secret_arn]
+    resources = [var.api_key_secret_arn, var.cursor_secret_arn]
   }
 }
 
@@ -80,19 +97,57 @@ data "aws_iam_policy_document" "refresh" {
     resources = ["${local.log_group_arn}/${var.refresh_function_name}:*"]
   }
   statement {
-    sid       = "WriteIndexes"
+    # Index versions and the embedding cache (every object is one put_object: no multipart upload,
+    # so no s3:AbortMultipartUpload).
+    sid       = "WriteIndexesAndEmbeddings"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${var.bucket_arn}/indexes/*", "${var.bucket_arn}/sources/*"]
+    resources = [local.indexes, local.embeddings]
   }
   statement {
-    sid       = "ListBucket"
+    sid       = "ReadSourcesConfig"
+    actions   = ["s3:GetObject"]
+    resources = [local.config]
+  }
+  statement {
+    sid       = "ListOwnPrefixes"
     actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["indexes/*", "cache/embeddings/*", "config/*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.s3_sources
+    content {
+      sid       = "ReadS3Source${statement.key}"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:${var.partition}:s3:::${statement.value.bucket}/${statement.value.prefix}*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.s3_sources
+    content {
+      sid       = "ListS3Source${statement.key}"
+      actions   = ["s3:ListBucket"]
+      resources = ["arn:${var.partition}:s3:::${statement.value.bucket}"]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${statement.value.prefix}*"]
+      }
+    }
   }
   statement {
     sid       = "State"
-    actions   = local.state_ops
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
     resources = [var.table_arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["live", "source#*"]
+    }
   }
   statement {
     sid       = "GitToken"
@@ -100,11 +155,18 @@ data "aws_iam_policy_document" "refresh" {
     resources = [var.gitlab_secret_arn]
   }
   statement {
-    sid       = "FanOut"
-    actions   = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    sid       = "FanOutSend"
+    actions   = ["sqs:SendMessage"]
     resources = [var.queue_arn]
   }
   statement {
+    # Called by the Lambda event source mapping with this role, not by the code.
+    sid       = "FanOutReceive"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [var.queue_arn]
+  }
+  statement {
+    # Called by Lambda with this role for the function's dead_letter_config, not by the code.
     sid       = "DeadLetters"
     actions   = ["sqs:SendMessage"]
     resources = [var.dlq_arn]

@@ -45,3 +45,16 @@ variable "queue_arn" {
 variable "dlq_arn" {
   type = string
 }
+
+variable "cursor_secret_arn" {
+  type = string
+}
+
+variable "s3_sources" {
+  description = "Buckets and key prefixes of `kind: s3` sources the refresh service reads."
+  type = list(object({
+    bucket = string
+    prefix = string
+  }))
+  default = []
+}

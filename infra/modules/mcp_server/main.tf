@@ -61,12 +61,21 @@ resource "aws_lambda_provisioned_concurrency_config" "live" {
 }
 
 # Authentication is the application's (API key or bearer token, see thoth.mcp_server.auth).
+# A function URL has no throttle of its own: the HTTP API's limits do not apply to it, so the only
+# cap on what it can cost is the function's reserved concurrency, which must then be set.
 resource "aws_lambda_function_url" "live" {
   #checkov:skip=CKV_AWS_258:Authentication is the application's (API key or bearer token checked in thoth.mcp_server.auth); MCP clients cannot sign IAM (SigV4) requests
   count              = var.enable_function_url ? 1 : 0
   function_name      = aws_lambda_function.this.function_name
   qualifier          = aws_lambda_alias.live.name
   authorization_type = "NONE"
+
+  lifecycle {
+    precondition {
+      condition     = var.reserved_concurrency > 0
+      error_message = "enable_function_url needs mcp_reserved_concurrency > 0: the function URL bypasses the HTTP API throttle, and reserved concurrency is then its only cap."
+    }
+  }
 }
 
 resource "aws_apigatewayv2_api" "this" {

@@ -37,6 +37,11 @@ resource "aws_ecr_lifecycle_policy" "this" {
   })
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+# Lambda pulls the image for this account's refresh function only (confused-deputy guard).
 data "aws_iam_policy_document" "lambda_pull" {
   statement {
     sid     = "LambdaPull"
@@ -44,6 +49,18 @@ data "aws_iam_policy_document" "lambda_pull" {
     principals {
       type        = "Service"
       identifiers = ["lambda.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values = [
+        "arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${var.function_name}*"
+      ]
     }
   }
 }

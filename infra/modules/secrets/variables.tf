@@ -5,3 +5,9 @@ variable "environment" {
 variable "recovery_days" {
   type = number
 }
+
+variable "cursor_key_version" {
+  description = "Bump to draw a new cursor key (outstanding cursors then restart)."
+  type        = number
+  default     = 1
+}

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import numpy as np
 from dulwich import porcelain
@@ -185,37 +182,6 @@ def copy_handbook(target: Path, limit: int | None = None) -> list[str]:
 
 def vectors_by_id(index: LoadedIndex) -> dict[str, np.ndarray]:
     return {c.id: np.asarray(index.vectors[i]) for i, c in enumerate(index.chunks)}
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def git_http_server(repo_dir: Path, token: str) -> Iterator[str]:
-    """Serve `repo_dir` over smart HTTP on 127.0.0.1, requiring basic auth with password `token`."""
-    from dulwich.server import DictBackend
-    from dulwich.web import make_wsgi_chain
-
-    app = make_wsgi_chain(DictBackend({"/repo.git": Repo(str(repo_dir))}))
-    expected = "Basic " + base64.b64encode(f"oauth2:{token}".encode()).decode()
-
-    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("HTTP_AUTHORIZATION") != expected:
-            headers = [("WWW-Authenticate", 'Basic realm="git"'), ("Content-Length", "0")]
-            start_response("401 Unauthorized", headers)
-            return [b""]
-        return app(environ, start_response)
-
-    server: WSGIServer = make_server("127.0.0.1", 0, guarded, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/repo.git"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def env_without(*names: str) -> dict[str, str]:

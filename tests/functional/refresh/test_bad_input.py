@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from dulwich.objects import Blob, Commit, Tree
 
-from tests.functional.refresh.helpers import PAGES, git_http_server, git_init, live_index, run, write_tree
+from tests.functional.refresh.helpers import PAGES, git_init, live_index, run, write_tree
+from tests.git_hosts import git_host, make_tls
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
 from thoth.shared.live import read_live
@@ -117,18 +118,22 @@ def test_private_remote_with_token_and_wrong_token_never_leaks_it(
 ) -> None:
     git_init(tmp_path / "repo", {"a.md": "# A\n\nPrivate handbook page.\n"})
     caplog.set_level(logging.DEBUG)
-    with git_http_server(tmp_path / "repo", TOKEN) as url:
+    # A token travels over https only (issue 12): the fake host speaks TLS with a throwaway CA.
+    tls = make_tls(tmp_path / "tls")
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca_file))
+    with git_host(tmp_path / "repo", tls=tls, token=TOKEN) as host:
+        url = host.url + "/repo.git"
         monkeypatch.setenv("THOTH_GITLAB_TOKEN", TOKEN)
         services.secrets = Secrets()
-        ok = run(SourceConfig("private", "git", url), services)
+        ok = run(SourceConfig("private", "git", url, token_secret="gitlab-token"), services)
         assert ok.status == "ok", ok.error
         assert ok.commit is not None and ok.chunks_total >= 1
         monkeypatch.setenv("THOTH_GITLAB_TOKEN", "glpat-WrongTokenValue")
         services.secrets = Secrets()
-        wrong = run(SourceConfig("private2", "git", url), services)
+        wrong = run(SourceConfig("private2", "git", url, token_secret="gitlab-token"), services)
         monkeypatch.delenv("THOTH_GITLAB_TOKEN")
         services.secrets = Secrets()
-        anonymous = run(SourceConfig("private3", "git", url), services)
+        anonymous = run(SourceConfig("private3", "git", url, token_secret="gitlab-token"), services)
     for report in (wrong, anonymous):
         assert report.status == "error"
         assert "token" in (report.error or "")

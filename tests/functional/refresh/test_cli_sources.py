@@ -65,7 +65,7 @@ def test_a_location_or_a_source(argv: list[str], capsys: pytest.CaptureFixture[s
 def test_the_location_form_takes_strip_prefix_and_markup(tmp_path: Path) -> None:
     args = argparse.Namespace(
         location=str(tmp_path), name="hb", ref=None, base_url="https://h.example/", include=None,
-        exclude=None, strip_prefix="content/", markup="markdown",
+        exclude=None, strip_prefix="content/", markup="markdown", token_secret=None,
     )  # fmt: skip
     config = source_from_args(args)
     assert (config.kind, config.strip_prefix, config.markup) == ("dir", "content/", "markdown")

@@ -60,3 +60,42 @@ def test_stale_version_is_rejected() -> None:
 def test_garbage_never_decodes(text: str) -> None:
     with pytest.raises(ToolArgumentError, match=r"^argument 'cursor'"):
         cursor.decode("list_topics", BOUND, text)
+
+
+def test_the_key_is_the_deployment_secret_not_a_constant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 11: a cursor minted with the old source constant, or another deployment's key, is refused."""
+    import hashlib
+    import hmac
+    import json
+
+    payload = json.dumps(
+        {"t": "get_handbook_section", "b": BOUND, "v": "handbook:v1", "o": 5}, separators=(",", ":")
+    ).encode()
+    forged_tag = hmac.new(b"thoth-cursor-v1", payload, hashlib.sha256).digest()[:12]
+    forged = base64.urlsafe_b64encode(forged_tag + payload).decode().rstrip("=")
+    monkeypatch.setenv("THOTH_CURSOR_KEY", "a" * 64)
+    with pytest.raises(ToolArgumentError, match="corrupt or was modified"):
+        cursor.decode("get_handbook_section", BOUND, forged)
+    issued = cursor.encode("get_handbook_section", BOUND, "handbook:v1", 5)
+    # Another instance of the same deployment (same secret) accepts it; another deployment does not.
+    assert cursor.decode("get_handbook_section", BOUND, issued) == ("handbook:v1", 5)
+    monkeypatch.setenv("THOTH_CURSOR_KEY", "b" * 64)
+    with pytest.raises(ToolArgumentError, match="corrupt or was modified"):
+        cursor.decode("get_handbook_section", BOUND, issued)
+
+
+def test_a_short_cursor_key_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from thoth.shared.errors import ConfigError
+
+    monkeypatch.setenv("THOTH_CURSOR_KEY", "short")
+    with pytest.raises(ConfigError, match="openssl rand -hex 32"):
+        cursor.encode("get_handbook_section", BOUND, "handbook:v1", 5)
+
+
+def test_without_a_key_each_process_draws_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("THOTH_CURSOR_KEY", raising=False)
+    issued = cursor.encode("get_handbook_section", BOUND, "handbook:v1", 5)
+    assert cursor.decode("get_handbook_section", BOUND, issued) == ("handbook:v1", 5)
+    monkeypatch.setattr(cursor, "_fallback", None)  # what a fresh process starts with
+    with pytest.raises(ToolArgumentError, match="corrupt or was modified"):
+        cursor.decode("get_handbook_section", BOUND, issued)

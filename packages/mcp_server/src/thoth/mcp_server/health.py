@@ -5,14 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from thoth.mcp_server.protocol.dispatch import SERVER_NAME, scrub
+from thoth.mcp_server.protocol.dispatch import SERVER_NAME
 from thoth.mcp_server.protocol.tools import ToolCatalog
 from thoth.mcp_server.settings import http_settings
 from thoth.mcp_server.transport.events import HttpResponse, json_response
 from thoth.shared.errors import ConfigError
 
 # Only these per-index fields leave the server; anything else the catalog reports stays inside.
-INDEX_FIELDS: Final = ("version", "commit", "built_at", "age_s", "chunk_count", "status", "reason")
+INDEX_FIELDS: Final = ("version", "commit", "built_at", "age_s", "chunk_count", "status")
+# /health is open to anyone: a reason there says *what kind* of trouble, never its details (bucket,
+# table, account id, endpoint URL); those go to the log, where the operator looks next.
+NO_INDEX: Final = "no live index is being served; see the server logs"
+NOT_SERVABLE: Final = "an index cannot be served; see the server logs"
+CHECK_FAILED: Final = "the index health check failed; see the server logs"
+MISCONFIGURED: Final = "the server is misconfigured; see its logs"
 
 log = logging.getLogger("thoth.mcp_server.health")
 
@@ -29,31 +35,24 @@ def _index_view(indexes: Any) -> dict[str, Any]:
 
 def health(catalog: ToolCatalog, version: str) -> HttpResponse:
     """200 with status "ok", or 503 with status "degraded" and a reason."""
+    shown: str | None = None
     try:
         report = catalog.index_health()
-    except Exception as exc:
+    except Exception:
         log.exception("index health check failed")
-        report = {
-            "status": "degraded",
-            "reason": f"index health check failed ({type(exc).__name__})",
-            "indexes": {},
-        }
+        report, shown = {"status": "degraded", "indexes": {}}, CHECK_FAILED
     try:
         http_settings()
     except ConfigError as exc:
         # /mcp answers 503 in this state, so health must not claim "ok".
         log.error("server misconfigured: %s", exc)
-        report = {**report, "status": "degraded", "reason": "the server is misconfigured; see its logs"}
+        report, shown = {**report, "status": "degraded"}, MISCONFIGURED
     status = "ok" if report.get("status") == "ok" else "degraded"
-    body: dict[str, Any] = {
-        "status": status,
-        "service": SERVER_NAME,
-        "version": version,
-        "indexes": _index_view(report.get("indexes")),
-    }
+    indexes = _index_view(report.get("indexes"))
+    body: dict[str, Any] = {"status": status, "service": SERVER_NAME, "version": version, "indexes": indexes}
     if status != "ok":
-        reason = report.get("reason")
-        body["reason"] = (
-            scrub(reason) if isinstance(reason, str) and reason else "no live index is being served"
-        )
+        if shown is None:
+            log.warning("health degraded: %s", str(report.get("reason"))[:2000])
+            shown = NOT_SERVABLE if indexes else NO_INDEX
+        body["reason"] = shown
     return json_response(200 if status == "ok" else 503, body)

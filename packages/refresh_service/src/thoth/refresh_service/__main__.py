@@ -24,7 +24,7 @@ from thoth.shared.logging import configure, redact
 
 
 def _default_name(location: str) -> str:
-    stem = re.sub(r"\.git$", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    stem = re.sub(r"\.git\Z", "", location.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1])
     name = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-_")
     return name[:63] or "source"
 
@@ -63,10 +63,12 @@ def source_from_args(args: argparse.Namespace) -> SourceConfig:
         raw["strip_prefix"] = args.strip_prefix
     if args.markup:
         raw["markup"] = args.markup
+    if args.token_secret:
+        raw["token_secret"] = args.token_secret
     return parse_source(raw, "command line")
 
 
-LOCATION_ONLY = ("name", "base_url", "include", "exclude", "strip_prefix", "markup")
+LOCATION_ONLY = ("name", "base_url", "include", "exclude", "strip_prefix", "markup", "token_secret")
 
 
 def named_source(args: argparse.Namespace, services: Services) -> SourceConfig:
@@ -141,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
         "--markup",
         choices=MARKUPS,
         help="auto (default: Hugo when the root holds a Hugo config), hugo, markdown",
+    )
+    parser.add_argument(
+        "--token-secret",
+        choices=["gitlab-token"],
+        help="send this secret (THOTH_GITLAB_TOKEN locally) to an https:// git location; none by default",
     )
     args = parser.parse_args(argv)
     if (args.location is None) == (args.source is None):

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -54,10 +55,78 @@ class SourceConfig:
     def describe(self) -> str:
         return f"{self.kind} source {self.name!r} at {redact_url(self.location)}"
 
+    @property
+    def token_origin(self) -> tuple[str, str, int] | None:
+        """(scheme, host, port) the source's token may be sent to; None when it names no token.
+
+        parse_source admits token_secret only on https:// git locations, so this is always an
+        https origin: the token's host is the location's host, and nothing else.
+        """
+        if self.token_secret is None:
+            return None
+        return https_origin(self.location)
+
+
+def https_origin(location: str) -> tuple[str, str, int] | None:
+    """The (scheme, host, port) of an https:// URL, else None (http, ssh, a path, a malformed URL)."""
+    try:
+        parts = urlsplit(location)
+        port = parts.port or 443
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return None
+    return ("https", parts.hostname.lower(), port)
+
+
+# The authority of every URL in a text, up to its last '@': a password may itself hold '@'.
+_USERINFO_RE = re.compile(r"(?<=://)[^/?#\s]*@")
+
 
 def redact_url(location: str) -> str:
-    """`location` with any user:password@ part removed (never print credentials)."""
-    return re.sub(r"(?<=://)[^/@\s]*@", "", location)
+    """`location` (or any text) with every URL's user:password@ part removed (never print credentials)."""
+    return _USERINFO_RE.sub("", location)
+
+
+def _check_token(where: str, kind: str, location: str, token_secret: Any) -> None:
+    """A token goes only where it was configured for: an https git location that names it."""
+    if token_secret is None:
+        return
+    if token_secret not in _SECRETS:
+        raise ConfigError(
+            f"{where}: token_secret {token_secret!r} is unknown; use one of {', '.join(_SECRETS)}"
+        )
+    if kind != "git":
+        raise ConfigError(f"{where}: token_secret applies only to git sources; remove it")
+    if https_origin(location) is not None:
+        return
+    if location.lower().startswith("http://"):
+        raise ConfigError(
+            f"{where}: token_secret needs an https:// location; over plain http the token would cross "
+            "the network in clear text: use the repository's https URL"
+        )
+    if location.startswith(("ssh://", "git@")) or re.match(r"^[\w.-]+@[\w.-]+:", location):
+        raise ConfigError(
+            f"{where}: an ssh location authenticates with an SSH key, not a token; remove token_secret "
+            "or use the repository's https URL"
+        )
+    if "://" in location:
+        raise ConfigError(
+            f"{where}: token_secret needs an https://host/... location; {redact_url(location)!r} is not one"
+        )
+    raise ConfigError(f"{where}: a local repository needs no token; remove token_secret")
+
+
+def _check_location_credentials(where: str, location: str) -> None:
+    if "://" not in location:
+        return
+    authority = re.split(r"[/?#]", location.split("://", 1)[1], maxsplit=1)[0]
+    if "@" in authority and ":" in authority.rsplit("@", 1)[0]:
+        raise ConfigError(
+            f"{where}: location {redact_url(location)!r} holds a password; sources files are not secret: "
+            "store the token in the gitlab-token secret (THOTH_GITLAB_TOKEN locally) and set "
+            "token_secret: gitlab-token"
+        )
 
 
 def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
@@ -92,7 +161,7 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
             f"{where}: location is missing; set a git URL or path, a directory, or s3://bucket/prefix"
         )
     location = location.strip()
-    if kind == "s3" and not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", location):
+    if kind == "s3" and not re.match(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?\Z", location):
         raise ConfigError(f"{where}: location {location!r} is not an s3://bucket/prefix URL")
     if kind == "dir" and base_dir is not None and not os.path.isabs(location):
         location = str((base_dir / location).resolve())
@@ -103,18 +172,16 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
     if ref is not None and (not isinstance(ref, str) or not ref.strip() or kind != "git"):
         raise ConfigError(f"{where}: ref must be a branch, tag or commit, and only git sources have one")
     base_url = raw.get("base_url")
-    if base_url is not None and (not isinstance(base_url, str) or not re.match(r"^https?://\S+$", base_url)):
+    if base_url is not None and (not isinstance(base_url, str) or not re.match(r"^https?://\S+\Z", base_url)):
         raise ConfigError(
             f"{where}: base_url {base_url!r} is not an http(s) URL, e.g. https://handbook.example.com/"
         )
     strip_prefix = raw.get("strip_prefix", "")
     if not isinstance(strip_prefix, str):
         raise ConfigError(f"{where}: strip_prefix must be a path prefix such as 'content/'")
+    _check_location_credentials(where, location)
     token_secret = raw.get("token_secret")
-    if token_secret is not None and token_secret not in _SECRETS:
-        raise ConfigError(
-            f"{where}: token_secret {token_secret!r} is unknown; use one of {', '.join(_SECRETS)}"
-        )
+    _check_token(where, kind, location, token_secret)
     markup = raw.get("markup", "auto")
     if markup not in MARKUPS:
         raise ConfigError(

@@ -11,11 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from thoth.refresh_service.config import SourceConfig, redact_url
-from thoth.refresh_service.sources import FileEntry, Skipped, Snapshot, SourceError, selected, unsafe_path
+from thoth.refresh_service.sources import (
+    FileEntry,
+    Skipped,
+    Snapshot,
+    SourceError,
+    is_git_metadata,
+    link_refusal,
+    selected,
+    unsafe_path,
+)
 from thoth.shared.logging import redact
 
 HISTORY_LIMIT = 500  # commits walked to date files; older files get the oldest walked commit's time
-_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_SHA_RE = re.compile(r"^[0-9a-f]{40}\Z")
 
 
 def is_remote(location: str) -> bool:
@@ -25,6 +34,19 @@ def is_remote(location: str) -> bool:
 def _clean(text: str, token: str | None) -> str:
     text = redact(redact_url(text))
     return text.replace(token, "[REDACTED]") if token else text
+
+
+def _credentials(config: SourceConfig, token: str | None) -> tuple[str | None, str | None]:
+    """Basic-auth user and password for `config`'s fetch: only for a source that names its token."""
+    if token is None:
+        return None, None
+    if config.token_origin is None:
+        # parse_source already refuses this; a SourceConfig built in code must not get around it.
+        raise SourceError(
+            f"{config.describe()}: refusing to send a token: only an https:// git source that names "
+            "token_secret gets one"
+        )
+    return "oauth2", token
 
 
 def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple[Any, dict[bytes, bytes]]:
@@ -41,6 +63,7 @@ def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple
                 f"{config.describe()}: not a git repository; fix the location or use kind 'dir'"
             ) from None
         return repo, {bytes(k): bytes(v) for k, v in repo.get_refs().items()}
+    username, password = _credentials(config, token)
     target = cache_dir / "refresh-git" / config.name
     try:
         if (target / "objects").is_dir():
@@ -55,14 +78,21 @@ def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple
             outstream=io.StringIO(),
             errstream=io.BytesIO(),
             quiet=True,
-            username="oauth2" if token else None,
-            password=token or None,
+            # dulwich attaches these only to requests for the location's own origin (scheme, host,
+            # port): a redirect or a rebased URL elsewhere gets no Authorization header.
+            username=username,
+            password=password,
         )
     except Exception as exc:
         text = _clean(f"{type(exc).__name__}: {exc}", token)
         hint = "check the URL and the network"
         if "Unauthorized" in type(exc).__name__ or re.search(r"\b40[13]\b|auth", text, re.I):
-            hint = "check the token (secret gitlab-token or THOTH_GITLAB_TOKEN) and its read_repository scope"
+            hint = (
+                "check the token (secret gitlab-token or THOTH_GITLAB_TOKEN) and its read_repository scope"
+                if token
+                else "the repository needs credentials: set token_secret: gitlab-token on the source "
+                "(https locations only) and store the token in that secret (THOTH_GITLAB_TOKEN locally)"
+            )
         raise SourceError(f"cannot fetch {config.describe()}: {text}; {hint}") from None
     refs = {bytes(k): bytes(v) for k, v in result.refs.items() if v}
     symrefs: dict[Any, Any] = getattr(result, "symrefs", {}) or {}
@@ -111,6 +141,9 @@ def _walk(
         path = f"{prefix}{name}"
         if "/" in name or name in ("", ".", ".."):
             bad.append(Skipped(path, "path traversal in a tree entry name; rename the file"))
+        elif is_git_metadata(name):
+            # git refuses to check such an entry out; its content is never indexed.
+            bad.append(Skipped(path, "a .git entry inside the tree (git metadata) is never read"))
         elif stat.S_ISDIR(entry.mode):
             _walk(repo, entry.sha, path + "/", out, bad)
         elif not stat.S_ISLNK(entry.mode) and not stat.S_ISREG(entry.mode):
@@ -172,6 +205,8 @@ def _snapshot(
             )
             if target.startswith(("/", "../")) or target == "..":
                 reason = "symlink points outside the source"
+            elif (refusal := link_refusal(target, config)) is not None:
+                reason = refusal
             elif target not in raw or not stat.S_ISREG(raw[target][0]):
                 reason = "symlink target is not a file in the repository"
             else:

@@ -17,7 +17,7 @@ import numpy as np
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, chunk_embed_text, page_url
 from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
-from thoth.refresh_service.gitsource import git_snapshot, is_remote
+from thoth.refresh_service.gitsource import git_snapshot
 from thoth.refresh_service.lock import SourceLock
 from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, parse_document, too_large
 from thoth.refresh_service.markup.budget import DEFAULT_SECONDS, EXPANSION_FACTOR
@@ -98,8 +98,10 @@ def _snapshot(config: SourceConfig, services: Services, ref: str | None, since: 
     if config.kind == "s3":
         return s3_snapshot(config, services.settings)
     token = None
-    if is_remote(config.location):
-        token = (services.secrets or Secrets(services.settings)).get(config.token_secret or "gitlab-token")
+    if config.token_secret is not None:
+        # Only a source that names its token gets one (config.py admits that on https:// git
+        # locations only); no remote is handed a default token.
+        token = (services.secrets or Secrets(services.settings)).get(config.token_secret)
     return git_snapshot(config, services.cache_dir, token, ref, since)
 
 

@@ -78,7 +78,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(pattern[i]))
             i += 1
-    compiled = re.compile("^" + "".join(out) + "$")
+    compiled = re.compile("^" + "".join(out) + r"\Z")
     _GLOB_CACHE[pattern] = compiled
     return compiled
 
@@ -88,6 +88,24 @@ def selected(path: str, include: Iterable[str], exclude: Iterable[str]) -> bool:
     return any(glob_regex(p).match(path) for p in include) and not any(
         glob_regex(p).match(path) for p in exclude
     )
+
+
+def is_git_metadata(path: str) -> bool:
+    """Whether `path` lies in a `.git` folder (any case: git itself refuses `.GIT` too)."""
+    return any(part.casefold() == ".git" for part in path.split("/"))
+
+
+def link_refusal(target: str, config: SourceConfig) -> str | None:
+    """Why a symlink to `target` (a path inside the source) must not be followed, or None.
+
+    A link is read as its target, so the target must pass the same rules as a file
+    path: never git metadata (a remote URL there may hold a token), never an excluded path.
+    """
+    if is_git_metadata(target):
+        return "symlink points into .git (git metadata can hold credentials); remove the link"
+    if any(glob_regex(p).match(target) for p in config.exclude):
+        return f"symlink points into an excluded path ({target}); remove the link or narrow exclude"
+    return None
 
 
 _BAD_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
@@ -115,9 +133,10 @@ def dir_snapshot(config: SourceConfig) -> Snapshot:
         raise SourceError(f"{config.describe()}: {root} is not a directory; fix the location")
     real_root = root.resolve()
     files: dict[str, FileEntry] = {}
+    real: dict[str, Path] = {}  # what each file is read from: a link's target as checked here
     skipped: list[Skipped] = []
     for dirpath, dirs, names in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d != ".git")
+        dirs[:] = sorted(d for d in dirs if d.casefold() != ".git")
         for d in list(dirs):
             full = Path(dirpath, d)
             if full.is_symlink():
@@ -136,18 +155,24 @@ def dir_snapshot(config: SourceConfig) -> Snapshot:
             if not selected(rel, config.include, config.exclude):
                 continue
             reason = unsafe_path(rel)
-            if reason is None and full.is_symlink() and not full.resolve().is_relative_to(real_root):
-                reason = "symlink points outside the source"
-            if reason is None and not full.is_file():
+            target = full
+            if reason is None and full.is_symlink():
+                target = full.resolve()
+                if not target.is_relative_to(real_root):
+                    reason = "symlink points outside the source"
+                else:
+                    reason = link_refusal(target.relative_to(real_root).as_posix(), config)
+            if reason is None and not target.is_file():
                 reason = "not a regular file (dangling symlink, device or socket)"
             if reason:
                 skipped.append(Skipped(rel, reason))
                 continue
-            stat = full.stat()
-            files[rel] = FileEntry(rel, "sha256:" + file_sha256(full), stat.st_size, _iso(stat.st_mtime))
+            stat = target.stat()
+            files[rel] = FileEntry(rel, "sha256:" + file_sha256(target), stat.st_size, _iso(stat.st_mtime))
+            real[rel] = target
 
     def read(path: str) -> bytes:
-        return (root / path).read_bytes()
+        return real[path].read_bytes()
 
     return Snapshot("dir", None, files, read, skipped)
 

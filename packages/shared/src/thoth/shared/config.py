@@ -16,9 +16,9 @@ from thoth.shared.errors import ConfigError
 __all__ = ["KNOWN_THOTH_VARS", "Settings", "get_settings", "load_settings", "secret_from_env"]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}\Z")
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
+TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}\Z")
 SECRETS_BACKENDS = ("aws", "env")
 LAMBDA_CACHE_DIR = Path("/tmp/thoth-cache")  # only /tmp is writable on Lambda
 

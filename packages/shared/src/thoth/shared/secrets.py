@@ -12,7 +12,11 @@ from thoth.shared.errors import ThothError
 from thoth.shared.logging import register_secret
 
 # Local stand-ins for thoth/<env>/<name> in Secrets Manager.
-ENV_VARS = {"api-key": "THOTH_API_KEYS", "gitlab-token": "THOTH_GITLAB_TOKEN"}
+ENV_VARS = {
+    "api-key": "THOTH_API_KEYS",
+    "gitlab-token": "THOTH_GITLAB_TOKEN",
+    "cursor-key": "THOTH_CURSOR_KEY",
+}
 
 
 class SecretError(ThothError):

@@ -45,6 +45,10 @@ from thoth.mcp_server.transport.events import (
 from thoth.shared.errors import ConfigError
 
 MAX_BATCH: Final = 32
+# Tool calls are what costs (one search about 0.1 s and up to ~25 KB): a 2025-03-26 batch runs at
+# most this many, and each further tools/call gets its own error, so one POST stays well inside the
+# 25 s budget and one client cannot multiply its rate limit by 32.
+MAX_BATCH_TOOL_CALLS: Final = 4
 # 2026-07-28 Streamable HTTP: the HTTP status that goes with each JSON-RPC error code.
 MODERN_STATUS: Final = {
     PARSE_ERROR: 400,
@@ -213,6 +217,7 @@ class McpEndpoint:
             return _rpc_failure(400, failure)
         note["rpc_method"] = "batch"
         replies: list[dict[str, Any]] = []
+        tool_calls = 0
         for item in body:
             try:
                 message = classify(item)
@@ -223,6 +228,16 @@ class McpEndpoint:
                         None,
                         message.id,
                     )
+                if message.method == "tools/call" and message.kind == "request":
+                    tool_calls += 1
+                    if tool_calls > MAX_BATCH_TOOL_CALLS:
+                        raise RpcError(
+                            INVALID_REQUEST,
+                            f"Invalid Request: a batch runs at most {MAX_BATCH_TOOL_CALLS} tools/call "
+                            "requests; send the rest in another POST",
+                            None,
+                            message.id,
+                        )
             except RpcError as error:
                 replies.append(rpc_error(error.request_id, error))
                 continue

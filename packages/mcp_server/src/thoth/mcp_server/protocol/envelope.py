@@ -25,8 +25,8 @@ from thoth.mcp_server.protocol.revisions import (
 # Methods whose params field is mirrored into the Mcp-Name header.
 NAME_FIELDS: Final = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 PARAM_HEADER_PREFIX: Final = "mcp-param-"
-_SENTINEL = re.compile(r"^=\?base64\?(?P<payload>.*)\?=$")
-_HEADER_SAFE = re.compile(r"^[\x20-\x7e]*$")
+_SENTINEL = re.compile(r"^=\?base64\?(?P<payload>.*)\?=\Z")
+_HEADER_SAFE = re.compile(r"^[\x20-\x7e]*\Z")
 
 
 def unsupported_version(requested: str, request_id: Any = None) -> RpcError:

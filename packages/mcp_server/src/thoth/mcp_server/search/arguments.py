@@ -60,9 +60,31 @@ def _coerce(kind: str, value: Any) -> tuple[bool, Any]:
     return kind == "number", value
 
 
+def ecma_anchors(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern for Python's `re`: each `$` outside a class becomes `\\Z`.
+
+    Without the multiline flag ECMA's `$` matches only at the very end; Python's also matches
+    before a final newline, so "handbook\\n" would pass `^[a-z]+$`.
+    """
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        out.append("\\Z" if char == "$" and not in_class else char)
+        i += 1
+    return "".join(out)
+
+
 @lru_cache(maxsize=64)
 def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
+    return re.compile(ecma_anchors(text))
 
 
 def _check(name: str, schema: dict[str, Any], value: Any) -> Any:
