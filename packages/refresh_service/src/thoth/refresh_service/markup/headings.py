@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 MAX_HEADING_CHARS = 500  # longer headings are cut: the text, the id and every chunk's path stay small
-_ATTR_ID = re.compile(r"[^\s!\"#$%&'()*+,/;<=>?@\[\\\]^`{|}~]*")  # goldmark: ASCII punct but _-:. ends an id
+_ATTR_ID = re.compile(r"[^\s!\"#\$%&'()*+,/;<=>?@\[\\\]^`{|}~]*")  # goldmark: ASCII punct but _-:. ends an id
 _ATTR_KEY = re.compile(r"[A-Za-z_:][A-Za-z0-9_.:-]*")
 _HYPHENS = re.compile(r"-{2,}")
 _GITLAB_DROP = re.compile(r"[^\w\s-]")
