@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from thoth.refresh_service.markup import Budget, Document, Site
-from thoth.refresh_service.markup.blocks import ATOMIC
+from thoth.refresh_service.markup.blocks import ATOMIC, block_tokens
 from thoth.refresh_service.markup.budget import unlimited
 from thoth.refresh_service.markup.frontmatter import chunk_meta
 from thoth.refresh_service.markup.headings import Anchors, gitlab_slug, heading_text, split_attributes
 from thoth.refresh_service.markup.site import hugo_url_path
-from thoth.refresh_service.markup.transform import block_tokens
 from thoth.shared.index import Chunk
 
 _WORD_RE = re.compile(r"\w+|[^\w\s]")

@@ -98,3 +98,32 @@ def parse_blocks(text: str, budget: Budget) -> list[RawBlock]:
         elif depth == 0:  # a thematic break, the only leaf event at the top
             out.append(RawBlock(_kind(event), line(start), line(max(start, end - 1)) + 1, 0))
     return out
+
+
+_LAST: list[tuple[str, list[RawBlock]]] = []  # the last parse: the chunker re-parses unchanged bodies
+
+
+def block_tokens(text: str, budget: Budget) -> list[RawBlock]:
+    """The blocks of `text` (see blocks.py), under the file's budget."""
+    last = _LAST[0] if _LAST else None  # one read: another thread may replace it meanwhile
+    if last is not None and last[0] == text:
+        return last[1]
+    found = parse_blocks(text, budget)
+    _LAST[:] = [(text, found)]
+    return found
+
+
+def code_ranges(text: str, budget: Budget) -> list[tuple[int, int]]:
+    """Character ranges of fenced and indented code blocks, at any nesting (lists, quotes)."""
+    if "```" not in text and "~~~" not in text and "    " not in text and "\t" not in text:
+        return []
+    offsets = [0]
+    for match in re.finditer("\n", text):
+        offsets.append(match.end())
+    offsets.append(len(text))
+    last = len(offsets) - 1
+    return [
+        (offsets[min(b.start, last)], offsets[min(b.end, last)])
+        for b in block_tokens(text, budget)
+        if b.kind == "CodeBlock"
+    ]

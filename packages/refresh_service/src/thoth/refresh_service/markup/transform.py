@@ -10,20 +10,13 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from thoth.refresh_service.markup import hugo
-from thoth.refresh_service.markup.blocks import RawBlock, parse_blocks
 from thoth.refresh_service.markup.budget import Budget
-from thoth.refresh_service.markup.html import ENTITY, decode_entity, parse_tag
-from thoth.refresh_service.markup.shortcodes import parse_shortcode
+from thoth.refresh_service.markup.scan import scan
 from thoth.refresh_service.markup.site import Site
 
 MAX_INCLUDE_DEPTH = 8
-_STOP_HUGO = re.compile(r"\{\{[<%]|[<`&]")
-_STOP_MD = re.compile(r"[<`&]")
-_RUN = re.compile(r"`+")
-_BLANK = re.compile(r"\n[ \t]*\n")
 _ESCAPED = re.compile(r"\{\{([<%])/\*([^\n]{0,2048}?)\*/([>%])\}\}")
 
 
@@ -83,121 +76,6 @@ class _Out:
         return "".join(self.parts), self.starts, self.ends
 
 
-_LAST: list[tuple[str, list[RawBlock]]] = []  # the last parse: the chunker re-parses unchanged bodies
-
-
-def block_tokens(text: str, budget: Budget) -> list[RawBlock]:
-    """The blocks of `text` (see blocks.py), under the file's budget."""
-    last = _LAST[0] if _LAST else None  # one read: another thread may replace it meanwhile
-    if last is not None and last[0] == text:
-        return last[1]
-    found = parse_blocks(text, budget)
-    _LAST[:] = [(text, found)]
-    return found
-
-
-def code_ranges(text: str, budget: Budget) -> list[tuple[int, int]]:
-    """Character ranges of fenced and indented code blocks, at any nesting (lists, quotes)."""
-    if "```" not in text and "~~~" not in text and "    " not in text and "\t" not in text:
-        return []
-    offsets = [0]
-    for match in re.finditer("\n", text):
-        offsets.append(match.end())
-    offsets.append(len(text))
-    last = len(offsets) - 1
-    return [
-        (offsets[min(b.start, last)], offsets[min(b.end, last)])
-        for b in block_tokens(text, budget)
-        if b.kind == "CodeBlock"
-    ]
-
-
-class _Index:
-    """Monotone look-ups of the next backtick run of a length and the next blank line."""
-
-    def __init__(self, text: str) -> None:
-        self.runs: dict[int, list[int]] = {}
-        for m in _RUN.finditer(text):
-            self.runs.setdefault(m.end() - m.start(), []).append(m.start())
-        self.blanks = [m.start() for m in _BLANK.finditer(text)] + [len(text)]
-        self.ptr: dict[int, int] = {}
-        self.blank_ptr = 0
-
-    def next_run(self, length: int, after: int) -> int | None:
-        runs = self.runs.get(length, [])
-        i = self.ptr.get(length, 0)
-        while i < len(runs) and runs[i] < after:
-            i += 1
-        self.ptr[length] = i
-        return runs[i] if i < len(runs) else None
-
-    def next_blank(self, after: int) -> int:
-        while self.blanks[self.blank_ptr] < after:
-            self.blank_ptr += 1
-        return self.blanks[self.blank_ptr]
-
-
-Event = tuple[int, int, str, Any]  # start, end, kind, payload
-
-
-def _events(text: str, hugo_on: bool, budget: Budget) -> list[Event]:
-    code = code_ranges(text, budget)
-    index = _Index(text)
-    stop = _STOP_HUGO if hugo_on else _STOP_MD
-    events: list[Event] = []
-    pos, ci = 0, 0
-    while True:
-        budget.tick()
-        while ci < len(code) and code[ci][1] <= pos:
-            ci += 1
-        limit = code[ci][0] if ci < len(code) else len(text)
-        if pos >= limit and ci < len(code):
-            events.append((max(pos, code[ci][0]), code[ci][1], "code", None))
-            pos = code[ci][1]
-            continue
-        m = stop.search(text, pos, limit)
-        if m is None:
-            if ci >= len(code):
-                return events
-            pos = limit
-            continue
-        p = m.start()
-        c = text[p]
-        if c == "`":
-            n = _RUN.match(text, p).end() - p  # type: ignore[union-attr]
-            close = index.next_run(n, p + n)
-            if close is not None and close < min(limit, index.next_blank(p)):
-                events.append((p, close + n, "code", None))
-                pos = close + n
-            else:
-                pos = p + n
-        elif c == "&":
-            entity = ENTITY.match(text, p)
-            if entity:
-                events.append((p, entity.end(), "text", decode_entity(entity.group())))
-                pos = entity.end()
-            else:
-                pos = p + 1
-        elif c == "<":
-            tag = parse_tag(text, p)
-            if tag is None:
-                pos = p + 1
-            else:
-                end = tag.drop_to or tag.end
-                events.append((p, end, "html", tag))
-                pos = end
-        else:
-            sc = parse_shortcode(text, p)
-            if sc is None:  # broken tag: its marker and the rest of the line go
-                eol = text.find("\n", p)
-                end = len(text) if eol < 0 else eol
-                events.append((p, end, "drop", None))
-                pos = end
-            else:
-                events.append((p, sc.end, "sc", sc))
-                pos = sc.end
-
-
 def _unescape(piece: str) -> str:
     """Inside code, Hugo shows `{{</* x */>}}` as `{{< x >}}`."""
     return _ESCAPED.sub(lambda m: "{{" + m.group(1) + m.group(2) + m.group(3) + "}}", piece)
@@ -211,7 +89,7 @@ def clean(
     stack: tuple[str, ...] = (),
 ) -> Cleaned:
     """`text` (a page body or an include) without markup noise, with its line map."""
-    events = _events(text, site is not None, budget)
+    events = scan(text, site is not None, budget)
     tags = [e[3] for e in events if e[2] == "sc"]
     actions = hugo.plan(tags) if site is not None else []
     out = _Out(text, first_line)
