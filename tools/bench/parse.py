@@ -6,8 +6,9 @@ Run with `nox -s bench -- refresh --parse-only` (or as part of `nox -s bench -- 
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -132,9 +133,18 @@ def _baseline(ref: str, work: Path) -> Path | None:
     return work
 
 
+def _load(name: str, directory: Path) -> Any:
+    """Import directory/name.py as module `name` (registered, so the other baseline module finds it)."""
+    spec = importlib.util.spec_from_file_location(name, directory / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 _CHILD = """
 import json, sys, time
-sys.path.insert(0, sys.argv[1])
 from baseline_parse import ParseError, parse_document
 from baseline_chunk import ChunkSettings, chunk_document, page_url
 data = open(sys.argv[2], "rb").read()
@@ -160,6 +170,7 @@ def _old_file(module_dir: Path, path: str, data: bytes, timeout: float) -> dict[
             done = subprocess.run(
                 [sys.executable, "-c", _CHILD, str(module_dir), handle.name, path],
                 capture_output=True, text=True, timeout=timeout,
+                env={**os.environ, "PYTHONPATH": os.pathsep.join([str(module_dir), str(ROOT)])},
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             return {"s": float("inf")}
@@ -176,9 +187,8 @@ def main(repeat: int = 3, baseline: str | None = "main", hostile_timeout: float 
         old_dir = _baseline(baseline, Path(tmp)) if baseline else None
         old: Callable[[str, bytes], int] | None = None
         if old_dir is not None:
-            sys.path.insert(0, str(old_dir))
-            chunk_mod: Any = importlib.import_module("baseline_chunk")
-            parse_mod: Any = importlib.import_module("baseline_parse")
+            parse_mod: Any = _load("baseline_parse", old_dir)
+            chunk_mod: Any = _load("baseline_chunk", old_dir)  # imports baseline_parse by name
 
             def old(path: str, data: bytes) -> int:
                 doc = parse_mod.parse_document(path, data, 4 * MIB)
