@@ -267,6 +267,12 @@ def doctor(session: nox.Session) -> None:
     _deploy(session, "doctor")
 
 
+@nox.session(python=PYTHON, default=False)
+def report(session: nox.Session) -> None:
+    """What people search for but do not find: `-- <env>|local [--since 24h] [--top 10] [--file F]`."""
+    _deploy(session, "report")
+
+
 @nox.session(python=PYTHON)
 def security(session: nox.Session) -> None:
     """Static security scan of infra/ with checkov (every skip is a `#checkov:skip=ID:reason` in the .tf)."""

@@ -7,6 +7,14 @@ locals {
   bucket_name  = var.bucket_name != "" ? var.bucket_name : "${local.prefix}-${local.account_id}"
   mcp_name     = "${local.prefix}-mcp-server"
   refresh_name = "${local.prefix}-refresh-service"
+  # The schedule's interval in seconds, for "rate(N unit)" expressions; a cron schedule counts as a day.
+  rate_parts  = regexall("^rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)$", var.refresh_schedule)
+  rate_unit_s = { minute = 60, minutes = 60, hour = 3600, hours = 3600, day = 86400, days = 86400 }
+  refresh_interval_s = (
+    length(local.rate_parts) > 0
+    ? tonumber(local.rate_parts[0][0]) * local.rate_unit_s[local.rate_parts[0][1]]
+    : 86400
+  )
 }
 
 module "storage" {
@@ -82,4 +90,27 @@ module "refresh_service" {
   keep_images        = var.ecr_keep_images
   force_destroy      = var.force_destroy
   alarm_actions      = var.alarm_actions
+}
+
+module "observability" {
+  source                = "./modules/observability"
+  prefix                = local.prefix
+  environment           = var.environment
+  region                = var.region
+  mcp_function_name     = local.mcp_name
+  refresh_function_name = module.refresh_service.function_name
+  queue_name            = "${local.refresh_name}-fanout"
+  sources               = var.monitored_sources
+  max_index_age_s       = coalesce(var.max_index_age_s, 2 * local.refresh_interval_s)
+  refresh_interval_s    = local.refresh_interval_s
+  alarm_emails          = var.alarm_emails
+}
+
+module "edge" {
+  count        = var.enable_waf ? 1 : 0
+  source       = "./modules/edge"
+  providers    = { aws = aws.us_east_1 }
+  name         = local.mcp_name
+  http_api_url = module.mcp_server.http_api_url
+  rate_limit   = var.waf_rate_limit
 }

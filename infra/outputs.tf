@@ -33,3 +33,24 @@ output "ecr_repository_url" {
 output "refresh_queue_url" {
   value = module.refresh_service.queue_url
 }
+
+output "alarm_topic_arn" {
+  value = module.observability.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  value = module.observability.dashboard_name
+}
+
+output "alarm_names" {
+  value = module.observability.alarm_names
+}
+
+output "dashboard_body" {
+  value = module.observability.dashboard_body
+}
+
+output "mcp_edge_url" {
+  description = "With enable_waf: the MCP endpoint behind CloudFront + AWS WAF (else empty)."
+  value       = var.enable_waf ? module.edge[0].url : ""
+}

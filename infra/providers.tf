@@ -2,7 +2,7 @@ locals {
   embedded = var.aws_endpoint != ""
   # Every service this configuration talks to; `local` points them all at the moto server.
   services = ["apigatewayv2", "cloudwatch", "dynamodb", "ecr", "events", "iam", "lambda", "logs", "s3",
-  "secretsmanager", "sqs", "sts"]
+  "secretsmanager", "sns", "sqs", "sts"]
 }
 
 provider "aws" {
@@ -27,10 +27,29 @@ provider "aws" {
       logs           = var.aws_endpoint
       s3             = var.aws_endpoint
       secretsmanager = var.aws_endpoint
+      sns            = var.aws_endpoint
       sqs            = var.aws_endpoint
       sts            = var.aws_endpoint
     }
   }
+
+  default_tags {
+    tags = {
+      project     = "thoth"
+      environment = var.environment
+      managed_by  = "terraform"
+    }
+  }
+}
+
+# CloudFront-scoped WAF web ACLs exist only in us-east-1 (modules/edge, with enable_waf).
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+
+  skip_credentials_validation = local.embedded
+  skip_metadata_api_check     = local.embedded
+  skip_region_validation      = local.embedded
 
   default_tags {
     tags = {

@@ -152,6 +152,24 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "monitored_sources" {
+  description = "Sources (names from the sources config) charted on the dashboard and alarmed on for freshness."
+  type        = list(string)
+  default     = ["handbook"]
+}
+
+variable "max_index_age_s" {
+  description = "Index age (seconds) that fires the freshness alarm; null = twice the refresh schedule's interval."
+  type        = number
+  default     = null
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (SNS asks each to confirm)."
+  type        = list(string)
+  default     = []
+}
+
 variable "s3_sources" {
   description = "Buckets and key prefixes (e.g. runbooks/) of `kind: s3` sources; the refresh role may read only these."
   type = list(object({
@@ -159,4 +177,16 @@ variable "s3_sources" {
     prefix = string
   }))
   default = []
+}
+
+variable "enable_waf" {
+  description = "Put CloudFront with an AWS WAF web ACL (per-IP rate limit, AWS IP reputation and known-bad-input rules) in front of the HTTP API; needs enable_http_api."
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests per client IP per 5 minutes before the WAF blocks it (enable_waf)."
+  type        = number
+  default     = 1000
 }

@@ -67,6 +67,17 @@ class Tool:
             args += ["--network", "none"]
         return [*args, str(context)]
 
+    def image_id(self, reference: str) -> str:
+        """The immutable ID (sha256:…) of a local image: what a tag points at right now."""
+        if self.name == "buildah":
+            out = self.run(["inspect", "--type", "image", "--format", "{{.FromImageID}}", reference])
+        else:
+            out = self.run(["image", "inspect", "--format", "{{.Id}}", reference])
+        image_id = out.strip()
+        if not image_id:
+            raise PackagingError(f"{self.name} reports no image ID for {reference}", "rebuild or re-pull it")
+        return image_id if image_id.startswith("sha256:") else f"sha256:{image_id}"
+
     def prune(self, name: str, keep: str) -> list[str]:
         """Remove every other tag of `name` (vfs keeps full copies: old images fill the disk fast)."""
         out = self.run(["images", "--format", "{{.Name}}:{{.Tag}}"], check=False)
@@ -139,10 +150,16 @@ def wheelhouse(lock: Path = LOCK, dest: Path = CACHE / "wheelhouse" / "refresh")
     return sorted(p for p in dest.glob("*.whl") if p.name.split("-")[0].lower() in wanted)
 
 
-def content_tag(dockerfile: Path, lock: Path, base_image: str) -> str:
-    """Same Dockerfile, lock, code and base -> same tag, so deploy can skip an unchanged push."""
-    key = artifact.digest_paths([dockerfile, lock, *code_inputs(PACKAGES)], ROOT, {"base_image": base_image})
-    return key[:16]
+def content_tag(dockerfile: Path, lock: Path, base_image_id: str) -> str:
+    """Same Dockerfile, lock, code and base image ID -> same tag, so deploy can skip an unchanged push.
+
+    The base enters by its image ID, never its name: a tag such as python:3.11-slim-bookworm moves
+    when the publisher rebuilds it, and the same name must then give another tag (and a rebuild).
+    """
+    if not base_image_id.startswith("sha256:"):
+        raise PackagingError(f"{base_image_id!r} is not an image ID", "pass Tool.image_id(<base image>)")
+    inputs = [dockerfile, lock, *code_inputs(PACKAGES)]
+    return artifact.digest_paths(inputs, ROOT, {"base_image_id": base_image_id})[:16]
 
 
 def build_image(
@@ -158,7 +175,10 @@ def build_image(
     tool = tool or detect_tool()
     if not dockerfile.is_file():
         raise PackagingError(f"{dockerfile} does not exist", "restore packages/refresh_service/Dockerfile")
-    tag = content_tag(dockerfile, lock, base_image)
+    _ensure_base_image(tool, base_image, log)
+    # Build FROM the resolved ID, so the image is built on exactly the base its tag was computed from.
+    base_id = tool.image_id(base_image)
+    tag = content_tag(dockerfile, lock, base_id)
     reference = f"{IMAGE_NAME}:{tag}"
     result: dict[str, Any] = {
         "image": IMAGE_NAME,
@@ -166,11 +186,11 @@ def build_image(
         "reference": reference,
         "tool": tool.name,
         "base_image": base_image,
+        "base_image_id": base_id,
     }
     if tool.image_exists(reference):
         log(f"{reference} already built from these inputs; nothing rebuilt")
     else:
-        _ensure_base_image(tool, base_image, log)
         wheels = wheelhouse(lock)
         BUILD.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="container-", dir=BUILD) as tmp:
@@ -185,7 +205,7 @@ def build_image(
                 [
                     *offline_prefix(tool),
                     *tool.base,
-                    *tool.build_args(dockerfile, context, reference, base_image),
+                    *tool.build_args(dockerfile, context, reference, base_id),
                 ],
                 capture_output=True,
                 text=True,

@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("source", nargs="?", default="all")
     doctor = sub.add_parser("doctor", help="check a live environment against the troubleshooting list")
     doctor.add_argument("env")
+    report = sub.add_parser("report", help="zero-result and low-scoring queries, slowest calls, per source")
+    report.add_argument("env", help="an environment, or `local` for THOTH_HOME/metrics.jsonl")
+    report.add_argument("--since", default="24h", help="window, e.g. 30m, 24h, 7d (default 24h)")
+    report.add_argument("--top", type=int, default=10, help="rows per table (default 10)")
+    report.add_argument("--low-score", type=float, default=0.3, help="a first result below this is low")
+    report.add_argument("--file", help="read a recorded log or metrics.jsonl file instead")
     local = sub.add_parser("local-aws", help="start|stop|status of the embedded AWS")
     local.add_argument("action", choices=("start", "stop", "status"))
     return parser
@@ -56,6 +62,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tools.deploy import envs, operate, report
+
+    since = operate.parse_since(args.since)
+    if not 1 <= args.top <= 1000 or not 0.0 <= args.low_score <= 1.0:
+        raise DeployError("--top must be 1-1000 and --low-score 0-1")
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise DeployError(f"--file {args.file!r} does not exist")
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return report.run(str(path), handle, top=args.top, low_score=args.low_score)
+    if args.env == "local":
+        home = envs.thoth_home()
+        lines = report.local_lines(home, since)
+        return report.run(f"local ({home}, last {args.since})", lines, top=args.top, low_score=args.low_score)
+    from tools.deploy.session import Session
+
+    session = Session.open(args.env)
+    lines = report.cloud_lines(session, since)
+    where = f"{args.env} (CloudWatch Logs, last {args.since})"
+    return report.run(where, lines, top=args.top, low_score=args.low_score)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -77,6 +109,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             local, started = found, False
         print(f"moto {local.aws_endpoint} registry {local.registry} ({'started' if started else 'running'})")
         return 0
+    if args.command == "report":
+        return _report(args)
     session = Session.open(args.env)
     if args.command == "infra":
         from tools.deploy import terraform

@@ -114,6 +114,38 @@ def alias_check(session: Session, function: str, latest: dict[str, Any]) -> tupl
     return Check(True, f"{function} alias live", detail), version
 
 
+def observability_checks(session: Session) -> list[Check]:
+    """The dashboard, the alarms and their topic that infra/modules/observability creates."""
+    env, fix = session.env, f"run `nox -s infra -- {session.env.name} apply`"
+    dashboard = session.cli.try_run(
+        "cloudwatch", "get-dashboard", "--dashboard-name", f"{env.prefix}-overview",
+        missing=("ResourceNotFound", "ResourceNotFoundException"),
+    )  # fmt: skip
+    checks = [
+        Check(
+            dashboard is not None, "dashboard", f"{env.prefix}-overview" if dashboard else f"missing; {fix}"
+        )
+    ]
+    topics = session.cli.run("sns", "list-topics").get("Topics", [])
+    topic = next((t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{env.prefix}-alarms")), None)
+    checks.append(Check(topic is not None, "alarm topic", topic or f"missing; {fix}"))
+    alarms = session.cli.run("cloudwatch", "describe-alarms", "--alarm-name-prefix", env.prefix)
+    ours = alarms.get("MetricAlarms", [])
+    for kind in ("index-stale", "refresh-failed", "refresh-stopped"):
+        named = [a for a in ours if a["AlarmName"].startswith(f"{env.prefix}-{kind}-")]
+        wired = [a for a in named if topic and topic in a.get("AlarmActions", [])]
+        ok = bool(named) and len(wired) == len(named)
+        if not named:
+            detail = f"missing; {fix}"
+        else:
+            states = ", ".join(sorted({str(a.get("StateValue")) for a in named}))
+            detail = f"{len(named)} alarm(s), state {states}" + (
+                "" if ok else f"; not all notify the topic: {fix}"
+            )
+        checks.append(Check(ok, f"{kind} alarms", detail))
+    return checks
+
+
 def run(session: Session) -> int:
     session.check_credentials()
     env = session.env
@@ -163,6 +195,7 @@ def run(session: Session) -> int:
         )
         refresh_alias, _ = alias_check(session, env.refresh_function, refresh["Configuration"])
         checks.append(refresh_alias)
+    checks += observability_checks(session)
     for check in checks:
         print(check.line())
     failed = [c for c in checks if not c.ok]

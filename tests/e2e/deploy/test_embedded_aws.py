@@ -92,6 +92,28 @@ def artifact_set(tmp: Path) -> tuple[list[Path], Path, Path, str]:
 
 
 @pytest.mark.timeout(900)
+def check_observability(aws: dict[str, str]) -> None:
+    """The dashboard, the alarms and the SNS topic they notify exist on the embedded AWS."""
+    from thoth.shared.metrics import METRICS, NAMESPACE
+
+    cloudwatch = boto3.client("cloudwatch", **aws)
+    body = json.loads(cloudwatch.get_dashboard(DashboardName="thoth-local-overview")["DashboardBody"])
+    charted = {row[1] for w in body["widgets"] for row in w["properties"].get("metrics", [])
+               if isinstance(row[0], str) and row[0] == NAMESPACE}  # fmt: skip
+    assert charted and charted <= set(METRICS)
+    (topic,) = [t["TopicArn"] for t in boto3.client("sns", **aws).list_topics()["Topics"]
+                if t["TopicArn"].endswith(":thoth-local-alarms")]  # fmt: skip
+    alarms = {
+        a["AlarmName"]: a for a in cloudwatch.describe_alarms(AlarmNamePrefix="thoth-local-")["MetricAlarms"]
+    }
+    for name in ("index-stale", "refresh-failed", "refresh-stopped"):
+        alarm = alarms[f"thoth-local-{name}-handbook"]
+        assert alarm["Namespace"] == NAMESPACE and alarm["AlarmActions"] == [topic]
+        assert alarm["MetricName"] in METRICS
+    assert alarms["thoth-local-index-stale-handbook"]["Threshold"] == 2 * 86400  # 2x rate(1 day)
+    assert alarms["thoth-local-refresh-stopped-handbook"]["TreatMissingData"] == "breaching"
+
+
 def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -> None:
     layers, function, container, kind = artifact_set(tmp_path)
     print(f"artifacts: {kind}")
@@ -107,6 +129,7 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     assert lam.get_alias(FunctionName="thoth-local-mcp-server", Name="live")["FunctionVersion"] == "1"
     table = boto3.client("dynamodb", **aws).describe_table(TableName="thoth-local-mcp-state")["Table"]
     assert {k["AttributeName"]: k["KeyType"] for k in table["KeySchema"]} == {"pk": "HASH", "sk": "RANGE"}
+    check_observability(aws)
 
     args = ["deploy", "local", "--json", "--no-build", "--layer", ",".join(map(str, layers)),
             "--function", str(function), "--container", str(container)]  # fmt: skip

@@ -27,7 +27,7 @@ def built() -> dict[str, str]:
         pytest.fail("buildah is not installed; run .ci/install-system-packages (apt-get install -y buildah)")
     tool = detect_tool("buildah")
     base = ensure_base(tool)
-    before = content_tag(DOCKERFILE, LOCK, base)
+    before = content_tag(DOCKERFILE, LOCK, tool.image_id(base))
     return {**build_image(base_image=base, tool=tool, record=None), "base": base, "tag_before": before}
 
 
@@ -49,7 +49,7 @@ def test_handler_indexes_the_sample_handbook_inside_the_image(built: dict[str, s
 
 
 def test_same_inputs_give_the_same_tag_and_no_rebuild(built: dict[str, str]) -> None:
-    now = content_tag(DOCKERFILE, LOCK, built["base"])
+    now = content_tag(DOCKERFILE, LOCK, detect_tool("buildah").image_id(built["base"]))
     if now != built["tag_before"]:
         pytest.skip("the Dockerfile, lock or code was edited while the image built; rerun")
     assert built["tag"] == now
@@ -59,6 +59,23 @@ def test_same_inputs_give_the_same_tag_and_no_rebuild(built: dict[str, str]) -> 
     )
     assert again["reference"] == built["reference"]
     assert any("nothing rebuilt" in m for m in messages)
+
+
+def test_a_moved_base_tag_gives_another_content_tag(built: dict[str, str]) -> None:
+    """The base enters the tag by image ID: the same name pointing at another image is another input."""
+    tool = detect_tool("buildah")
+    moving = "localhost/thoth-moving-base:test"
+    try:
+        tool.run(["tag", built["base"], moving])
+        first = content_tag(DOCKERFILE, LOCK, tool.image_id(moving))
+        tool.run(["tag", built["reference"], moving])  # the "publisher" rebuilt the tag
+        second = content_tag(DOCKERFILE, LOCK, tool.image_id(moving))
+    finally:
+        tool.run(["rmi", moving], check=False)
+    assert first == built["tag"] and second != first
+    assert built["base_image_id"] == tool.image_id(built["base"])
+    with pytest.raises(PackagingError, match="is not an image ID"):
+        content_tag(DOCKERFILE, LOCK, built["base"])
 
 
 def test_a_failing_dockerfile_step_names_the_cause(built: dict[str, str], tmp_path: Path) -> None:

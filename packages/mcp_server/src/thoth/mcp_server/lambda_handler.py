@@ -17,6 +17,7 @@ from thoth.mcp_server.transport.api_keys import ApiKeyAuth
 from thoth.mcp_server.transport.events import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
 from thoth.mcp_server.version import VERSION
 from thoth.shared import logging as thoth_logging
+from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError
 
@@ -49,6 +50,7 @@ class App:
         self.catalog = catalog or CATALOG
         self.endpoint = McpEndpoint(McpServer(self.catalog, VERSION), auth or ApiKeyAuth())
         self._logging_ready = False
+        self._cold = True
 
     def _configure_logging(self) -> None:
         if not self._logging_ready:
@@ -78,6 +80,9 @@ class App:
     def __call__(self, event: Any, context: Any) -> dict[str, Any]:
         started = time.monotonic()
         self._configure_logging()
+        if self._cold:
+            self._cold = False
+            metrics.emit({"Function": "mcp-server"}, {"ColdStarts": 1})
         request_id = getattr(context, "aws_request_id", None)
         request_id = request_id if isinstance(request_id, str) else None
         thoth_logging.set_request_id(request_id)

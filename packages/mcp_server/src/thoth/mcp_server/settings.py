@@ -43,10 +43,11 @@ class HttpSettings:
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """How often live pointers are re-read, and where the query encoder was configured (None: default)."""
+    """Pointer re-read interval, the configured encoder directory (None: default), query logging."""
 
     pointer_ttl_s: float
     encoder_dir: Path | None
+    log_queries: bool = False
 
 
 def _lowered(values: list[str]) -> list[str]:
@@ -107,13 +108,14 @@ def _search(values: tuple[tuple[str, str], ...]) -> SearchSettings:
     return SearchSettings(
         pointer_ttl_s=env_float(env, "THOTH_POINTER_TTL_S", DEFAULT_POINTER_TTL_S, 0.0, 3600.0),
         encoder_dir=Path(configured) if configured else None,
+        log_queries=env_choice(env, "THOTH_LOG_QUERIES", ("on", "off"), "off") == "on",
     )
 
 
 def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     """Current search settings (cached per distinct set of values)."""
     env = os.environ if env is None else env
-    return _search(_snapshot(env, ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR")))
+    return _search(_snapshot(env, ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES")))
 
 
 def local_overrides(*, no_auth: bool, allowed_hosts: str | None) -> None:

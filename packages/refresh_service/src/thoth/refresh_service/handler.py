@@ -9,6 +9,7 @@ from thoth.refresh_service import fanout
 from thoth.refresh_service.config import load_config
 from thoth.refresh_service.pipeline import MODES, Refresher, RunOptions, Services
 from thoth.refresh_service.runtime import build_services
+from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ThothError
 from thoth.shared.logging import configure, get_logger, redact, set_request_id
@@ -124,6 +125,16 @@ def dispatch(event: Any, context: Any, services: Services) -> dict[str, Any]:
     return Refresher(configs[source], services).run(options).to_dict()
 
 
+_cold = True
+
+
+def _count_cold_start() -> None:
+    global _cold
+    if _cold:
+        _cold = False
+        metrics.emit({"Function": "refresh-service"}, {"ColdStarts": 1})
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """`thoth.refresh_service.handler.handler`: returns the run report (or one per source) as JSON."""
     settings = None
@@ -131,6 +142,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         settings = get_settings()
         configure(settings.log_level)
         set_request_id(getattr(context, "aws_request_id", None))
+        _count_cold_start()
         result = dispatch(event, context, build_services(settings))
     except ThothError as exc:
         if settings is None:

@@ -27,6 +27,7 @@ from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
 from thoth.refresh_service.settings import DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_FILE_BYTES
 from thoth.refresh_service.sources import Skipped, Snapshot, dir_snapshot, s3_snapshot
 from thoth.refresh_service.state import FileState, SourceState
+from thoth.shared import metrics
 from thoth.shared.config import Settings
 from thoth.shared.errors import ThothError
 from thoth.shared.index import Chunk, download_version, load_version
@@ -42,6 +43,14 @@ MODES = ("incremental", "full")
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def age_s(created_at: str) -> float | None:
+    """Seconds since an ISO timestamp (None when it is unreadable)."""
+    try:
+        return round(max(0.0, time.time() - datetime.fromisoformat(created_at).timestamp()), 1)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,21 @@ class Refresher:
                 self.sstate.record_run(report.to_dict())
             except ThothError as exc:
                 log.warning("could not record the run", extra={"error": str(exc)})
+            self._record_metrics(report)
         return report
+
+    def _record_metrics(self, report: RunReport) -> None:
+        """One EMF record per run, with the live version's age after it (the freshness alarm's data)."""
+        values = report.metric_values()
+        try:
+            live = read_live(self.services.state, self.config.name)
+        except ThothError:
+            live = None
+        age = age_s(live.created_at) if live else None
+        if age is not None:
+            values["IndexAgeSeconds"] = age
+        context = {"run_id": report.run_id, "status": report.status, "version": report.index_version}
+        metrics.emit({"Source": self.config.name}, values, context)
 
     def embed_paths(self, paths: Sequence[str], ref: str | None, report: RunReport) -> None:
         """Fan-out worker: parse, chunk and embed `paths` into the shared embedding cache (no publish)."""

@@ -48,6 +48,20 @@ class RunReport:
     duration_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def metric_values(self) -> dict[str, float]:
+        """This run as metrics (names from thoth.shared.metrics), for the run's EMF record."""
+        changed = self.files_added + self.files_modified + self.files_renamed + self.files_deleted
+        return {
+            "RefreshRuns": 1,
+            "RefreshDuration": self.duration_s,
+            "RefreshFailed": 1 if self.status == "error" else 0,
+            "Published": 1 if self.status == "ok" and self.index_version != self.previous_version else 0,
+            "FilesChanged": changed,
+            "FilesSkipped": self.files_skipped,
+            "ChunksEmbedded": self.chunks_embedded,
+            "EmbeddingsPerSecond": self.embeddings_per_s,
+        }
+
     def skip(self, item: Skipped) -> None:
         self.skipped.append({"path": item.path, "reason": item.reason})
         self.files_skipped = len(self.skipped)

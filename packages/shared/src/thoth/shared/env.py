@@ -47,6 +47,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_ALLOWED_ORIGINS", "mcp_server", "none", "browser origins allowed (comma list, *)"),
     Variable("THOTH_ALLOWED_HOSTS", "mcp_server", "any (serve: its own address)", "Host allowlist"),
     Variable("THOTH_AUTH", "mcp_server", "on", "off disables API keys locally (refused on Lambda)"),
+    Variable("THOTH_LOG_QUERIES", "mcp_server", "off", "on: metrics records carry the query text"),
     Variable("THOTH_MAX_BODY_BYTES", "mcp_server", "1048576", "largest request body"),
     Variable("THOTH_SOURCES_CONFIG", "refresh_service", "store:config/sources.yaml", "sources file"),
     Variable("THOTH_MAX_FILE_BYTES", "refresh_service", "2097152", "larger files are skipped"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -37,6 +38,7 @@ from thoth.mcp_server.protocol.tools import (
     ToolSpec,
     UnknownToolError,
 )
+from thoth.shared import metrics
 from thoth.shared.errors import ThothError
 
 SERVER_NAME: Final = "thoth-mcp-server"
@@ -86,18 +88,41 @@ def run_tool(
     bug: RpcError -32603 with the request id, the details only in the log.
     """
     shown = str(name)[:80]
+    started = time.perf_counter()
+    output: ToolOutput | None = None
     try:
         deadline.check(f"starting {shown}")
-        return catalog.call_tool(name, arguments, deadline)
+        output = catalog.call_tool(name, arguments, deadline)
+        return output
     except (ToolArgumentError, UnknownToolError):
         raise
     except ThothError as exc:
         log.warning("tool failed", extra={"tool": shown, "error": str(exc)})
-        return ToolOutput(text=f"{shown} failed: {exc}", structured=None, is_error=True)
+        output = ToolOutput(text=f"{shown} failed: {exc}", structured=None, is_error=True)
+        return output
     except Exception:
         log.exception("tool %s crashed", shown)
         reference = f" (request id {request_id})" if request_id else ""
         raise RpcError(INTERNAL_ERROR, f"Internal error while running the tool{reference}") from None
+    finally:
+        if shown in catalog_names(catalog):  # made-up tool names never become a metric dimension
+            _record_call(shown, started, output)
+
+
+def catalog_names(catalog: ToolCatalog) -> frozenset[str]:
+    return frozenset(spec.name for spec in catalog.tool_specs())
+
+
+def _record_call(tool: str, started: float, output: ToolOutput | None) -> None:
+    """One EMF record per tool call: latency, the call, whether it failed, and what the tool measured."""
+    values = {
+        "ToolLatency": round((time.perf_counter() - started) * 1000, 3),
+        "ToolCalls": 1,
+        "ToolErrors": 0 if output is not None and not output.is_error else 1,
+    }
+    if output is not None and not output.is_error:
+        values.update(output.metrics)
+    metrics.emit({"Tool": tool}, values, output.properties if output is not None else None)
 
 
 class McpServer:

@@ -8,8 +8,8 @@ index reader, which `initialize`, `tools/list` and /health never need).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from thoth.shared.errors import ThothError
@@ -41,11 +41,17 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class ToolOutput:
-    """A tool result: text content, structuredContent, and whether it is a tool-level error."""
+    """A tool result: text content, structuredContent, and whether it is a tool-level error.
+
+    `metrics` (names from thoth.shared.metrics, e.g. Results) and `properties` (context such as
+    the source) go into the call's metrics record, never to the client.
+    """
 
     text: str
     structured: dict[str, Any] | None
     is_error: bool = False
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Deadline:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline
 from thoth.mcp_server.search import encoder
 from thoth.mcp_server.settings import search_settings
+from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
 from thoth.shared.live import LivePointer, list_live
@@ -61,6 +62,15 @@ def age_s(created_at: str, now: float) -> float | None:
         return None
 
 
+def _record_ages(pointers: list[LivePointer]) -> None:
+    """The age of each live version, once per pointer re-read (the freshness alarm's data)."""
+    now = time.time()
+    for pointer in pointers:
+        age = age_s(pointer.created_at, now)
+        if age is not None:
+            metrics.emit({"Source": pointer.source}, {"IndexAgeSeconds": age}, {"version": pointer.version})
+
+
 class IndexRegistry:
     """Live pointers and loaded versions of every source, shared by all requests of a process."""
 
@@ -96,6 +106,7 @@ class IndexRegistry:
                     self._state = self._state_factory()
                 self._pointers = list_live(self._state)
                 self._checked_at = now
+                _record_ages(self._pointers)
             return list(self._pointers)
 
     # -- loading ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from thoth.mcp_server.search.budget import (
 from thoth.mcp_server.search.registry import registry
 from thoth.mcp_server.search.section import get_handbook_section
 from thoth.mcp_server.search.topics import list_topics
+from thoth.mcp_server.settings import search_settings
 
 
 def _hit_record(rank: int, hit: ranking.Hit, query: str, snippet_chars: int) -> dict[str, Any]:
@@ -59,6 +60,21 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _measures(hits: list[ranking.Hit]) -> dict[str, float]:
+    return {"Results": len(hits), "ZeroResults": 0 if hits else 1, "TopScore": hits[0].score if hits else 0.0}
+
+
+def _context(args: dict[str, Any], query: str, hits: list[ranking.Hit]) -> dict[str, Any]:
+    """What the metrics record says about the search; the query only when THOTH_LOG_QUERIES=on."""
+    context: dict[str, Any] = {
+        "source": args.get("source") or "*",
+        "top_source": hits[0].source if hits else None,
+    }
+    if search_settings().log_queries:
+        context["query"] = query
+    return context
+
+
 def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     query = " ".join(args["query"].split())
     if not query:
@@ -77,7 +93,9 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
         structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
         text = _render_hits(query, results)
         if size(text, structured) <= HARD_CAP_CHARS or not hits:
-            return ToolOutput(text, structured)
+            return ToolOutput(
+                text, structured, metrics=_measures(hits), properties=_context(args, query, hits)
+            )
         if snippet_chars > SNIPPET_MIN:
             snippet_chars = max(SNIPPET_MIN, snippet_chars * 3 // 4)
         else:
