@@ -165,3 +165,15 @@ def test_markdown_sources_leave_shortcodes_alone() -> None:
     assert (
         clean("{{< alert >}}x{{< /alert >}}\n", 1, None, unlimited()).text == "{{< alert >}}x{{< /alert >}}\n"
     )
+
+
+def test_unicode_line_separators_are_not_line_ends() -> None:
+    from thoth.refresh_service.chunk import ChunkSettings, chunk_document
+    from thoth.refresh_service.markup import parse_document
+
+    data = "# T\n\npara\u2028same line\x0cstill\x1c\x85here\n\n## H\n\nend\n".encode()
+    doc = parse_document("p.md", data, site=site())
+    chunks = chunk_document(
+        doc, source="s", url="u", commit=None, last_modified=None, settings=ChunkSettings()
+    )
+    assert [(c.line_start, c.line_end) for c in chunks] == [(1, 3), (5, 7)]

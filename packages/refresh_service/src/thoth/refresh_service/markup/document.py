@@ -40,6 +40,16 @@ class Document:
         return self.starts[start], self.ends[end - 1]
 
 
+def split_lines(text: str) -> list[str]:
+    """Lines ending at '\n' only: str.splitlines also splits at U+2028, form feeds and kin, which are
+    not line ends in markdown and would break the map to file lines."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
 def too_large(size: int, limit: int) -> str:
     return (
         f"file is {size} bytes, over the {limit}-byte limit; raise THOTH_MAX_FILE_BYTES or exclude the file"
@@ -91,7 +101,7 @@ def parse_document(
     except UnicodeDecodeError as exc:
         raise ParseError(f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     kind = "markdown" if path.lower().endswith(MARKDOWN_SUFFIXES) else "text"
     meta, skip = split_front_matter(lines) if kind == "markdown" else ({}, 0)
     if site is not None and meta.get("draft") is True:
@@ -103,7 +113,7 @@ def parse_document(
     warnings: list[str] = []
     if kind == "markdown":
         cleaned = clean("".join(body), skip + 1, site, budget)
-        body = cleaned.text.splitlines(keepends=True)
+        body = split_lines(cleaned.text)
         starts, ends = cleaned.starts[: len(body)], cleaned.ends[: len(body)]
         includes, warnings = cleaned.includes, cleaned.warnings
     title = meta.get("title") if isinstance(meta.get("title"), str) and meta["title"].strip() else None
