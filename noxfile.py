@@ -205,6 +205,14 @@ def serve(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def stdio(session: nox.Session) -> None:
+    """Serve the MCP tools over stdio (JSON-RPC lines; logs on stderr), as `thoth-mcp stdio` does."""
+    install_lock(session, "dev")
+    # nox would merge the server's stderr (its logs) into stdout, which belongs to the protocol alone.
+    session.run("python", "-m", "thoth.mcp_server", "stdio", *session.posargs, env=OFFLINE, stderr=None)
+
+
+@nox.session(python=PYTHON, default=False)
 def invoke(session: nox.Session) -> None:
     """Run the handler once on a Lambda event file, like `sam local invoke`: `-- <event.json> [--pretty]`."""
     install_lock(session, "dev")

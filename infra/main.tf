@@ -15,6 +15,29 @@ locals {
     ? tonumber(local.rate_parts[0][0]) * local.rate_unit_s[local.rate_parts[0][1]]
     : 86400
   )
+
+  # OAuth (off unless configured): an external issuer (oauth_issuer) wins over the optional Cognito
+  # pool. Which THOTH_OAUTH_* variables exist depends only on input variables, so the plan knows them
+  # even while the pool's own values (its id, the app client) are still "known after apply".
+  use_cognito  = var.enable_cognito && var.oauth_issuer == ""
+  oauth_issuer = local.use_cognito ? one(module.cognito[*].issuer) : var.oauth_issuer
+  oauth_environment = var.oauth_issuer == "" && !var.enable_cognito ? {} : merge(
+    { THOTH_OAUTH_ISSUER = local.oauth_issuer },
+    var.oauth_audience != "" ? { THOTH_OAUTH_AUDIENCE = var.oauth_audience } : local.use_cognito ? { THOTH_OAUTH_AUDIENCE = one(module.cognito[*].client_id) } : {},
+    var.oauth_scopes != "" ? { THOTH_OAUTH_SCOPES = var.oauth_scopes } : local.use_cognito ? { THOTH_OAUTH_SCOPES = one(module.cognito[*].scope) } : {},
+    var.oauth_jwks_url != "" ? { THOTH_OAUTH_JWKS_URL = var.oauth_jwks_url } : local.use_cognito ? { THOTH_OAUTH_JWKS_URL = one(module.cognito[*].jwks_url) } : {},
+    var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
+    var.oauth_algorithms != "" ? { THOTH_OAUTH_ALGORITHMS = var.oauth_algorithms } : {},
+  )
+}
+
+module "cognito" {
+  source              = "./modules/cognito"
+  count               = var.enable_cognito ? 1 : 0
+  prefix              = local.prefix
+  domain_prefix       = var.cognito_domain_prefix != "" ? var.cognito_domain_prefix : "${local.prefix}-${local.account_id}"
+  callback_urls       = var.cognito_callback_urls
+  deletion_protection = var.deletion_protection
 }
 
 module "storage" {
@@ -73,6 +96,7 @@ module "mcp_server" {
   enable_function_url     = var.enable_function_url
   enable_http_api         = var.enable_http_api
   alarm_actions           = var.alarm_actions
+  oauth_environment       = local.oauth_environment
 }
 
 module "refresh_service" {

@@ -54,3 +54,22 @@ output "mcp_edge_url" {
   description = "With enable_waf: the MCP endpoint behind CloudFront + AWS WAF (else empty)."
   value       = var.enable_waf ? module.edge[0].url : ""
 }
+
+output "oauth_issuer" {
+  description = "The issuer whose access tokens the MCP server accepts (empty: OAuth off)."
+  value       = local.oauth_issuer
+}
+
+output "oauth_metadata_url" {
+  description = "RFC 9728 protected resource metadata of the function URL's /mcp (empty when OAuth is off)."
+  value       = length(local.oauth_environment) > 0 && module.mcp_server.function_url != "" ? "${trimsuffix(module.mcp_server.function_url, "/")}/.well-known/oauth-protected-resource/mcp" : ""
+}
+
+output "cognito_client_id" {
+  description = "The Cognito app client ID to enter in MCP clients that ask for one (empty without Cognito)."
+  value       = var.enable_cognito ? one(module.cognito[*].client_id) : ""
+}
+
+output "cognito_hosted_domain" {
+  value = var.enable_cognito ? one(module.cognito[*].hosted_domain) : ""
+}

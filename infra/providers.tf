@@ -1,8 +1,8 @@
 locals {
   embedded = var.aws_endpoint != ""
   # Every service this configuration talks to; `local` points them all at the moto server.
-  services = ["apigatewayv2", "cloudwatch", "dynamodb", "ecr", "events", "iam", "lambda", "logs", "s3",
-  "secretsmanager", "sns", "sqs", "sts"]
+  services = ["apigatewayv2", "cloudwatch", "cognitoidp", "dynamodb", "ecr", "events", "iam", "lambda", "logs",
+  "s3", "secretsmanager", "sns", "sqs", "sts"]
 }
 
 provider "aws" {
@@ -19,6 +19,7 @@ provider "aws" {
     content {
       apigatewayv2   = var.aws_endpoint
       cloudwatch     = var.aws_endpoint
+      cognitoidp     = var.aws_endpoint
       dynamodb       = var.aws_endpoint
       ecr            = var.aws_endpoint
       events         = var.aws_endpoint
@@ -50,6 +51,17 @@ provider "aws" {
   skip_credentials_validation = local.embedded
   skip_metadata_api_check     = local.embedded
   skip_region_validation      = local.embedded
+  skip_requesting_account_id  = local.embedded
+
+  dynamic "endpoints" {
+    for_each = local.embedded ? [1] : []
+    content {
+      cloudfront = var.aws_endpoint
+      logs       = var.aws_endpoint
+      sts        = var.aws_endpoint
+      wafv2      = var.aws_endpoint
+    }
+  }
 
   default_tags {
     tags = {

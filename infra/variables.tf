@@ -190,3 +190,61 @@ variable "waf_rate_limit" {
   type        = number
   default     = 1000
 }
+
+variable "enable_cognito" {
+  description = "Create an Amazon Cognito user pool, resource server (scope thoth/search), hosted domain and public app client, and point the MCP server's OAuth settings at it."
+  type        = bool
+  default     = false
+}
+
+variable "cognito_domain_prefix" {
+  description = "Hosted sign-in domain prefix (globally unique); empty derives thoth-<env>-<account id>."
+  type        = string
+  default     = ""
+}
+
+variable "cognito_callback_urls" {
+  description = "Redirect URIs the Cognito app client accepts (default: Claude's two callbacks); add each MCP client's own, e.g. a localhost callback."
+  type        = list(string)
+  default     = ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"]
+}
+
+variable "oauth_issuer" {
+  description = "THOTH_OAUTH_ISSUER of an external authorization server (Auth0, Okta, Entra ID, Keycloak, WorkOS); overrides the Cognito pool. Empty: OAuth off unless enable_cognito."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.oauth_issuer == "" || startswith(var.oauth_issuer, "https://")
+    error_message = "oauth_issuer must be an https URL, exactly as the iss claim of the tokens spells it."
+  }
+}
+
+variable "oauth_audience" {
+  description = "THOTH_OAUTH_AUDIENCE (comma-separated aud or client_id values); empty: the Cognito client, or the server's own /mcp URL."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_scopes" {
+  description = "THOTH_OAUTH_SCOPES (space-separated, all required); empty: thoth/search with Cognito, none otherwise."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_jwks_url" {
+  description = "THOTH_OAUTH_JWKS_URL; empty: discovered from the issuer's metadata (Cognito: set for you)."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_resource" {
+  description = "THOTH_OAUTH_RESOURCE, the public /mcp URL (e.g. behind a custom domain); empty: the URL the request reached."
+  type        = string
+  default     = ""
+}
+
+variable "oauth_algorithms" {
+  description = "THOTH_OAUTH_ALGORITHMS (asymmetric only); empty: RS256."
+  type        = string
+  default     = ""
+}

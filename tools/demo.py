@@ -1,7 +1,8 @@
 """`make demo`: index the sample handbook, serve it locally, and talk to it with the official MCP client.
 
 Needs no AWS account: the index lands in THOTH_HOME (default .thoth/) and the server is the
-same Lambda handler behind the local HTTP server. The client is the official MCP Python SDK,
+same Lambda handler behind the local HTTP server, then the same tools over stdio (`thoth-mcp
+stdio`, as Claude Desktop and Claude Code start it). The client is the official MCP Python SDK,
 installed with the dev lock (it is never part of the Lambda layer).
 """
 
@@ -24,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-STEPS = 4
+STEPS = 5
 HEALTH_WAIT_S = 60.0
 
 
@@ -114,6 +115,28 @@ async def _session(url: str, key: str, query: str) -> None:
                 print(f"   same question, same top hit: {hits[0].get('title')} ({hits[0].get('url')})")
 
 
+async def _stdio_session(env: dict[str, str], query: str) -> None:
+    from mcp.client import Client
+    from mcp.client.stdio import StdioServerParameters, stdio_client
+
+    command = Path(sys.executable).with_name("thoth-mcp")
+    server = StdioServerParameters(command=str(command), args=["stdio"], env=env, cwd=str(Path.cwd()))
+    print(f"   client starts: {command.name} stdio  (logs on stderr, JSON-RPC lines on stdin/stdout)")
+    with tempfile.TemporaryFile("w+") as errlog:
+        async with Client(stdio_client(server, errlog=errlog), mode="auto") as client:
+            listing = await client.list_tools()
+            version = client.session.protocol_version
+            print(f"   [stdio] protocol {version}; tools/list → {len(listing.tools)} tools")
+            result = await client.call_tool("search_handbook", {"query": query, "limit": 1})
+            hits = (result.structured_content or {}).get("results") or [{}]
+            print(f"   [stdio] same question, same top hit: {hits[0].get('title')} ({hits[0].get('url')})")
+            wrong = await client.call_tool("search_handbook", {"query": 123})
+            text = "".join(getattr(block, "text", "") for block in wrong.content)
+            print(
+                f"   [stdio] a wrong argument comes back as a tool error the model can act on: {text[:110]}"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__.split("\n", 1)[0])
     parser.add_argument(
@@ -167,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"   GET /health → {health.get('status')}; indexes: {json.dumps(health.get('indexes'))[:300]}")
         _step(4, "MCP client session with the official Python SDK")
         asyncio.run(_session(url, key, args.query))
+        _step(5, "the same tools over stdio, as Claude Desktop and Claude Code start a local server")
+        asyncio.run(_stdio_session(env, args.query))
     finally:
         server.send_signal(signal.SIGINT)
         try:

@@ -25,6 +25,10 @@ FORBIDDEN = {
 # search may use the protocol's tool contract, nothing else of it
 SEARCH_MAY_USE = ("thoth.mcp_server.protocol.tools",)
 LEAVES = ("settings.py", "version.py")
+# PyJWT and cryptography cost tens of milliseconds to import: only the OAuth token modules (which
+# transport/auth.py loads on the first JWT) may name them, so /health and API keys never pay.
+OAUTH_LIBRARIES = ("jwt", "cryptography")
+OAUTH_MODULES = {"transport/oauth_tokens.py", "transport/jwks.py"}
 
 
 def imports(path: Path) -> list[str]:
@@ -68,6 +72,22 @@ def test_layer_imports_only_downward(layer: str) -> None:
 def test_leaf_modules_import_no_layer(leaf: str) -> None:
     names = imports(SERVER / leaf)
     assert _hits(names, ("thoth.mcp_server", *HEAVY)) == []
+
+
+def test_only_the_oauth_token_modules_import_jose_libraries() -> None:
+    importers = {
+        str(path.relative_to(SERVER))
+        for path in SERVER.rglob("*.py")
+        if _hits(imports(path), OAUTH_LIBRARIES)
+    }
+    assert importers == OAUTH_MODULES
+    lazy = imports(SERVER / "transport" / "auth.py")
+    assert "thoth.mcp_server.transport.oauth_tokens" in lazy  # loaded inside a function, on first use
+    top_level = ast.parse((SERVER / "transport" / "auth.py").read_text()).body
+    eager = [
+        n for n in top_level if isinstance(n, ast.ImportFrom) and (n.module or "").endswith("oauth_tokens")
+    ]
+    assert eager == []
 
 
 def test_only_settings_modules_read_the_environment() -> None:

@@ -1,7 +1,10 @@
 """MCP server benchmark: warm search over 50,000 chunks, query embedding vs sentence-transformers,
-peak RSS, and cold starts through the Lambda handler (with and without precompiled bytecode).
+peak RSS, cold starts through the Lambda handler (with and without precompiled bytecode), and the
+authentication paths (/health and API-key cold starts against a baseline ref; OAuth's import and
+first-verification cost: tools/bench/mcp_auth.py).
 
-Usage: python -m tools.bench.mcp [--chunks 50000] [--runs 5] [--queries 300]
+Usage: python -m tools.bench.mcp [--chunks 50000] [--runs 5] [--queries 300] [--baseline=REF] [--only=auth]
+(through nox: `nox -s bench -- mcp --baseline=REF`; the `=` keeps nox from reading REF as a benchmark)
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
 
@@ -15,11 +18,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from tools.bench import mcp_auth
 from tools.paths import BUILD, ENCODER, ROOT
 
 WORK = BUILD / "bench-mcp"
@@ -197,18 +200,7 @@ print(json.dumps({"health": t_health, "search": t_search, "ok": ok, "health_stat
 )
 
 
-def run_child(code: str, env: dict[str, str], *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=tempfile.gettempdir(),
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+run_child = mcp_auth.child  # one way to run a measured child process
 
 
 def events(query: str) -> tuple[str, str]:
@@ -341,13 +333,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small", type=int, default=1_000, help="chunks of the small cold-start index")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="git ref whose /health and API-key cold starts are measured alongside",
+    )
+    parser.add_argument("--only", choices=("all", "auth"), default="all", help="auth: only the auth figures")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     WORK.mkdir(parents=True, exist_ok=True)
     log("mcp bench: preparing (encoder, synthetic indexes; cached in build/)")
     log(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (high load makes timings noisy)")
     ensure_encoder()
-    big, small = build_index(args.chunks), build_index(args.small)
+    small = build_index(args.small)
+    health_event, _ = events("how do I request time off")
+    runs = max(args.runs, 9)  # the 5% question needs more samples than the headline figures
+    log(f"\nauthentication cold starts, fresh processes, {args.small}-chunk index:")
+    mcp_auth.compare(bench_env(small), health_event, API_KEY, args.baseline, runs)
+    log("\nOAuth cost (only when THOTH_OAUTH_ISSUER is set and a JWT arrives):")
+    mcp_auth.oauth_cost(bench_env(small), health_event, API_KEY, args.runs)
+    if args.only == "auth":
+        log(f"\nmcp bench: done (load average now {os.getloadavg()[0]:.1f})")
+        return 0
+    big = build_index(args.chunks)
     log(f"\nwarm search, in-process, {args.chunks} chunks:")
     warm_search(big, args.queries)
     log("\nquery embedding side by side (one query at a time):")

@@ -6,7 +6,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Artifacts are verified by sha256 at deploy time (nox -s deploy compares the zip digest with CodeSha256); AWS Signer profiles are not used by this project
-  #checkov:skip=CKV_AWS_173:Environment variables hold only resource names and a log level, never secrets (those live in Secrets Manager); the AWS-managed key encrypts them at rest
+  #checkov:skip=CKV_AWS_173:Environment variables hold only resource names, a log level and public OAuth identifiers (issuer, client id), never secrets (those live in Secrets Manager); the AWS-managed key encrypts them at rest
   #checkov:skip=CKV_AWS_117:The functions call only AWS public endpoints (S3, DynamoDB, Secrets Manager) and public git hosts; a VPC would add NAT cost and cold-start latency for no isolation gain
   #checkov:skip=CKV_AWS_116:Invoked synchronously (function URL / HTTP API); a DLQ only applies to asynchronous invocations
   function_name                  = var.function_name
@@ -21,12 +21,12 @@ resource "aws_lambda_function" "this" {
   publish                        = true
 
   environment {
-    variables = {
+    variables = merge({
       ENVIRONMENT         = var.environment
       S3_BUCKET_NAME      = var.bucket_name
       DYNAMODB_TABLE_NAME = var.table_name
       LOG_LEVEL           = var.log_level
-    }
+    }, var.oauth_environment)
   }
 
   tracing_config {
@@ -60,11 +60,11 @@ resource "aws_lambda_provisioned_concurrency_config" "live" {
   provisioned_concurrent_executions = var.provisioned_concurrency
 }
 
-# Authentication is the application's (API key or bearer token, see thoth.mcp_server.auth).
+# Authentication is the application's (API key or OAuth access token, see thoth.mcp_server.transport.auth).
 # A function URL has no throttle of its own: the HTTP API's limits do not apply to it, so the only
 # cap on what it can cost is the function's reserved concurrency, which must then be set.
 resource "aws_lambda_function_url" "live" {
-  #checkov:skip=CKV_AWS_258:Authentication is the application's (API key or bearer token checked in thoth.mcp_server.auth); MCP clients cannot sign IAM (SigV4) requests
+  #checkov:skip=CKV_AWS_258:Authentication is the application's (API key or OAuth access token checked in thoth.mcp_server.transport.auth); MCP clients cannot sign IAM (SigV4) requests
   count              = var.enable_function_url ? 1 : 0
   function_name      = aws_lambda_function.this.function_name
   qualifier          = aws_lambda_alias.live.name
@@ -101,7 +101,7 @@ resource "aws_apigatewayv2_integration" "live" {
 }
 
 resource "aws_apigatewayv2_route" "default" {
-  #checkov:skip=CKV_AWS_309:Authentication is the application's (API key or bearer token checked in thoth.mcp_server.auth); an API Gateway authorizer would duplicate it
+  #checkov:skip=CKV_AWS_309:Authentication is the application's (API key or OAuth access token checked in thoth.mcp_server.transport.auth); an API Gateway authorizer would duplicate it
   count     = var.enable_http_api ? 1 : 0
   api_id    = aws_apigatewayv2_api.this[0].id
   route_key = "$default"

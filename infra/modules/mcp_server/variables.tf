@@ -57,3 +57,9 @@ variable "enable_http_api" {
 variable "alarm_actions" {
   type = list(string)
 }
+
+variable "oauth_environment" {
+  description = "THOTH_OAUTH_* variables of the function (empty: OAuth off, API keys only)."
+  type        = map(string)
+  default     = {}
+}

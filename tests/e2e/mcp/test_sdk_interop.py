@@ -29,11 +29,13 @@ async def _exercise(url: str, mode: str) -> dict[str, Any]:
         section = await client.call_tool("get_handbook_section", {"path": hit["path"], "max_chars": 1000})
         topics = await client.call_tool("list_topics", {})
         status = await client.call_tool("index_status", {})
+        # SEP-1303 (2025-11-25 on): arguments failing the schema are an isError result the model reads
+        wrong_type = await client.call_tool("search_handbook", {"query": 123})
+        out_of_range = await client.call_tool("search_handbook", {"query": "x", "limit": 99})
         errors = {}
-        for name, arguments in (("search_handbook", {"query": "x", "limit": 99}), ("no_such_tool", {})):
-            with pytest.raises(MCPError) as caught:
-                await client.call_tool(name, arguments)
-            errors[name] = (caught.value.error.code, caught.value.error.message)
+        with pytest.raises(MCPError) as caught:  # an unknown tool stays a protocol error
+            await client.call_tool("no_such_tool", {})
+        errors["no_such_tool"] = (caught.value.error.code, caught.value.error.message)
         return {
             "version": session.protocol_version,
             "server": session.server_info,
@@ -45,6 +47,8 @@ async def _exercise(url: str, mode: str) -> dict[str, Any]:
             "topics": topics,
             "status": status,
             "errors": errors,
+            "wrong_type": wrong_type,
+            "out_of_range": out_of_range,
         }
 
 
@@ -61,8 +65,9 @@ def _check_session(outcome: dict[str, Any]) -> None:
     assert not outcome["topics"].is_error and outcome["topics"].structured_content["topics"]
     status = outcome["status"].structured_content
     assert status["status"] == "ok" and status["sources"][0]["source"] == "handbook"
-    limit_code, limit_message = outcome["errors"]["search_handbook"]
-    assert limit_code == -32602 and "limit" in limit_message
+    wrong_type, out_of_range = outcome["wrong_type"], outcome["out_of_range"]
+    assert wrong_type.is_error and "argument 'query' must be a string" in wrong_type.content[0].text
+    assert out_of_range.is_error and "'limit' = 99 is out of range" in out_of_range.content[0].text
     assert outcome["errors"]["no_such_tool"][0] == -32602
 
 

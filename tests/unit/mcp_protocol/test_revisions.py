@@ -110,11 +110,29 @@ def test_tools_call_per_revision(app, catalog: FakeCatalog) -> None:  # type: ig
     assert deadline is not None and 0 < deadline - time.monotonic() <= 25.0
 
 
+@pytest.mark.parametrize(
+    ("version", "as_result"),
+    [("2025-03-26", False), ("2025-06-18", False), ("2025-11-25", True), (MODERN, True)],
+)
+def test_argument_errors_follow_sep_1303_per_revision(app, version: str, as_result: bool) -> None:  # type: ignore[no-untyped-def]
+    params = {"name": "echo", "arguments": {"text": 5}}
+    if version == MODERN:
+        reply = call(app, modern("tools/call", params))
+    else:
+        reply = call(app, post(request("tools/call", params), {"mcp-protocol-version": version}))
+    if as_result:  # SEP-1303: the model reads the message and corrects the argument
+        assert reply.status == 200 and reply.result["isError"] is True
+        text = reply.result["content"][0]["text"]
+        assert "'text'" in text and "must be a string" in text and "call echo again" in text
+    else:  # the two older revisions keep the protocol error their clients expect
+        assert reply.status == 200 and reply.error["code"] == -32602 and "'text'" in reply.error["message"]
+    unknown = call(app, post(request("tools/call", {"name": "nope"}), {"mcp-protocol-version": version}))
+    if version == MODERN:
+        unknown = call(app, modern("tools/call", {"name": "nope"}))
+    assert unknown.error["code"] == -32602  # an unknown tool stays a protocol error everywhere
+
+
 def test_tool_errors_map_to_protocol_errors_or_is_error(app) -> None:  # type: ignore[no-untyped-def]
-    bad_args = call(app, modern("tools/call", {"name": "echo", "arguments": {"text": 5}}))
-    assert (
-        bad_args.status == 400 and bad_args.error["code"] == -32602 and "'text'" in bad_args.error["message"]
-    )
     unknown = call(app, modern("tools/call", {"name": "nope"}))
     assert unknown.status == 400 and unknown.error["code"] == -32602
     legacy_unknown = call(app, post(request("tools/call", {"name": "nope"})))

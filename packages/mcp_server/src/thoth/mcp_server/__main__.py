@@ -1,4 +1,5 @@
-"""Command line: `serve` the handler locally, or `invoke` it once on an event file."""
+"""Command line (`python -m thoth.mcp_server`, or `thoth-mcp`): `serve` the handler over HTTP locally,
+serve the same tools over `stdio`, or `invoke` the handler once on an event file."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from thoth.mcp_server.settings import http_settings, local_api_keys, local_overrides
+from thoth.mcp_server.settings import (
+    LOOPBACK_HOSTS,
+    REQUEST_BUDGET_S,
+    http_settings,
+    local_api_keys,
+    local_overrides,
+    on_lambda,
+)
 from thoth.mcp_server.transport.api_keys import ApiKeyAuth, parse_keys
 from thoth.shared import logging as thoth_logging
 from thoth.shared.errors import ThothError
@@ -38,7 +47,8 @@ def _auth_ready(no_auth: bool) -> str | None:
     local_overrides(no_auth=no_auth, allowed_hosts=None)
     try:
         settings = http_settings()
-        if settings.auth_enabled and not ApiKeyAuth().configured():
+        # With OAuth on, tokens from the issuer are credentials enough: API keys are optional.
+        if settings.auth_enabled and settings.oauth is None and not ApiKeyAuth().configured():
             return NO_KEYS
     except ThothError as exc:
         return str(exc)
@@ -47,6 +57,26 @@ def _auth_ready(no_auth: bool) -> str | None:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _encoder_built_when_missing() -> Iterator[None]:
+    """In a source checkout, build a missing query encoder in the background (never on Lambda)."""
+    from thoth.mcp_server import encoder_build
+    from thoth.mcp_server.search import encoder
+
+    if on_lambda() or not encoder_build.in_checkout():
+        yield
+        return
+    builder = encoder_build.EncoderBuilder()
+    encoder.build_missing_with(builder)
+    with contextlib.suppress(ThothError):  # building now (or it cannot be: the first search says why)
+        encoder.encoder_dir(wait=False)
+    try:
+        yield
+    finally:
+        builder.stop()
+        encoder.build_missing_with(None)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -61,21 +91,68 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port} ({exc.strerror}); pick another --port")
     port = server.server_address[1]
-    # DNS-rebinding guard: unless told otherwise, answer only to the names this socket is reached by.
-    local_overrides(no_auth=False, allowed_hosts=f"127.0.0.1:{port},localhost:{port},{args.host}:{port}")
+    # DNS-rebinding guard: unless told otherwise, answer only to the names of this machine (any port:
+    # a browser client reaches us as localhost, 127.0.0.1 or [::1]) and the address we were bound to;
+    # browser origins likewise only from this machine.
+    hosts = ",".join(dict.fromkeys([*LOOPBACK_HOSTS, f"{args.host}:{port}"]))
+    local_overrides(no_auth=False, allowed_hosts=hosts, loopback_origins=True)
     auth = "off (--no-auth)" if args.no_auth else "on (Authorization: Bearer <key> or x-api-key)"
+    oauth = None if args.no_auth else http_settings().oauth
+    if oauth is not None:
+        auth = f"on (OAuth access tokens from {oauth.issuer}, or API keys)"
     print(f"Thoth MCP server on {server.url}/mcp  (health: {server.url}/health)", flush=True)
     print(f"auth: {auth}; Ctrl-C stops", flush=True)
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` and container stops end as cleanly as Ctrl-C
     try:
-        server.serve_forever()
+        with _encoder_built_when_missing():
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
     print(
         f"stopped after {time.monotonic() - started:.0f} s; served {server.requests} request(s)", flush=True
+    )
+    return 0
+
+
+def stdio(args: argparse.Namespace) -> int:
+    """The MCP stdio transport: JSON-RPC lines on stdin/stdout, JSON logs on stderr, exit 0 on EOF/SIGTERM."""
+    from thoth.mcp_server.protocol.dispatch import McpServer
+    from thoth.mcp_server.protocol.jsonrpc import PARSE_ERROR, RpcError, dumps, rpc_error
+    from thoth.mcp_server.protocol.stdio_session import StdioSession
+    from thoth.mcp_server.search.catalog import CATALOG
+    from thoth.mcp_server.transport import stdio as transport
+    from thoth.mcp_server.version import VERSION
+
+    protocol_out = transport.claim_stdout()  # from here on, stray output lands on stderr
+    _logs_to_stderr()
+    try:
+        limit = http_settings().max_body_bytes
+    except ThothError as exc:
+        return _fail(str(exc))
+    session = StdioSession(McpServer(CATALOG, VERSION), REQUEST_BUDGET_S)
+    too_long = RpcError(
+        PARSE_ERROR, f"Parse error: a message is longer than {limit} bytes (THOTH_MAX_BODY_BYTES)"
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(
+        f"thoth-mcp stdio: serving {len(CATALOG.tool_specs())} tools; EOF or SIGTERM stops", file=sys.stderr
+    )
+    started = time.monotonic()
+    oversized = dumps(rpc_error(None, too_long))
+    try:
+        with _encoder_built_when_missing():
+            transport.serve_lines(session.handle_line, sys.stdin.buffer, protocol_out, limit, oversized)
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:
+        pass  # the client went away mid-answer: nothing left to tell it
+    elapsed = time.monotonic() - started
+    print(
+        f"thoth-mcp stdio: stopped after {elapsed:.0f} s; answered {session.requests} request(s)",
+        file=sys.stderr,
     )
     return 0
 
@@ -119,13 +196,17 @@ def invoke(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m thoth.mcp_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="thoth-mcp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("serve", help="serve the Lambda handler over HTTP at /mcp and /health")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: local only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--no-auth", action="store_true", help="serve without API keys (refused on AWS)")
     p.set_defaults(run=serve)
+    p = commands.add_parser(
+        "stdio", help="serve the tools over stdio (for clients that start the server, e.g. Claude Desktop)"
+    )
+    p.set_defaults(run=stdio)
     p = commands.add_parser(
         "invoke", help="run the handler once on a Lambda event file, like sam local invoke"
     )

@@ -10,10 +10,12 @@ from typing import Any, Final
 from thoth.mcp_server.health import health
 from thoth.mcp_server.protocol.dispatch import McpServer, run_tool
 from thoth.mcp_server.protocol.endpoint import McpEndpoint
+from thoth.mcp_server.protocol.guards import RESOURCE_METADATA_PATH
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline, ToolCatalog, ToolOutput
 from thoth.mcp_server.search.catalog import CATALOG
 from thoth.mcp_server.settings import REQUEST_BUDGET_S
 from thoth.mcp_server.transport.api_keys import ApiKeyAuth
+from thoth.mcp_server.transport.auth import Authenticator
 from thoth.mcp_server.transport.events import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
 from thoth.mcp_server.version import VERSION
 from thoth.shared import logging as thoth_logging
@@ -46,9 +48,12 @@ def _ascii(value: str | None, limit: int = 128) -> str | None:
 class App:
     """The handler's collaborators, built once per process (tests build their own)."""
 
-    def __init__(self, catalog: ToolCatalog | None = None, auth: ApiKeyAuth | None = None) -> None:
+    def __init__(
+        self, catalog: ToolCatalog | None = None, auth: ApiKeyAuth | Authenticator | None = None
+    ) -> None:
         self.catalog = catalog or CATALOG
-        self.endpoint = McpEndpoint(McpServer(self.catalog, VERSION), auth or ApiKeyAuth())
+        authenticator = auth if isinstance(auth, Authenticator) else Authenticator(auth)
+        self.endpoint = McpEndpoint(McpServer(self.catalog, VERSION), authenticator)
         self._logging_ready = False
         self._cold = True
 
@@ -66,6 +71,8 @@ class App:
     ) -> HttpResponse:
         if request.path in MCP_PATHS:
             return self.endpoint.handle(request, deadline, note, request_id)
+        if request.path.startswith(RESOURCE_METADATA_PATH):
+            return self.endpoint.metadata(request)
         if request.path in HEALTH_PATHS:
             if request.method not in ("GET", "HEAD"):
                 return error_response(405, "method_not_allowed", "use GET /health", {"allow": "GET, HEAD"})

@@ -60,10 +60,10 @@ log = logging.getLogger("thoth.mcp_server.protocol")
 
 @dataclass(frozen=True)
 class Call:
-    """One request's circumstances: its revision, routing headers and time budget."""
+    """One request's circumstances: its revision, routing headers (None over stdio) and time budget."""
 
     revision: Revision
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] | None
     deadline: Deadline
     request_id: str | None = None
 
@@ -79,13 +79,16 @@ def run_tool(
     arguments: dict[str, Any],
     deadline: Deadline,
     request_id: str | None = None,
+    revision: Revision | None = None,
 ) -> ToolOutput:
     """Run one tool under the one error-and-deadline policy of this server.
 
     A failure the tool explains (no live index, no such page, an incompatible model, the
-    time budget) becomes an `isError` result the model can read. A bad request raises
-    ToolArgumentError / UnknownToolError (the caller answers -32602). Anything else is a
-    bug: RpcError -32603 with the request id, the details only in the log.
+    time budget) becomes an `isError` result the model can read. Arguments that fail the
+    tool's inputSchema become one too from 2025-11-25 on (SEP-1303), and RpcError -32602
+    before it; an unknown tool is -32602 in every revision. Anything else is a bug: RpcError
+    -32603 with the request id, the details only in the log. Without a `revision` (scripts,
+    tests) ToolArgumentError and UnknownToolError are raised as they are.
     """
     shown = str(name)[:80]
     started = time.perf_counter()
@@ -94,8 +97,20 @@ def run_tool(
         deadline.check(f"starting {shown}")
         output = catalog.call_tool(name, arguments, deadline)
         return output
-    except (ToolArgumentError, UnknownToolError):
-        raise
+    except ToolArgumentError as exc:
+        if revision is None:
+            raise
+        message = scrub(str(exc))
+        if revision.argument_errors_as_results:
+            log.info("tool arguments refused", extra={"tool": shown, "error": message})
+            text = f"Invalid arguments for {shown}: {message}. Correct the argument and call {shown} again."
+            output = ToolOutput(text=text, structured=None, is_error=True)
+            return output
+        raise RpcError(INVALID_PARAMS, f"Invalid params: {message}") from None
+    except UnknownToolError as exc:
+        if revision is None:
+            raise
+        raise RpcError(INVALID_PARAMS, f"Invalid params: {scrub(str(exc))}") from None
     except ThothError as exc:
         log.warning("tool failed", extra={"tool": shown, "error": str(exc)})
         output = ToolOutput(text=f"{shown} failed: {exc}", structured=None, is_error=True)
@@ -228,14 +243,11 @@ class McpServer:
             arguments = {}
         if not isinstance(arguments, dict):
             raise RpcError(INVALID_PARAMS, "Invalid params: params.arguments must be an object")
-        if call.revision.modern:
+        if call.revision.modern and call.headers is not None:  # Mcp-Param-* mirror headers: HTTP only
             for spec in self.catalog.tool_specs():
                 if spec.name == name:
                     check_param_headers(spec.input_schema, arguments, call.headers, message.id)
-        try:
-            output = run_tool(self.catalog, name, arguments, call.deadline, call.request_id)
-        except (ToolArgumentError, UnknownToolError) as exc:
-            raise RpcError(INVALID_PARAMS, f"Invalid params: {scrub(str(exc))}") from None
+        output = run_tool(self.catalog, name, arguments, call.deadline, call.request_id, call.revision)
         return self._tool_result(output, call.revision)
 
     @staticmethod

@@ -34,7 +34,7 @@ from thoth.mcp_server.protocol.revisions import (
 )
 from thoth.mcp_server.protocol.tools import Deadline
 from thoth.mcp_server.settings import HttpSettings, http_settings
-from thoth.mcp_server.transport.api_keys import ApiKeyAuth
+from thoth.mcp_server.transport.auth import Authenticator
 from thoth.mcp_server.transport.events import (
     HttpRequest,
     HttpResponse,
@@ -78,9 +78,40 @@ def _rpc_failure(status: int, error: RpcError) -> HttpResponse:
 class McpEndpoint:
     """POST /mcp: security checks, then one stateless JSON-RPC exchange (or a 2025-03-26 batch)."""
 
-    def __init__(self, server: McpServer, auth: ApiKeyAuth) -> None:
+    def __init__(self, server: McpServer, auth: Authenticator) -> None:
         self.server = server
         self.auth = auth
+
+    def metadata(self, request: HttpRequest) -> HttpResponse:
+        """GET /.well-known/oauth-protected-resource[/mcp] (RFC 9728): served only with OAuth on, so
+        clients configured with a header are never pulled into an OAuth flow."""
+        try:
+            settings = http_settings()
+        except ConfigError as exc:
+            log.error("server misconfigured: %s", exc)
+            return error_response(503, "misconfigured", "the server is misconfigured; see its logs")
+        if settings.oauth is None or not settings.auth_enabled:
+            return error_response(404, "not_found", "this server does not use OAuth; send an API key")
+        if not guards.host_allowed(request.header("host"), settings):
+            return guards.misdirected()
+        resource = guards.resource_url(request, settings)
+        if resource is None:
+            return error_response(400, "bad_request", "the Host header is missing or malformed")
+        if request.path.rstrip("/") not in guards.metadata_paths(resource):
+            return error_response(404, "not_found", f"the metadata is at {guards.metadata_url(resource)}")
+        # Public by design (RFC 9728): any origin may read it, browsers included.
+        cors = {"access-control-allow-origin": "*"}
+        if request.method == "OPTIONS":
+            return HttpResponse(
+                204, b"", {**cors, "access-control-allow-methods": "GET", "access-control-max-age": "600"}
+            )
+        if request.method not in ("GET", "HEAD"):
+            return error_response(405, "method_not_allowed", "use GET", {"allow": "GET, HEAD", **cors})
+        response = _json(200, guards.resource_metadata(resource, settings))
+        response.headers.update({**cors, "cache-control": "public, max-age=300"})
+        if request.method == "HEAD":
+            response.body = b""
+        return response
 
     def handle(
         self, request: HttpRequest, deadline: Deadline, note: dict[str, Any], request_id: str | None
@@ -101,7 +132,7 @@ class McpEndpoint:
             return error_response(
                 405, "method_not_allowed", "the MCP endpoint accepts POST only", {**ALLOW, **cors}
             )
-        response = guards.authorize(self.auth, request, settings)
+        response = guards.authorize(self.auth, request, settings, note)
         if response is None:
             response = self._post(request, settings, deadline, note, request_id)
         response.headers.update(cors)

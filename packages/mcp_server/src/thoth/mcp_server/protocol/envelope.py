@@ -62,8 +62,21 @@ def _mismatch(message: str, request_id: Any) -> RpcError:
     return RpcError(HEADER_MISMATCH, f"Header mismatch: {message}", None, request_id)
 
 
-def check_envelope(message: Message, headers: Mapping[str, str]) -> str:
-    """Validate a modern request's `_meta` and routing headers; returns its protocol version.
+def _check_routing_headers(message: Message, headers: Mapping[str, str], version: Any, rid: Any) -> None:
+    if headers.get("mcp-protocol-version") != version:
+        raise _mismatch("MCP-Protocol-Version does not match params._meta protocolVersion", rid)
+    if headers.get("mcp-method") != message.method:
+        raise _mismatch("Mcp-Method header is missing or does not match the body's method", rid)
+    name_field = NAME_FIELDS.get(message.method or "")
+    if name_field is not None:
+        body_value = (message.params or {}).get(name_field)
+        if decode_header_value(headers.get("mcp-name")) != body_value:
+            raise _mismatch(f"Mcp-Name header is missing or does not match params.{name_field}", rid)
+
+
+def check_envelope(message: Message, headers: Mapping[str, str] | None) -> str:
+    """Validate a modern request's `_meta` and routing headers (None: stdio, which has no headers to
+    mirror the body); returns its protocol version.
 
     Order follows the specification's ladder: a missing envelope is -32602, headers
     that disagree with the body are -32020 (before the version check, so a client
@@ -85,15 +98,8 @@ def check_envelope(message: Message, headers: Mapping[str, str]) -> str:
             INVALID_PARAMS, f"Invalid params: params._meta is missing {', '.join(missing)}", None, rid
         )
     version = meta[META_PROTOCOL_VERSION]
-    if headers.get("mcp-protocol-version") != version:
-        raise _mismatch("MCP-Protocol-Version does not match params._meta protocolVersion", rid)
-    if headers.get("mcp-method") != message.method:
-        raise _mismatch("Mcp-Method header is missing or does not match the body's method", rid)
-    name_field = NAME_FIELDS.get(message.method or "")
-    if name_field is not None:
-        body_value = (message.params or {}).get(name_field)
-        if decode_header_value(headers.get("mcp-name")) != body_value:
-            raise _mismatch(f"Mcp-Name header is missing or does not match params.{name_field}", rid)
+    if headers is not None:
+        _check_routing_headers(message, headers, version, rid)
     if not isinstance(version, str):
         raise RpcError(
             INVALID_PARAMS, "Invalid params: the protocolVersion in params._meta must be a string", None, rid

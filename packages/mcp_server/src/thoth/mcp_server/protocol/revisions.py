@@ -27,15 +27,18 @@ class Revision:
     result_type: bool  # every result carries `resultType` (2026-07-28)
     cache_hints: bool  # list and discover results carry ttlMs/cacheScope (2026-07-28)
     ping: bool  # `ping` exists (removed in 2026-07-28)
+    # SEP-1303 (final in 2025-11-25): arguments failing inputSchema are an isError tool result the
+    # model can read and correct, not a -32602 protocol error.
+    argument_errors_as_results: bool
 
 
 REVISIONS: Final[dict[str, Revision]] = {
     r.version: r
     for r in (
-        Revision("2025-03-26", False, True, False, False, False, True),
-        Revision("2025-06-18", False, False, True, False, False, True),
-        Revision("2025-11-25", False, False, True, False, False, True),
-        Revision("2026-07-28", True, False, True, True, True, False),
+        Revision("2025-03-26", False, True, False, False, False, True, False),
+        Revision("2025-06-18", False, False, True, False, False, True, False),
+        Revision("2025-11-25", False, False, True, False, False, True, True),
+        Revision("2026-07-28", True, False, True, True, True, False, True),
     )
 }
 HANDSHAKE_VERSIONS: Final = tuple(v for v, r in REVISIONS.items() if not r.modern)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +31,18 @@ _FILES = ("model.onnx", "model.onnx.data", "tokenizer.json", "encoder.json")
 _FIX = "run `nox -s build_encoder` (writes build/encoder) and set THOTH_ENCODER_DIR to that directory"
 
 
+# Local runs from a checkout install a builder for a missing encoder (thoth.mcp_server.encoder_build):
+# called with the directory to fill and whether the caller may wait; raises ConfigError until built.
+Builder = Callable[[Path, bool], None]
+_builder: Builder | None = None
+
+
+def build_missing_with(builder: Builder | None) -> None:
+    """Let `encoder_dir` build a missing encoder through `builder` (None: never build, as on Lambda)."""
+    global _builder
+    _builder = builder
+
+
 @dataclass(frozen=True)
 class EncoderInfo:
     """encoder.json: which model the ONNX file is and how it was built."""
@@ -41,17 +54,32 @@ class EncoderInfo:
     max_length: int
 
 
-def encoder_dir() -> Path:
-    """Where the encoder artifacts are; ConfigError naming the fix when nowhere."""
+def _complete(path: Path) -> bool:
+    return all((path / name).is_file() for name in _FILES)
+
+
+def encoder_dir(wait: bool = True) -> Path:
+    """Where the encoder artifacts are; ConfigError naming the fix when nowhere.
+
+    With a builder installed (local runs) a missing encoder is built, and `wait` lets the caller
+    wait a bounded time for it (searches do; /health does not).
+    """
     configured = search_settings().encoder_dir
     if configured is not None:
         missing = [name for name in _FILES if not (configured / name).is_file()]
+        if missing and _builder is not None:
+            _builder(configured, wait)
+            missing = [name for name in _FILES if not (configured / name).is_file()]
         if missing:
             raise ConfigError(f"{ENV_VAR}={str(configured)!r} lacks {', '.join(missing)}; {_FIX}")
         return configured
     for path in (LAYER_DIR, _CHECKOUT_DIR):
-        if all((path / name).is_file() for name in _FILES):
+        if _complete(path):
             return path
+    if _builder is not None:
+        _builder(_CHECKOUT_DIR, wait)
+        if _complete(_CHECKOUT_DIR):
+            return _CHECKOUT_DIR
     raise ConfigError(f"no query encoder found ({ENV_VAR} is unset and {LAYER_DIR} is empty); {_FIX}")
 
 
@@ -72,14 +100,14 @@ def read_info(directory: Path) -> EncoderInfo:
         raise ConfigError(f"{path} is unreadable or malformed ({exc}); {_FIX}") from None
 
 
-def info() -> EncoderInfo:
+def info(wait: bool = True) -> EncoderInfo:
     """The configured encoder's identity (no model load)."""
-    return read_info(encoder_dir())
+    return read_info(encoder_dir(wait))
 
 
-def fingerprint() -> str:
+def fingerprint(wait: bool = True) -> str:
     """Fingerprint of the model the encoder was exported from (matches index manifests)."""
-    return info().fingerprint
+    return info(wait).fingerprint
 
 
 class QueryEncoder:

@@ -221,7 +221,7 @@ class IndexRegistry:
     def _entries(self) -> tuple[list[dict[str, Any]], list[str], str | None]:
         now = time.time()
         try:
-            fingerprint: str | None = encoder.fingerprint()
+            fingerprint: str | None = encoder.fingerprint(wait=False)  # /health never waits for a build
         except ConfigError as exc:
             fingerprint = None
             encoder_problem: str | None = str(exc)

@@ -28,6 +28,8 @@ class HttpRequest:
     headers: Mapping[str, str]
     body: bytes
     source_ip: str | None = None
+    query: str = ""
+    domain: str | None = None  # requestContext.domainName: set by AWS, not by the client
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)
@@ -132,12 +134,15 @@ def parse_event(event: Any) -> HttpRequest:
     if not isinstance(method, str) or not method or not isinstance(path, str) or not path.startswith("/"):
         raise BadEvent("requestContext.http.method and rawPath must be non-empty strings")
     source_ip = http.get("sourceIp")
+    query, domain = event.get("rawQueryString"), context.get("domainName")
     return HttpRequest(
         method=method.upper(),
         path=_strip_stage(path, context),
         headers=_headers(event.get("headers")),
         body=_body(event),
         source_ip=source_ip if isinstance(source_ip, str) else None,
+        query=query if isinstance(query, str) else "",
+        domain=domain if isinstance(domain, str) and domain else None,
     )
 
 
