@@ -129,7 +129,7 @@ def tests_e2e(session: nox.Session) -> None:
     _pytest(session, ("tests/e2e",))
 
 
-BENCHES = ("refresh", "mcp", "layer", "deploy", "hint")
+BENCHES = ("refresh", "mcp", "layer", "deploy", "hint", "compact")
 
 
 @nox.session(python=PYTHON, default=False)

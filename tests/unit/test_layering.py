@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = REPO / "packages/mcp_server/src/thoth/mcp_server"
-HEAVY = ("numpy", "onnxruntime", "tokenizers", "thoth.shared.index")
+HEAVY = ("numpy", "onnxruntime", "tokenizers", "zstandard", "thoth.shared.index")
 # layer -> module prefixes it must never import
 FORBIDDEN = {
     "transport": ("thoth.mcp_server.protocol", "thoth.mcp_server.search", *HEAVY),

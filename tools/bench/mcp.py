@@ -1,9 +1,11 @@
-"""MCP server benchmark: warm search over 50,000 chunks, query embedding vs sentence-transformers,
-peak RSS, cold starts through the Lambda handler (with and without precompiled bytecode), and the
+"""MCP server benchmark: published bytes per chunk, warm search, cold starts from the embedded S3
+(empty vs filled cache, bytes fetched), query embedding vs sentence-transformers, peak RSS, and
+cold starts through the Lambda handler (with and without precompiled bytecode), and the
 authentication paths (/health and API-key cold starts against a baseline ref; OAuth's import and
 first-verification cost: tools/bench/mcp_auth.py).
 
-Usage: python -m tools.bench.mcp [--chunks 50000] [--runs 5] [--queries 300] [--baseline=REF] [--only=auth]
+Usage: python -m tools.bench.mcp [--sizes 10000,50000] [--runs 5] [--queries 300] [--skip-bytecode]
+       [--baseline=REF] [--only=auth]
 (through nox: `nox -s bench -- mcp --baseline=REF`; the `=` keeps nox from reading REF as a benchmark)
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
@@ -18,11 +20,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from tools.bench import mcp_auth
+from tools.bench import embedded_aws, mcp_auth
 from tools.paths import BUILD, ENCODER, ROOT
 
 WORK = BUILD / "bench-mcp"
@@ -85,7 +88,7 @@ def bench_env(home: Path) -> dict[str, str]:
 
 
 def build_index(chunks: int) -> Path:
-    """A synthetic index of `chunks` chunks (handbook vocabulary, random unit vectors), cached by size."""
+    """A synthetic index of `chunks` chunks (realistic vocabulary, random unit vectors), cached by size."""
     from thoth.shared.index import FORMAT_VERSION
 
     home = WORK / f"home-{chunks}-format{FORMAT_VERSION}"
@@ -95,38 +98,21 @@ def build_index(chunks: int) -> Path:
 
     from thoth.mcp_server.search import encoder
     from thoth.shared.config import load_settings
-    from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
+    from thoth.shared.index import LivePointer, ModelInfo, swap_live, write_version
     from thoth.shared.model import DIMENSION, MODEL_ID
     from thoth.shared.state import state_store
     from thoth.shared.storage import object_store
-    from thoth.shared.text import tokenize
+    from tools.bench import corpus
 
     shutil.rmtree(home, ignore_errors=True)
     settings = load_settings({"THOTH_HOME": str(home)})
     started = time.monotonic()
-    words = sorted({t for p in SAMPLES.rglob("*.md") for t in tokenize(p.read_text())})
-    words += [f"term{i}" for i in range(20000)]  # a long tail, like a real handbook's vocabulary
-    rng = np.random.default_rng(42)
-    weights = 1.0 / np.arange(1, len(words) + 1)  # Zipf-like word frequencies
-    weights /= weights.sum()
-    picks = rng.choice(len(words), size=(chunks, 90), p=weights)
-    records = []
-    for i in range(chunks):
-        page, part = divmod(i, 10)
-        directory = f"section-{page % 40:02d}/topic-{page % 400:03d}"
-        text = " ".join(words[j] for j in picks[i])
-        records.append(
-            Chunk(
-                id=f"c{i}", source="handbook", path=f"{directory}/page-{page:05d}.md", title=f"Page {page}",
-                heading_path=[f"Page {page}", f"Part {part}"],
-                url=f"https://handbook.example.com/{directory}/page-{page:05d}#part-{part}",
-                line_start=part * 20 + 1, line_end=part * 20 + 19, text=text, content_hash=f"h{i}",
-                commit="0123456789abcdef", last_modified="2026-11-01T00:00:00+00:00",
-            )
-        )  # fmt: skip
+    records = corpus.chunks(chunks, SAMPLES)
+    rng = np.random.default_rng(7)
     vectors = rng.normal(size=(chunks, DIMENSION)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     fingerprint = encoder.read_info(ENCODER).fingerprint
+    written = time.monotonic()
     manifest = write_version(
         object_store(settings), "handbook", "v1", records, vectors,
         model=ModelInfo(MODEL_ID, DIMENSION, fingerprint), commit="0123456789abcdef", builder_version="bench",
@@ -134,8 +120,16 @@ def build_index(chunks: int) -> Path:
     pointer = LivePointer("handbook", "v1", manifest.commit, manifest.created_at, chunks, fingerprint)
     swap_live(state_store(settings), pointer, None)
     (home / "ready").write_text("ok")
-    log(f"  built a synthetic {chunks}-chunk index in {time.monotonic() - started:.1f}s ({home})")
+    log(
+        f"  built a synthetic {chunks}-chunk index in {time.monotonic() - started:.1f}s "
+        f"(write_version {time.monotonic() - written:.1f}s) ({home})"
+    )
     return home
+
+
+def published_bytes(home: Path) -> dict[str, int]:
+    root = home / "objects" / "indexes" / "handbook" / "v1"
+    return {p.name: p.stat().st_size for p in sorted(root.iterdir()) if p.is_file()}
 
 
 # -- child processes --------------------------------------------------------------------------------
@@ -193,9 +187,15 @@ ok = health["statusCode"] == 200 and search["statusCode"] == 200 and not body["r
 """
     + PEAK_RSS
     + r"""
+fetched = {}
+if ok:
+    from thoth.mcp_server.search.registry import registry
+    f = registry()._served["handbook"].prepared.index.fetched
+    fetched = {"index": f.index, "texts": f.texts, "requests": f.requests, "load_s": f.load_s,
+               "texts_s": f.texts_s}
 print(json.dumps({"health": t_health, "search": t_search, "ok": ok, "health_status": health["statusCode"],
                   "search_status": search["statusCode"], "detail": None if ok else search["body"][:400],
-                  "rss": peak_rss()}))
+                  "rss": peak_rss(), "fetched": fetched}))
 """
 )
 
@@ -327,12 +327,65 @@ def cold_starts(home: Path, runs: int, label: str) -> None:
         )
 
 
+def cold_from_s3(home: Path, chunks: int, url: str, runs: int) -> dict[str, float]:
+    """Fresh processes answering one search from the embedded S3: empty cache vs filled, interleaved."""
+    health_event, search_event = events("how do I request time off")
+    name = f"bench-{chunks}"
+    embedded_aws.publish(home, url, name)
+    env = dict(bench_env(home), PYTHONPYCACHEPREFIX=str(WORK / "pycache"), **embedded_aws.aws_env(url, name))
+    filled = WORK / f"cache-filled-{chunks}"
+    shutil.rmtree(filled, ignore_errors=True)
+    run_child(COLD, dict(env, THOTH_CACHE_DIR=str(filled)), health_event, search_event)  # fills it
+    figures: dict[str, list[dict[str, Any]]] = {"empty": [], "filled": []}
+    for _ in range(runs):
+        for mode in ("empty", "filled"):
+            cache = Path(tempfile.mkdtemp(prefix="thoth-bench-cache-")) if mode == "empty" else filled
+            result = run_child(COLD, dict(env, THOTH_CACHE_DIR=str(cache)), health_event, search_event)
+            if mode == "empty":
+                shutil.rmtree(cache, ignore_errors=True)
+            if not result["ok"]:
+                raise SystemExit(f"cold-start request failed: {result}")
+            figures[mode].append(result)
+    out: dict[str, float] = {}
+    for mode, results in figures.items():
+        total = statistics.median(r["search"] for r in results)
+        call = statistics.median(r["search"] - r["health"] for r in results)
+        fetched = results[-1]["fetched"]
+        load = statistics.median(r["fetched"]["load_s"] for r in results)
+        texts = statistics.median(r["fetched"]["texts_s"] for r in results)
+        rss = max(r["rss"] for r in results) / 2**20
+        out[mode] = total
+        log(
+            f"  [{chunks} chunks, {mode:6s} cache] first search {ms(total)} from process start "
+            f"(the search call alone {ms(call)}; in it the index load {ms(load)}, text reads {ms(texts)}), "
+            f"fetched before the answer "
+            f"{(fetched['index'] + fetched['texts']) / 1e6:.2f} MB in {fetched['requests']} requests "
+            f"(index {fetched['index'] / 1e6:.2f} MB, texts {fetched['texts'] / 1e3:.1f} KB), "
+            f"peak RSS {rss:.0f} MiB  (median of {runs})"
+        )
+    log(
+        f"  [{chunks} chunks] empty / filled = {out['empty'] / out['filled']:.2f}x "
+        "(targets at 50,000: first search <= 600 ms, <= 1.3x, <= 40 MB fetched)"
+    )
+    return out
+
+
+def sizes_report(home: Path, chunks: int) -> None:
+    files = published_bytes(home)
+    total = sum(files.values())
+    parts = ", ".join(f"{name} {size / 1e6:.2f} MB" for name, size in files.items())
+    log(
+        f"  [{chunks} chunks] published version {total / 1e6:.2f} MB = {total / chunks:.0f} B/chunk ({parts})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chunks", type=int, default=50_000)
+    parser.add_argument("--sizes", default="10000,50000", help="index sizes (chunks), comma-separated")
     parser.add_argument("--small", type=int, default=1_000, help="chunks of the small cold-start index")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--skip-bytecode", action="store_true", help="skip the local-cache bytecode runs")
     parser.add_argument(
         "--baseline",
         metavar="REF",
@@ -340,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--only", choices=("all", "auth"), default="all", help="auth: only the auth figures")
     args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     WORK.mkdir(parents=True, exist_ok=True)
     log("mcp bench: preparing (encoder, synthetic indexes; cached in build/)")
@@ -355,17 +409,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "auth":
         log(f"\nmcp bench: done (load average now {os.getloadavg()[0]:.1f})")
         return 0
-    big = build_index(args.chunks)
-    log(f"\nwarm search, in-process, {args.chunks} chunks:")
-    warm_search(big, args.queries)
+    homes = {n: build_index(n) for n in sizes}
+    big = homes[max(sizes)]
+    log("\npublished index versions (all files; realistic vocabulary: Zipf words, URLs, SHAs, identifiers):")
+    for n, home in homes.items():
+        sizes_report(home, n)
+    for n, home in homes.items():
+        log(f"\nwarm search, in-process, {n} chunks:")
+        warm_search(home, args.queries)
+    log("\ncold start from the embedded S3 (moto server on 127.0.0.1: loopback hides S3's latency),")
+    log("fresh process, Lambda handler, /health then one search_handbook, precompiled bytecode:")
+    with embedded_aws.moto_server() as url:
+        # A tiny index first: what every cold start pays whatever the index size (interpreter,
+        # boto3 clients, the ONNX encoder, moto's own request handling).
+        log(f"  (the {args.small}-chunk run is the reference: costs that do not grow with the index)")
+        for n, home in {args.small: small, **homes}.items():
+            cold_from_s3(home, n, url, args.runs)
     log("\nquery embedding side by side (one query at a time):")
     ours, theirs = embedding_side_by_side(min(args.queries, 200))
     onnx, st = statistics.median(ours), statistics.median(theirs)
     log(f"  ONNX Runtime (torch-free): p50 {ms(onnx)}  min {ms(min(ours))}  (target p50 <= 10 ms)")
     log(f"  sentence-transformers    : p50 {ms(st)}  min {ms(min(theirs))}  -> ONNX {st / onnx:.1f}x faster")
-    log("\ncold start via thoth.mcp_server.lambda_handler.handler (fresh process, index in the local cache):")
-    cold_starts(small, args.runs, f"{args.small} chunks")
-    cold_starts(big, args.runs, f"{args.chunks} chunks")
+    if not args.skip_bytecode:
+        log("\ncold start via the Lambda handler (fresh process, index in the local store and cache):")
+        cold_starts(small, args.runs, f"{args.small} chunks")
+        cold_starts(big, args.runs, f"{max(sizes)} chunks")
     log(f"\nmcp bench: done (load average now {os.getloadavg()[0]:.1f})")
     return 0
 

@@ -27,6 +27,9 @@ DROP_TREES = (
     "numpy/doc",
     "tokenizers/tools",
 )
+# Files the server never loads, by glob below python/: zstandard's CFFI backend (12 MB unstripped),
+# a fallback its default import policy takes only when the C extension fails to import.
+DROP_GLOBS = ("zstandard/_cffi.*.so", "zstandard/backend_cffi.py")
 DROP_SUFFIXES = (
     ".pyi",
     ".h",
@@ -77,6 +80,9 @@ def trim(root: Path, report: TrimReport) -> None:
     """Apply the rules to an unpacked layer `python/` dir; metadata (`*.dist-info`) is kept whole."""
     for rel in DROP_TREES:
         _remove(root / rel, report)
+    for pattern in DROP_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            _remove(path, report)
     for path in sorted(root.rglob("*"), reverse=True):
         if not path.exists() or any(part.endswith(".dist-info") for part in path.relative_to(root).parts):
             continue

@@ -20,8 +20,7 @@ from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
 from thoth.refresh_service.report import RunReport
 from thoth.shared.config import get_settings
 from thoth.shared.errors import StateError, StorageError
-from thoth.shared.index import download_version, load_version
-from thoth.shared.index.reader import LoadedIndex
+from thoth.shared.index import LoadedIndex, download_version, load_version
 from thoth.shared.live import read_live
 from thoth.shared.state import Item, SqliteStateStore, StateStore
 from thoth.shared.storage import LocalObjectStore, ObjectStore

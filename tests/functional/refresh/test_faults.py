@@ -63,9 +63,9 @@ def test_failure_keeps_previous_version_live_and_next_run_completes(
     if stage == "embed":
         embedder.fail_on_call = embedder.calls + 1
     elif stage == "object-write":
-        services.store = FaultyStore(healthy_store, "vectors.npy")  # type: ignore[assignment]
+        services.store = FaultyStore(healthy_store, "index.bin")  # type: ignore[assignment]
     elif stage == "verify":
-        services.store = FaultyStore(healthy_store, "chunks.jsonl", corrupt=True)  # type: ignore[assignment]
+        services.store = FaultyStore(healthy_store, "texts.bin", corrupt=True)  # type: ignore[assignment]
     else:
         services.state = FaultyState(healthy_state, "live")  # type: ignore[assignment]
     failed = run(config, services)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from thoth.shared.errors import InvalidKey, ObjectNotFound
+from thoth.shared.errors import InvalidKey, ObjectNotFound, StorageError, TruncatedObject
 from thoth.shared.storage import LocalObjectStore, ObjectStore
 
 
@@ -106,3 +106,36 @@ def test_readers_never_see_half_written_objects(store: ObjectStore) -> None:
     reader.join()
     assert errors == []
     assert seen <= {b"AA300000", b"BB300000"}
+
+
+def test_range_reads(store: ObjectStore) -> None:
+    data = bytes(range(256)) * 40
+    store.put("indexes/h/v1/index.bin", data)
+    assert store.get_range("indexes/h/v1/index.bin", 0, 1) == data[:1]
+    assert store.get_range("indexes/h/v1/index.bin", 1000, 2000) == data[1000:3000]
+    assert store.get_range("indexes/h/v1/index.bin", len(data) - 7, 7) == data[-7:]
+
+
+@pytest.mark.parametrize(("start", "length"), [(10_230, 20), (10_240, 1), (99_999, 5)])
+def test_range_past_the_end_is_a_truncated_object(store: ObjectStore, start: int, length: int) -> None:
+    store.put("k", b"x" * 10_240)
+    with pytest.raises(TruncatedObject, match="truncated"):
+        store.get_range("k", start, length)
+
+
+@pytest.mark.parametrize(("start", "length"), [(-1, 5), (0, 0), (0, -3), (True, 1), ("0", 1), (0, 1.5)])
+def test_bad_ranges_are_refused_before_the_backend(store: ObjectStore, start: object, length: object) -> None:
+    store.put("k", b"data")
+    with pytest.raises(StorageError, match="range"):
+        store.get_range("k", start, length)  # type: ignore[arg-type]
+
+
+def test_range_of_a_missing_object_is_not_found(store: ObjectStore) -> None:
+    with pytest.raises(ObjectNotFound):
+        store.get_range("indexes/none/v1/texts.bin", 0, 10)
+
+
+@pytest.mark.parametrize("key", ["indexes/handbook\n/v1", "manifest.json\n", "a/b\r"])
+def test_keys_with_line_breaks_are_rejected(store: ObjectStore, key: str) -> None:
+    with pytest.raises(InvalidKey):
+        store.put(key, b"x")

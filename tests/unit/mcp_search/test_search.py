@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,7 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 from thoth.mcp_server.search import ranking as search
 from thoth.mcp_server.search import snippets
-from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex, Manifest, ModelInfo
+from thoth.shared.index import Chunk, LoadedIndex, Manifest, ModelInfo
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:
@@ -70,9 +68,7 @@ def _loaded(chunks: list[Chunk], vectors: np.ndarray) -> LoadedIndex:
         source="s", version="v1", model=ModelInfo("m", vectors.shape[1], "fp"), chunk_count=len(chunks),
         commit=None, created_at="2026-01-01T00:00:00+00:00", builder_version="t", files={},
     )  # fmt: skip
-    keywords = KeywordIndex.build(c.keyword_text for c in chunks)
-    paths, starts = [c.path for c in chunks], np.asarray([c.line_start for c in chunks], dtype=np.int64)
-    return LoadedIndex(manifest, chunks, vectors.astype(np.float32), keywords, Path("."), paths, starts)
+    return LoadedIndex.from_chunks(manifest, chunks, vectors.astype(np.float32))
 
 
 def test_pages_group_rows_in_line_order_and_prefixes_select_them() -> None:

@@ -56,6 +56,8 @@ def test_trim_drops_tests_docs_headers_stubs_and_tooling(tmp_path: Path) -> None
         "numpy/__init__.py",
         "numpy/core/_x.so",
         "onnxruntime/capi/_pybind_state.py",
+        "zstandard/__init__.py",
+        "zstandard/backend_c.cpython-311-x86_64-linux-gnu.so",
         "x.dist-info/METADATA",
     ]
     drop = [
@@ -67,6 +69,9 @@ def test_trim_drops_tests_docs_headers_stubs_and_tooling(tmp_path: Path) -> None
         "onnxruntime/quantization/q.py",
         "pkg/docs/index.md",
         "pkg/__pycache__/m.cpython-311.pyc",
+        "zstandard/_cffi.cpython-311-x86_64-linux-gnu.so",
+        "zstandard/_cffi.cpython-311-aarch64-linux-gnu.so",
+        "zstandard/backend_cffi.py",
     ]
     for rel in keep + drop:
         (site / rel).parent.mkdir(parents=True, exist_ok=True)

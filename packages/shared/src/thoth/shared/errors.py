@@ -19,6 +19,10 @@ class ObjectNotFound(StorageError):
     """The object does not exist."""
 
 
+class TruncatedObject(StorageError):
+    """An object is shorter than the byte range asked for (a truncated or replaced upload)."""
+
+
 class InvalidKey(StorageError):
     """An object key is unsafe or malformed (absolute, `..`, empty parts)."""
 

@@ -26,6 +26,13 @@ class Prepared:
     page_paths: list[str]  # sorted
     page_starts: npt.NDArray[np.int64]  # rows of page i: page_rows[page_starts[i]:page_starts[i + 1]]
     page_rows: npt.NDArray[np.int64]  # every row, grouped by page, in line order
+    page_ids: npt.NDArray[np.int64]  # page i's entry in index.pages (titles, URLs)
+
+    def page_title(self, i: int) -> str:
+        return str(self.index.pages.titles[int(self.page_ids[i])])
+
+    def page_url(self, i: int) -> str:
+        return str(self.index.pages.urls[int(self.page_ids[i])])
 
     def rows_under(self, prefix: str | None) -> npt.NDArray[np.int64] | None:
         """Rows whose path starts with `prefix` (None: every row, no copy)."""
@@ -41,27 +48,30 @@ class Prepared:
         if i == len(self.page_paths) or self.page_paths[i] != path:
             return []
         rows = self.page_rows[self.page_starts[i] : self.page_starts[i + 1]]
-        return [self.index.chunks[int(r)] for r in rows]
+        return self.index.chunks_at(rows.tolist())
 
     def chunk_count(self, i: int) -> int:
         return int(self.page_starts[i + 1] - self.page_starts[i])
 
 
 def prepare(index: LoadedIndex) -> Prepared:
-    """Group rows by page once per loaded version from the row columns (no chunk is parsed)."""
-    n = len(index.paths)
-    paths = np.asarray(index.paths, dtype=np.str_) if n else np.zeros(0, dtype="<U1")
-    order = np.lexsort((np.arange(n), index.line_starts, paths)).astype(np.int64)
-    ordered = paths[order]
-    boundaries = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1 if n else np.zeros(0, dtype=np.int64)
-    starts = np.concatenate(([0], boundaries, [n])).astype(np.int64) if n else np.zeros(1, dtype=np.int64)
+    """Group rows by page once per loaded version from the row columns (no chunk is read).
+
+    The page table is sorted by path, so page ids order rows the way paths would.
+    """
+    n = int(index.row_pages.shape[0])
+    order = np.lexsort((np.arange(n), index.line_starts, index.row_pages)).astype(np.int64)
+    counts = np.bincount(index.row_pages, minlength=len(index.pages.paths)) if n else np.zeros(0, np.int64)
+    present = np.flatnonzero(counts)  # pages with rows (every page, in a version the writer made)
+    starts = np.concatenate(([0], np.cumsum(counts[present]))).astype(np.int64)
     return Prepared(
         index=index,
         source=index.manifest.source,
         version=index.manifest.version,
-        page_paths=[str(p) for p in ordered[starts[:-1]]],
+        page_paths=[index.pages.paths[int(p)] for p in present],
         page_starts=starts,
         page_rows=order,
+        page_ids=present.astype(np.int64),
     )
 
 
@@ -123,7 +133,13 @@ def search(
             row = local if rows is None else int(rows[local])
             scored.append((score, prepared.source, row, prepared))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+    top = scored[:limit]
+    chunks: dict[tuple[int, int], Chunk] = {}
+    for prepared in {id(p): p for _, _, _, p in top}.values():  # one parallel text fetch per version
+        wanted = [row for _, _, row, p in top if p is prepared]
+        fetched = prepared.index.chunks_at(wanted)
+        chunks.update(((id(prepared), r), c) for r, c in zip(wanted, fetched, strict=True))
     return [
-        Hit(prepared.source, prepared.version, prepared.index.chunks[row], round(min(1.0, score / best), 4))
-        for score, _, row, prepared in scored[:limit]
+        Hit(prepared.source, prepared.version, chunks[(id(prepared), row)], round(min(1.0, score / best), 4))
+        for score, _, row, prepared in top
     ]

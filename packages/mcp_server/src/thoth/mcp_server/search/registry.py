@@ -1,9 +1,11 @@
-"""Which index version each source serves: live pointers (cached), verified downloads, hot swaps.
+"""Which index version each source serves: live pointers (cached), checked loads, hot swaps.
 
-A new version is downloaded into the cache (staging directory, checksums verified,
-renamed into place) and loaded before it replaces the old one, so a request never
-sees a half-downloaded version, and a version that fails verification or was built
-by another model leaves the old one serving.
+A new version is fetched (index.bin by parallel range reads into memory, every section
+checked; on a hot swap texts.bin too, whole, sha256-checked) and loaded before it replaces
+the old one, so a request never sees half a version. Whatever fails while swapping — a
+corrupt or malformed file, a manifest that does not match the pointer, another model, the
+store — leaves the old version serving, marks /health degraded with a generic reason (the
+details go to the log) and is retried only after a back-off.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 # A version that failed verification is immutable, so retrying soon is pointless; a failed
-# download (network, throttling) is retried quickly.
+# download (network, throttling) is retried after 5 s, doubling up to 300 s while it keeps failing.
 RETRY_CORRUPT_S = 300.0
 RETRY_TRANSIENT_S = 5.0
 _NO_INDEX = "no index is live yet; publish one with the refresh service (e.g. `nox -s refresh`)"
@@ -91,7 +93,8 @@ class IndexRegistry:
         self._pointers: list[LivePointer] | None = None
         self._checked_at = 0.0
         self._served: dict[str, Served] = {}
-        self._failed: dict[tuple[str, str], tuple[str, float]] = {}  # -> (reason, retry after)
+        # (source, version) -> (generic reason, retry after, failed attempts)
+        self._failed: dict[tuple[str, str], tuple[str, float, int]] = {}
         self._lock = threading.RLock()
         self._load_lock = threading.Lock()
 
@@ -124,20 +127,29 @@ class IndexRegistry:
             return failed[0]
         return None
 
-    def _load(self, pointer: LivePointer, fingerprint: str) -> Served:
+    def _load(self, pointer: LivePointer, fingerprint: str, *, swap: bool) -> Served:
         from thoth.mcp_server.search.ranking import prepare
-        from thoth.shared.index import download_version, load_version
+        from thoth.shared.index import open_version
 
         if self._store is None:
             self._store = self._store_factory()
-        directory = download_version(self._store, pointer.source, pointer.version, self.cache)
-        index = load_version(directory, expected_fingerprint=fingerprint)
+        # A hot swap verifies every text block before it replaces a serving version; a cold start
+        # (nothing serving yet) reads texts by range, the blocks checked one by one as they arrive.
+        index = open_version(
+            self._store, pointer.source, pointer.version, self.cache, fingerprint, verify_texts=swap
+        )
+        if index.manifest.chunk_count != pointer.chunk_count:
+            raise IndexFormatError(
+                f"index {pointer.source}/{pointer.version} holds {index.manifest.chunk_count} chunks, "
+                f"its live pointer says {pointer.chunk_count}; republish it with the refresh service"
+            )
         log.info(
             "index loaded",
             extra={
                 "source": pointer.source,
                 "version": pointer.version,
                 "chunks": index.manifest.chunk_count,
+                "bytes_fetched": index.fetched.index,
             },
         )
         return Served(pointer, prepare(index))
@@ -193,20 +205,9 @@ class IndexRegistry:
                 deadline.check(f"loading {pointer.source}/{pointer.version}")
             if refusal is None:
                 try:
-                    fresh = self._load(pointer, fingerprint)
-                except (ThothError, OSError) as exc:
-                    refusal = str(exc)
-                    if isinstance(exc, OSError):  # e.g. /tmp is full
-                        refusal = (
-                            f"cannot cache {pointer.source}/{pointer.version} in {self.cache} ({exc}); "
-                            "free space there or point THOTH_CACHE_DIR elsewhere"
-                        )
-                    wait = RETRY_CORRUPT_S if isinstance(exc, IndexFormatError) else RETRY_TRANSIENT_S
-                    self._failed[(pointer.source, pointer.version)] = (refusal, self._clock() + wait)
-                    log.error(
-                        "index version refused; keeping the previous one",
-                        extra={"source": pointer.source, "version": pointer.version, "error": refusal},
-                    )
+                    fresh = self._load(pointer, fingerprint, swap=current is not None)
+                except Exception as exc:  # whatever breaks a swap, the previous version keeps serving
+                    refusal = self._remember_failure(pointer, exc)
                 else:
                     with self._lock:
                         self._served[pointer.source] = fresh
@@ -215,6 +216,34 @@ class IndexRegistry:
                     return fresh
             problems.append(refusal)
             return current
+
+    def _remember_failure(self, pointer: LivePointer, exc: Exception) -> str:
+        """Log the details, keep a generic reason, and back off before the next attempt."""
+        name = f"{pointer.source}/{pointer.version}"
+        key = (pointer.source, pointer.version)
+        attempts = self._failed[key][2] + 1 if key in self._failed else 1
+        if isinstance(exc, IndexFormatError):
+            # A published version is immutable: a corrupt one stays corrupt, so retry rarely.
+            reason = f"index {name} is corrupt or incomplete and was refused"
+            wait = RETRY_CORRUPT_S
+        elif isinstance(exc, OSError):
+            reason = f"index {name} could not be cached locally (is THOTH_CACHE_DIR writable and not full?)"
+            wait = min(RETRY_CORRUPT_S, RETRY_TRANSIENT_S * 2 ** (attempts - 1))
+        else:
+            reason = f"index {name} could not be loaded"
+            wait = min(RETRY_CORRUPT_S, RETRY_TRANSIENT_S * 2 ** (attempts - 1))
+        reason += "; see the server log for details"
+        self._failed[key] = (reason, self._clock() + wait, attempts)
+        log.error(
+            "index version refused; keeping the previous one",
+            extra={
+                "source": pointer.source,
+                "version": pointer.version,
+                "error": f"{type(exc).__name__}: {exc}",
+                "retry_in_s": wait,
+            },
+        )
+        return reason
 
     # -- reporting ----------------------------------------------------------------------------------
 

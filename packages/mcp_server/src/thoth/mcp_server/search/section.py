@@ -53,9 +53,8 @@ def _page_by_url(served: list[Served], url: str) -> tuple[Served, list[Chunk]] |
     wanted = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
     for entry in served:
         prepared = entry.prepared
-        for i, path in enumerate(prepared.page_paths):
-            first = prepared.index.chunks[int(prepared.page_rows[prepared.page_starts[i]])]
-            if first.url.split("#", 1)[0].rstrip("/") == wanted:
+        for i, path in enumerate(prepared.page_paths):  # the page table: no chunk text is read
+            if prepared.page_url(i).rstrip("/") == wanted:
                 return entry, prepared.page(path)
     return None
 

@@ -29,7 +29,7 @@ def _topics(served: list[Served], prefix: str) -> list[dict[str, Any]]:
                 totals[0] += 1
                 totals[1] += count
             else:
-                title = prepared.index.chunks[int(prepared.page_rows[prepared.page_starts[i]])].title
+                title = prepared.page_title(i)
                 pages.append(
                     {"source": prepared.source, "path": path, "kind": "page", "title": cap(title, "title")}
                     | {"pages": 1, "chunks": count}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from thoth.shared.index.fetch import open_version
 from thoth.shared.index.format import (
     FILES,
     FORMAT_VERSION,
@@ -11,7 +12,8 @@ from thoth.shared.index.format import (
     version_prefix,
 )
 from thoth.shared.index.keyword import KeywordIndex
-from thoth.shared.index.reader import LoadedIndex, download_version, load_version
+from thoth.shared.index.loaded import LoadedIndex, Pages
+from thoth.shared.index.reader import download_version, load_version
 from thoth.shared.index.writer import verify_version, write_version
 from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 
@@ -24,9 +26,11 @@ __all__ = [
     "LoadedIndex",
     "Manifest",
     "ModelInfo",
+    "Pages",
     "download_version",
     "list_live",
     "load_version",
+    "open_version",
     "read_live",
     "swap_live",
     "verify_version",

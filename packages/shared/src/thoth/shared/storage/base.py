@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from thoth.shared.errors import InvalidKey
+from thoth.shared.errors import InvalidKey, StorageError, TruncatedObject
 
 CHUNK_SIZE = 1024 * 1024
-_KEY_PART_RE = re.compile(r"^[A-Za-z0-9._+=@,-]+$")
+# fullmatch: `$` would accept a trailing newline ("index\n").
+_KEY_PART_RE = re.compile(r"[A-Za-z0-9._+=@,-]+")
 
 
 def validate_key(key: str, *, prefix: bool = False) -> str:
@@ -30,11 +31,26 @@ def validate_key(key: str, *, prefix: bool = False) -> str:
     for part in body.split("/"):
         if part in ("", ".", ".."):
             raise InvalidKey(f"object key {key!r} has an empty, '.' or '..' segment; remove it")
-        if not _KEY_PART_RE.match(part):
+        if not _KEY_PART_RE.fullmatch(part):
             raise InvalidKey(f"object key {key!r} has characters outside [A-Za-z0-9._+=@,-] in {part!r}")
     if len(key.encode()) > 1024:
         raise InvalidKey(f"object key is {len(key.encode())} bytes; the limit is 1024")
     return key
+
+
+def check_range(key: str, start: int, length: int) -> None:
+    """Refuse a negative or empty byte range before it reaches a backend."""
+    if isinstance(start, bool) or isinstance(length, bool) or not isinstance(start, int):
+        raise StorageError(f"range of {key!r} must be integers, got {start!r}+{length!r}")
+    if not isinstance(length, int) or start < 0 or length <= 0:
+        raise StorageError(f"range of {key!r} must have start >= 0 and length > 0, got {start}+{length}")
+
+
+def short_read(key: str, start: int, length: int, got: int) -> TruncatedObject:
+    return TruncatedObject(
+        f"object {key!r} ended early: asked for {length} bytes at offset {start}, got {got}; "
+        "the object is truncated (republish the version with the refresh service)"
+    )
 
 
 class ObjectStore(Protocol):
@@ -42,6 +58,9 @@ class ObjectStore(Protocol):
 
     def get(self, key: str) -> bytes:
         """The object's bytes; ObjectNotFound if absent."""
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        """Exactly `length` bytes from offset `start`; ObjectNotFound if absent, StorageError if short."""
 
     def put(self, key: str, data: bytes) -> None:
         """Write the whole object atomically."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from thoth.shared.errors import ObjectNotFound, StorageError
-from thoth.shared.storage.base import CHUNK_SIZE, validate_key
+from thoth.shared.storage.base import CHUNK_SIZE, check_range, short_read, validate_key
 
 _TMP_PREFIX = ".tmp-"
 
@@ -64,6 +64,15 @@ class LocalObjectStore:
     def get(self, key: str) -> bytes:
         with self.open(key) as handle:
             return handle.read()
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        check_range(key, start, length)
+        with self.open(key) as handle:
+            handle.seek(start)
+            data = handle.read(length)
+        if len(data) != length:
+            raise short_read(key, start, length, len(data))
+        return data
 
     def open(self, key: str) -> BinaryIO:
         path = self._path(key)

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, cast
 from thoth.shared import aws
 from thoth.shared.config import Settings
 from thoth.shared.errors import ObjectNotFound, StorageError
-from thoth.shared.storage.base import CHUNK_SIZE, validate_key
+from thoth.shared.storage.base import CHUNK_SIZE, check_range, short_read, validate_key
 
 _MISSING = ("NoSuchKey", "404", "NotFound")
 
@@ -63,6 +63,22 @@ class S3ObjectStore:
     def get(self, key: str) -> bytes:
         with self.open(key) as body:
             return body.read()
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        check_range(key, start, length)
+        full = self._key(key)
+        try:
+            response = self._s3.get_object(
+                Bucket=self.bucket, Key=full, Range=f"bytes={start}-{start + length - 1}"
+            )
+            data: bytes = response["Body"].read()
+        except Exception as exc:
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") == "InvalidRange":
+                raise short_read(key, start, length, 0) from None
+            raise self._fail(exc, "get", key) from None
+        if len(data) != length:
+            raise short_read(key, start, length, len(data))
+        return data
 
     def open(self, key: str) -> BinaryIO:
         full = self._key(key)
