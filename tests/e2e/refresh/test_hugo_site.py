@@ -177,7 +177,6 @@ def test_links_anchors_snippets_and_section_text_through_the_mcp_tools(session: 
     assert ja["url"] == BASE + "ja-jp/handbook/#before-you-begin" and "{#" not in ja["content"]
 
 
-@pytest.mark.xfail(strict=True, reason="CJK bigrams land with index format 3")
 def test_a_japanese_phrase_from_inside_a_paragraph_finds_its_page(
     hugo_home: dict[str, Any], session: dict[str, Any], tmp_path: Path
 ) -> None:
