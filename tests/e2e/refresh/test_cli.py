@@ -94,7 +94,12 @@ def test_cli_directory_kind_skip_reasons_and_human_summary(tmp_path: Path) -> No
 def test_cli_errors_name_the_cause(tmp_path: Path) -> None:
     missing = cli(tmp_path / "home", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "neither a directory nor a git/s3 URL" in missing.stderr
-    url = "http://oauth2:hunter2-secret@127.0.0.1:9/hb.git"
+    # A password in the location is refused before anything is fetched (issue 12: secrets stay in
+    # the secret store), and never echoed.
+    with_password = cli(tmp_path / "home", "http://oauth2:hunter2-secret@127.0.0.1:9/hb.git", "--json")
+    assert with_password.returncode == 2 and "token_secret" in with_password.stderr
+    assert "hunter2-secret" not in with_password.stdout + with_password.stderr
+    url = "http://127.0.0.1:9/hb.git"
     unreachable = cli(tmp_path / "home", url, "--json")
     assert unreachable.returncode == 1
     report = report_of(unreachable)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.functional.refresh.helpers import (
     write_tree,
 )
 from thoth.refresh_service.config import SourceConfig
-from thoth.refresh_service.parse import parse_document
+from thoth.refresh_service.markup import parse_document
 from thoth.refresh_service.pipeline import Services
 from thoth.shared.live import read_live
 
@@ -87,10 +88,10 @@ def test_parse_crash_skips_the_file_and_the_next_run_retries_it(
 ) -> None:
     config, version = _setup(tmp_path, services)
 
-    def crashing(path: str, data: bytes, max_bytes: int = 0) -> object:
+    def crashing(path: str, data: bytes, *args: Any) -> object:
         if path == "guide/new.md":
             raise RuntimeError("injected parser crash")
-        return parse_document(path, data, max_bytes)
+        return parse_document(path, data, *args)
 
     monkeypatch.setattr(pipeline, "parse_document", crashing)
     report = run(config, services)

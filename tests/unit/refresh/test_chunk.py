@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, count_tokens, page_url, slugify
-from thoth.refresh_service.parse import parse_document
+from thoth.refresh_service.markup import parse_document
 from thoth.shared.index import Chunk
 
 HANDBOOK = Path(__file__).resolve().parents[3] / "samples" / "handbook"

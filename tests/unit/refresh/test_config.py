@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[3]
 def test_sample_sources_yaml_is_valid() -> None:
     store = LocalObjectStore(REPO / "nonexistent")
     sources = load_config(store, str(REPO / "samples" / "sources.yaml"))
-    assert list(sources) == ["sample-handbook", "gitlab-handbook", "runbooks"]
+    assert list(sources) == ["sample-handbook", "hugo-sample", "gitlab-handbook", "runbooks"]
     sample = sources["sample-handbook"]
     assert sample.kind == "dir" and Path(sample.location) == REPO / "samples" / "handbook"
     assert sample.include == ("**/*.md", "**/*.txt")
@@ -24,6 +24,7 @@ def test_sample_sources_yaml_is_valid() -> None:
     assert (
         gitlab.ref == "main" and gitlab.strip_prefix == "content/" and gitlab.token_secret == "gitlab-token"
     )
+    assert gitlab.markup == "auto" and sources["hugo-sample"].include == ("content/**/*.md",)
 
 
 def test_toml_config_with_defaults() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thoth.refresh_service.parse import ParseError, parse_document
+from thoth.refresh_service.markup import ParseError, parse_document
 from thoth.shared.errors import ThothError
 
 

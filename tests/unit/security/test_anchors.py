@@ -18,12 +18,11 @@ from thoth.shared.errors import ConfigError
 
 PACKAGES = Path(__file__).resolve().parents[3] / "packages"
 _RE_CALLS = {"compile", "match", "search", "fullmatch", "sub", "split", "findall", "finditer"}
-# Owned by the index-format engineer (NAME_RE, object keys) and the markup engineer (parse.py),
+# Owned by the index-format engineer (NAME_RE, object keys),
 # who fix them in their branches; an entry that no longer exists is fine.
 PENDING = {
     ("shared/src/thoth/shared/index/format.py", r"^[a-z0-9][a-z0-9_-]{0,62}$"),
     ("shared/src/thoth/shared/storage/base.py", r"^[A-Za-z0-9._+=@,-]+$"),
-    ("refresh_service/src/thoth/refresh_service/parse.py", r"^#\s+(.+?)\s*#*\s*$"),
 }
 
 

@@ -1,4 +1,8 @@
-"""Refresh one source: `python -m thoth.refresh_service <git-url-or-path> [--name N] [--full] [--json]`."""
+"""Refresh one source: `python -m thoth.refresh_service <git-url-or-path> | --source NAME [--full] [--json]`.
+
+A location is indexed as given (kind detected); `--source NAME` refreshes a source defined in the
+sources config (`--config FILE`, else THOTH_SOURCES_CONFIG, else the store's config/sources.yaml).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from thoth.refresh_service.config import SourceConfig, parse_source, redact_url
+from thoth.refresh_service.config import MARKUPS, SourceConfig, load_config, parse_source, redact_url
 from thoth.refresh_service.gitsource import is_remote
-from thoth.refresh_service.pipeline import Refresher, RunOptions
+from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
 from thoth.refresh_service.report import Progress
 from thoth.refresh_service.runtime import build_services
 from thoth.shared.errors import ThothError
@@ -55,9 +59,35 @@ def source_from_args(args: argparse.Namespace) -> SourceConfig:
         raw["include"] = args.include
     if args.exclude:
         raw["exclude"] = args.exclude
+    if args.strip_prefix:
+        raw["strip_prefix"] = args.strip_prefix
+    if args.markup:
+        raw["markup"] = args.markup
     if args.token_secret:
         raw["token_secret"] = args.token_secret
     return parse_source(raw, "command line")
+
+
+LOCATION_ONLY = ("name", "base_url", "include", "exclude", "strip_prefix", "markup", "token_secret")
+
+
+def named_source(args: argparse.Namespace, services: Services) -> SourceConfig:
+    """The source `--source NAME` names in the sources config; an unknown name lists the known ones."""
+    given = [f"--{o.replace('_', '-')}" for o in LOCATION_ONLY if getattr(args, o)]
+    if given:
+        raise ThothError(
+            f"{', '.join(given)} describe a location; with --source the sources config defines them "
+            "(edit the source there, or pass a location instead of --source)"
+        )
+    setting = args.config or services.sources_config
+    configs = load_config(services.store, setting)
+    if args.source not in configs:
+        origin = args.config or setting or "the store's config/sources.yaml"
+        raise ThothError(
+            f"source {args.source!r} is not defined in {origin}; "
+            f"defined sources: {', '.join(sorted(configs))}"
+        )
+    return configs[args.source]
 
 
 class ProgressPrinter:
@@ -88,7 +118,13 @@ class ProgressPrinter:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m thoth.refresh_service", description=__doc__)
-    parser.add_argument("location", help="git URL, local git repository, directory, or s3://bucket/prefix")
+    parser.add_argument(
+        "location", nargs="?", help="git URL, local git repository, directory, or s3://bucket/prefix"
+    )
+    parser.add_argument("--source", help="refresh this source of the sources config instead of a location")
+    parser.add_argument(
+        "--config", help="sources config (YAML/TOML) for --source (default: THOTH_SOURCES_CONFIG)"
+    )
     parser.add_argument("--name", help="source name (default: derived from the location)")
     parser.add_argument("--ref", help="git branch, tag or commit (default: HEAD)")
     parser.add_argument("--full", action="store_true", help="rebuild every file instead of only changed ones")
@@ -101,17 +137,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--exclude", action="append", help="glob of files to leave out (repeatable)")
     parser.add_argument(
+        "--strip-prefix", help="path prefix dropped from page URLs, e.g. content/ (Hugo: the content dir)"
+    )
+    parser.add_argument(
+        "--markup",
+        choices=MARKUPS,
+        help="auto (default: Hugo when the root holds a Hugo config), hugo, markdown",
+    )
+    parser.add_argument(
         "--token-secret",
         choices=["gitlab-token"],
         help="send this secret (THOTH_GITLAB_TOKEN locally) to an https:// git location; none by default",
     )
     args = parser.parse_args(argv)
+    if (args.location is None) == (args.source is None):
+        parser.error("pass a location or --source NAME (one of them)")
+    if args.config and not args.source:
+        parser.error("--config names the sources file for --source NAME")
     # Warnings as redacted JSON lines on stderr: stdout holds only the summary or the report.
     configure("WARNING", stream="stderr")
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # connection retries: the error says it all
     try:
-        config = source_from_args(args)
         services = build_services()
+        config = named_source(args, services) if args.source else source_from_args(args)
     except ThothError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 2
@@ -124,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped {item['path']}: {item['reason']}", file=sys.stderr)
     if len(report.skipped) > 20:
         print(f"... and {len(report.skipped) - 20} more skipped files (see the JSON report)", file=sys.stderr)
+    for warning in report.warnings[:20]:
+        print(f"warning {warning['path'] or config.name}: {warning['warning']}", file=sys.stderr)
+    if len(report.warnings) > 20:
+        print(f"... and {len(report.warnings) - 20} more warnings (see the JSON report)", file=sys.stderr)
     print(redact(redact_url(report.summary())), file=sys.stderr if args.json else sys.stdout, flush=True)
     if args.json:
         print(redact(json.dumps(report.to_dict(), sort_keys=True)), flush=True)

@@ -6,14 +6,17 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from thoth.refresh_service.parse import Document
+from thoth.refresh_service.markup import Budget, Document, Site
+from thoth.refresh_service.markup.blocks import ATOMIC, block_tokens
+from thoth.refresh_service.markup.budget import unlimited
+from thoth.refresh_service.markup.frontmatter import chunk_meta
+from thoth.refresh_service.markup.headings import Anchors, gitlab_slug, heading_text, split_attributes
+from thoth.refresh_service.markup.site import hugo_url_path
 from thoth.shared.index import Chunk
 
 _WORD_RE = re.compile(r"\w+|[^\w\s]")
-_ATOMIC = ("fence", "code_block", "table_open", "html_block")
 _INDEX_NAMES = ("index", "_index", "readme")
 
 
@@ -25,7 +28,8 @@ class ChunkSettings:
     overlap_tokens: int = 32
 
     def signature(self) -> str:
-        return f"chunk-v1:{self.target_tokens}:{self.overlap_tokens}"
+        # v2: Hugo-aware markup, HTML → text, goldmark anchors, bounded chunk meta
+        return f"chunk-v2:{self.target_tokens}:{self.overlap_tokens}"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Block:
     atomic: bool
     tokens: int
     heading: tuple[int, str] | None = None
+    anchor: str | None = None
 
 
 def count_tokens(text: str) -> int:
@@ -45,33 +50,49 @@ def count_tokens(text: str) -> int:
 
 
 def slugify(text: str) -> str:
-    """GitLab/GitHub-style heading anchor: lowercase, punctuation dropped, spaces to '-'."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links keep their label
-    text = re.sub(r"<[^>]+>", "", text).lower()
-    text = re.sub(r"[^\w\s-]", "", text)
-    return re.sub(r"-{2,}", "-", re.sub(r"\s", "-", text.strip()))
+    """GitLab-style heading anchor of a heading's markdown: lowercase, punctuation dropped, '-' squeezed."""
+    return gitlab_slug(heading_text(text).display)
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Any:
-    from markdown_it import MarkdownIt
+def _drop_attribute_line(lines: list[str], start: int, end: int) -> None:
+    """Remove a heading's trailing `{#id}` block from its line (the last text line of a setext heading)."""
+    for i in range(end - 1, start - 1, -1):
+        stripped = lines[i].rstrip()
+        if stripped.endswith("}"):
+            text, anchor = split_attributes(stripped)
+            if anchor is not None:
+                lines[i] = text + "\n"
+            return
 
-    return MarkdownIt("commonmark").enable("table")
 
+def markdown_blocks(lines: list[str], site: Site | None = None, budget: Budget | None = None) -> list[Block]:
+    """Top-level blocks of a markdown body with their line ranges; headings carry text and anchor.
 
-def markdown_blocks(lines: list[str]) -> list[Block]:
-    """Top-level blocks of a markdown body, with their line ranges."""
-    tokens = _parser().parse("".join(lines))
+    `lines` is edited in place where a heading's `{#id}` block is dropped from its text.
+    """
+    budget = budget or unlimited()
+    anchors = Anchors(site.id_type if site is not None else "gitlab")
     blocks: list[Block] = []
-    for i, token in enumerate(tokens):
-        if token.level != 0 or token.map is None or token.nesting == -1:
+    for raw in block_tokens("".join(lines), budget):
+        heading: tuple[int, str] | None = None
+        anchor: str | None = None
+        if raw.kind == "Heading":
+            # Every heading takes an id, nested ones too (Hugo de-duplicates over the whole page).
+            content, explicit = raw.content, None
+            if site is not None and site.attributes:
+                content, explicit = split_attributes(content)
+                if explicit is not None:
+                    _drop_attribute_line(lines, raw.start, raw.end)
+            text = heading_text(content, site.typographer if site is not None else True)
+            if explicit is not None:
+                anchor = anchors.explicit(explicit)
+            elif content.strip():
+                anchor = anchors.auto(text) or None
+            heading = (raw.level, text.display)
+        if raw.depth != 0:
             continue
-        start, end = token.map
-        text = "".join(lines[start:end])
-        heading = None
-        if token.type == "heading_open":
-            heading = (int(token.tag[1]), tokens[i + 1].content.strip())
-        blocks.append(Block(start, end, token.type in _ATOMIC, count_tokens(text), heading))
+        text_of = "".join(lines[raw.start : raw.end])
+        blocks.append(Block(raw.start, raw.end, raw.kind in ATOMIC, count_tokens(text_of), heading, anchor))
     return blocks
 
 
@@ -131,10 +152,21 @@ def _pack(body: list[Block], lines: list[str], settings: ChunkSettings) -> list[
     return groups
 
 
-def page_url(path: str, base_url: str | None, strip_prefix: str = "") -> str:
-    """The page's public URL: base_url + path without the extension (index pages map to their folder)."""
+def page_url(
+    path: str,
+    base_url: str | None,
+    strip_prefix: str = "",
+    site: Site | None = None,
+    meta: dict[str, Any] | None = None,
+) -> str:
+    """The page's public URL: base_url + path without the extension (index pages map to their folder).
+
+    On a Hugo site the path is Hugo's: under the content dir, lowercased, `url`/`slug` honoured.
+    """
     if not base_url:
         return path
+    if site is not None and path.lower().endswith((".md", ".markdown", ".mdx")):
+        return base_url.rstrip("/") + "/" + hugo_url_path(path, site, meta or {}, strip_prefix)
     rel = path[len(strip_prefix) :] if strip_prefix and path.startswith(strip_prefix) else path
     stem, ext = posixpath.splitext(rel)
     if ext.lower() not in (".md", ".markdown", ".mdx"):
@@ -146,10 +178,20 @@ def page_url(path: str, base_url: str | None, strip_prefix: str = "") -> str:
     return base_url.rstrip("/") + "/" + url_path
 
 
-def embed_text(title: str, heading_path: list[str], text: str) -> str:
-    """What the model sees for a chunk: page title and headings give the passage its context."""
+def embed_text(title: str, heading_path: list[str], text: str, description: str | None = None) -> str:
+    """What the model sees for a chunk: page title, headings and description give the passage context."""
     context = " > ".join([title, *[h for h in heading_path if h != title]])
+    if description:
+        context = f"{context}\n{description}"
     return f"{context}\n\n{text}"
+
+
+def chunk_embed_text(chunk: Chunk) -> str:
+    """embed_text of a stored chunk (the refresh embeds exactly what chunk_document hashed)."""
+    description = chunk.meta.get("description")
+    return embed_text(
+        chunk.title, chunk.heading_path, chunk.text, description if isinstance(description, str) else None
+    )
 
 
 def chunk_document(
@@ -160,13 +202,14 @@ def chunk_document(
     commit: str | None,
     last_modified: str | None,
     settings: ChunkSettings,
+    budget: Budget | None = None,
 ) -> list[Chunk]:
     """The chunks of one page, in order; ids depend only on source, path, position and content."""
-    lines = doc.lines
-    blocks = markdown_blocks(lines) if doc.kind == "markdown" else text_blocks(lines)
+    budget = budget or unlimited()
+    lines = list(doc.lines)
+    blocks = markdown_blocks(lines, doc.site, budget) if doc.kind == "markdown" else text_blocks(lines)
     sections: list[tuple[list[str], str | None, list[Block]]] = []
     stack: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
     current: list[Block] = []
     anchor: str | None = None
     for block in blocks:
@@ -174,30 +217,30 @@ def chunk_document(
             sections.append(([h for _, h in stack], anchor, current))
             level, text = block.heading
             stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, text)]
-            slug = slugify(text)
-            count = seen.get(slug, 0)
-            seen[slug] = count + 1
-            anchor = f"{slug}-{count}" if count else slug
+            anchor = block.anchor
             current = [block]
         else:
             current.append(block)
     sections.append(([h for _, h in stack], anchor, current))
-    meta = {k: v for k, v in doc.meta.items() if k != "title"}
+    meta = chunk_meta(doc.meta)
+    description = meta.get("description")
     chunks: list[Chunk] = []
     for heading_path, section_anchor, section in sections:
         if not any(not b.heading for b in section):
             continue  # a heading with nothing under it lives on in its subsections' heading paths
         for group in _pack(section, lines, settings):
+            budget.tick()
             start, end = group[0].start, group[-1].end
             text = "".join(lines[start:end]).strip()
             if not text:
                 continue
-            content = embed_text(doc.title, heading_path, text)
+            content = embed_text(doc.title, heading_path, text, description)
             content_hash = hashlib.sha256(content.encode()).hexdigest()[:32]
             ordinal = len(chunks)
             chunk_id = hashlib.sha256(
                 f"{source}\0{doc.path}\0{ordinal}\0{content_hash}".encode()
             ).hexdigest()[:24]
+            line_start, line_end = doc.span(start, end)
             chunks.append(
                 Chunk(
                     id=chunk_id,
@@ -206,8 +249,8 @@ def chunk_document(
                     title=doc.title,
                     heading_path=heading_path,
                     url=f"{url}#{section_anchor}" if section_anchor else url,
-                    line_start=doc.first_line + start,
-                    line_end=doc.first_line + end - 1,
+                    line_start=line_start,
+                    line_end=line_end,
                     text=text,
                     content_hash=content_hash,
                     commit=commit,

@@ -30,7 +30,9 @@ _FIELDS = {
     "base_url",
     "strip_prefix",
     "token_secret",
+    "markup",
 }
+MARKUPS = ("auto", "hugo", "markdown")
 _SECRETS = ("gitlab-token",)
 
 
@@ -47,6 +49,7 @@ class SourceConfig:
     base_url: str | None = None
     strip_prefix: str = ""
     token_secret: str | None = None
+    markup: str = "auto"  # auto: Hugo when the root holds a Hugo config; hugo; markdown
     extra: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -179,6 +182,12 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
     _check_location_credentials(where, location)
     token_secret = raw.get("token_secret")
     _check_token(where, kind, location, token_secret)
+    markup = raw.get("markup", "auto")
+    if markup not in MARKUPS:
+        raise ConfigError(
+            f"{where}: markup {markup!r} is invalid; use auto (Hugo when the source root holds a Hugo "
+            "config), hugo or markdown"
+        )
     return SourceConfig(
         name=name,
         kind=kind,
@@ -189,6 +198,7 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
         base_url=base_url,
         strip_prefix=strip_prefix,
         token_secret=token_secret,
+        markup=markup,
     )
 
 

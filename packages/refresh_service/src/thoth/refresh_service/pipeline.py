@@ -14,12 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from thoth.refresh_service.chunk import ChunkSettings, chunk_document, embed_text, page_url
+from thoth.refresh_service.chunk import ChunkSettings, chunk_document, chunk_embed_text, page_url
 from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
 from thoth.refresh_service.gitsource import git_snapshot
 from thoth.refresh_service.lock import SourceLock
-from thoth.refresh_service.parse import ParseError, parse_document, too_large
+from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, parse_document, too_large
+from thoth.refresh_service.markup.budget import DEFAULT_SECONDS, EXPANSION_FACTOR
+from thoth.refresh_service.markup.sitefiles import SiteSnapshot, stale_includes, widened, with_site
 from thoth.refresh_service.publish import PublishError, collect_garbage, publish
 from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
 from thoth.refresh_service.settings import DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_FILE_BYTES
@@ -79,6 +81,7 @@ class Services:
     secrets: Secrets | None = None
     sources_config: str | None = None  # THOTH_SOURCES_CONFIG; None: the store's config/sources.yaml
     queue_url: str | None = None  # THOTH_QUEUE_URL; None: full rebuilds run in one invocation
+    parse_budget_s: float = DEFAULT_SECONDS  # parse + chunk of one file; over it the file is skipped
 
 
 class _DeadlineNear(ThothError):
@@ -91,8 +94,14 @@ class _DeadlineNear(ThothError):
         )
 
 
-def take_snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
-    """The source's current files (git: at `ref`, diffed against `since` when that commit is known)."""
+def take_snapshot(
+    config: SourceConfig, services: Services, ref: str | None, since: str | None
+) -> SiteSnapshot:
+    """The source's pages (git: at `ref`, diffed against `since` when known) and its Hugo site."""
+    return with_site(_snapshot(widened(config), services, ref, since), config)
+
+
+def _snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
     if config.kind == "dir":
         return dir_snapshot(config)
     if config.kind == "s3":
@@ -103,6 +112,12 @@ def take_snapshot(config: SourceConfig, services: Services, ref: str | None, sin
         # locations only); no remote is handed a default token.
         token = (services.secrets or Secrets(services.settings)).get(config.token_secret)
     return git_snapshot(config, services.cache_dir, token, ref, since)
+
+
+def chunker_signature(services: Services, snapshot: SiteSnapshot) -> str:
+    """Chunking settings and Hugo settings: a change of either rebuilds every page."""
+    site = snapshot.site
+    return services.chunking.signature() + (f"|{site.signature()}" if site is not None else "")
 
 
 class Refresher:
@@ -194,10 +209,7 @@ class Refresher:
         report.previous_version = live.version if live else None
         report.previous_commit = meta.get("commit")
         consistent = (
-            live is not None
-            and meta.get("version") == live.version
-            and meta.get("chunker") == services.chunking.signature()
-            and live.fingerprint == info.fingerprint
+            live is not None and meta.get("version") == live.version and live.fingerprint == info.fingerprint
         )
         incremental = mode == "incremental" and consistent
         since = meta.get("commit") if incremental else None
@@ -209,7 +221,7 @@ class Refresher:
 
     def _build(
         self,
-        snapshot: Snapshot,
+        snapshot: SiteSnapshot,
         options: RunOptions,
         report: RunReport,
         lock: SourceLock,
@@ -220,13 +232,26 @@ class Refresher:
         incremental: bool,
     ) -> None:
         services, name, info = self.services, self.config.name, self.services.embedder.info
+        incremental = incremental and meta.get("chunker") == chunker_signature(services, snapshot)
         report.commit = snapshot.revision
         report.files_total = len(snapshot.files)
         for item in snapshot.skipped:
             report.skip(item)
+        if snapshot.site is not None:
+            for warning in snapshot.site.warnings:
+                report.warn("", warning)
         known = self.sstate.files() if incremental else {}
         added = sorted(p for p in snapshot.files if p not in known)
         modified = sorted(p for p, e in snapshot.files.items() if p in known and known[p].digest != e.digest)
+        # Includes: a page is re-indexed when a file it includes changed, appeared or went away.
+        by_includes = [
+            p
+            for p in snapshot.files
+            if p in known and p not in modified and stale_includes(known[p].includes, snapshot.site)
+        ]
+        if by_includes:
+            report.extra["pages_reindexed_for_includes"] = len(by_includes)
+            modified = sorted([*modified, *by_includes])
         deleted = sorted(p for p in known if p not in snapshot.files)
         renames = self._renames(snapshot, known, added, deleted)
         report.change_detection = (
@@ -342,7 +367,7 @@ class Refresher:
         return by_path
 
     def _chunk_files(
-        self, snapshot: Snapshot, paths: list[str], report: RunReport, options: RunOptions
+        self, snapshot: SiteSnapshot, paths: list[str], report: RunReport, options: RunOptions
     ) -> tuple[dict[str, list[Chunk]], dict[str, FileState]]:
         """Parse and chunk `paths`; failures become skips (deterministic ones are remembered)."""
         services, config = self.services, self.config
@@ -354,15 +379,21 @@ class Refresher:
             try:
                 if entry.size > services.max_bytes:
                     raise ParseError(too_large(entry.size, services.max_bytes))
-                doc = parse_document(path, snapshot.read(path), services.max_bytes)
+                # One per file: time and size bounded; over budget the run goes on without the file.
+                budget = Budget(services.parse_budget_s, EXPANSION_FACTOR * services.max_bytes)
+                doc = parse_document(path, snapshot.read(path), services.max_bytes, snapshot.site, budget)
                 chunks = chunk_document(
                     doc,
                     source=config.name,
-                    url=page_url(path, config.base_url, config.strip_prefix),
+                    url=page_url(path, config.base_url, config.strip_prefix, snapshot.site, doc.meta),
                     commit=snapshot.revision,
                     last_modified=entry.last_modified,
                     settings=services.chunking,
+                    budget=budget,
                 )
+            except BudgetExceeded as exc:  # depends on the machine's load: not remembered, retried
+                report.skip(Skipped(path, str(exc)))
+                continue
             except ParseError as exc:
                 report.skip(Skipped(path, str(exc)))
                 states[path] = FileState(entry.digest, [], str(exc))
@@ -374,7 +405,9 @@ class Refresher:
                 )
                 continue
             out[path] = chunks
-            states[path] = FileState(entry.digest, [c.id for c in chunks])
+            states[path] = FileState(entry.digest, [c.id for c in chunks], None, doc.includes)
+            for warning in doc.warnings:
+                report.warn(path, warning)
             if options.progress and (i % 200 == 0 or i == total):
                 options.progress(Progress("parse", i, total, sum(map(len, out.values())), 0, 0, 0.0, None))
         return out, states
@@ -391,7 +424,7 @@ class Refresher:
         texts: dict[str, str] = {}
         for c in chunks:
             if c.content_hash not in cache and c.content_hash not in texts:
-                texts[c.content_hash] = embed_text(c.title, c.heading_path, c.text)
+                texts[c.content_hash] = chunk_embed_text(c)
         # Longest first, as encode() does within a call: batches of similar length waste no padding.
         todo = sorted(texts, key=lambda h: (-len(texts[h]), h))
         meter, pending = Meter(), 0
@@ -438,7 +471,7 @@ class Refresher:
 
     def _save_state(
         self,
-        snapshot: Snapshot,
+        snapshot: SiteSnapshot,
         states: dict[str, FileState],
         known: dict[str, FileState],
         incremental: bool,
@@ -456,7 +489,7 @@ class Refresher:
             {
                 "commit": snapshot.revision,
                 "version": pointer.version,
-                "chunker": self.services.chunking.signature(),
+                "chunker": chunker_signature(self.services, snapshot),
                 "kind": self.config.kind,
                 "location": redact_url(self.config.location),
                 "updated_at": now_iso(),

@@ -35,6 +35,8 @@ class RunReport:
     files_unchanged: int = 0
     files_skipped: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
+    # Problems that did not stop a page from being indexed (a missing include, a broken Hugo config).
+    warnings: list[dict[str, str]] = field(default_factory=list)
     chunks_total: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
@@ -64,6 +66,9 @@ class RunReport:
         self.skipped.append({"path": item.path, "reason": item.reason})
         self.files_skipped = len(self.skipped)
 
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append({"path": path, "warning": message})
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -75,7 +80,9 @@ class RunReport:
                 f" — version {self.index_version or '-'} at {(self.commit or 'no commit')[:12]}; "
                 f"files +{self.files_added} ~{self.files_modified} >{self.files_renamed} "
                 f"-{self.files_deleted} "
-                f"skipped {self.files_skipped}; chunks {self.chunks_total} "
+                f"skipped {self.files_skipped}; "
+                + (f"warnings {len(self.warnings)}; " if self.warnings else "")
+                + f"chunks {self.chunks_total} "
                 f"(embedded {self.chunks_embedded}, reused {self.chunks_reused}); {self.duration_s:.1f}s"
             )
         if self.error:

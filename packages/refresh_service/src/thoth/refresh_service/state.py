@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from thoth.shared.state import StateStore
@@ -23,6 +23,7 @@ class FileState:
     digest: str
     chunk_ids: list[str]
     skipped: str | None = None
+    includes: dict[str, str] = field(default_factory=dict)  # Hugo includes read: path → digest ("": missing)
 
 
 class SourceState:
@@ -44,8 +45,12 @@ class SourceState:
         out = {}
         for item in self.state.query(self.pk, "file#"):
             value = item.value
+            includes = value.get("includes")
             out[item.sk[len("file#") :]] = FileState(
-                str(value.get("digest", "")), list(value.get("chunks", [])), value.get("skipped")
+                str(value.get("digest", "")),
+                list(value.get("chunks", [])),
+                value.get("skipped"),
+                {str(k): str(v) for k, v in includes.items()} if isinstance(includes, dict) else {},
             )
         return out
 
@@ -53,6 +58,8 @@ class SourceState:
         value: dict[str, Any] = {"digest": file.digest, "chunks": file.chunk_ids}
         if file.skipped:
             value["skipped"] = file.skipped
+        if file.includes:
+            value["includes"] = file.includes
         self.state.put(self.pk, f"file#{path}", value)
 
     def delete_file(self, path: str) -> None:
@@ -72,6 +79,7 @@ class SourceState:
         """Append a run report (skipped list trimmed) and drop history beyond RUN_HISTORY runs."""
         entry = dict(report)
         entry["skipped"] = list(entry.get("skipped", []))[:MAX_SKIPPED_IN_HISTORY]
+        entry["warnings"] = list(entry.get("warnings", []))[:MAX_SKIPPED_IN_HISTORY]
         # Nanoseconds in the key: runs finishing within one second still sort in order.
         self.state.put(self.pk, f"run#{time.time_ns():020d}#{report['run_id']}", entry)
         runs = self.state.query(self.pk, "run#")

@@ -1,0 +1,125 @@
+"""Turn a file's bytes into a Document (front matter, title, clean body lines) or a skip reason."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from thoth.refresh_service.markup.budget import Budget, ParseError, unlimited
+from thoth.refresh_service.markup.frontmatter import split_front_matter
+from thoth.refresh_service.markup.headings import heading_text, split_attributes
+from thoth.refresh_service.markup.site import Site
+from thoth.refresh_service.markup.transform import clean
+from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed page. `lines[i]` came from file lines `starts[i]`..`ends[i]` (1-based)."""
+
+    path: str
+    kind: str  # "markdown" or "text"
+    title: str
+    meta: dict[str, Any]
+    lines: list[str]
+    first_line: int
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    site: Site | None = None
+    includes: dict[str, str] = field(default_factory=dict)  # include path → digest
+    warnings: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """File lines of body lines [start, end)."""
+        if not self.starts:
+            return self.first_line + start, self.first_line + end - 1
+        return self.starts[start], self.ends[end - 1]
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines ending at '\n' only: str.splitlines also splits at U+2028, form feeds and kin, which are
+    not line ends in markdown and would break the map to file lines."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def too_large(size: int, limit: int) -> str:
+    return (
+        f"file is {size} bytes, over the {limit}-byte limit; raise THOTH_MAX_FILE_BYTES or exclude the file"
+    )
+
+
+def _h1(lines: list[str], site: Site | None) -> str | None:
+    """Text of the first ATX H1 (`# Title`, closing #s and `{#id}` dropped), found in linear time."""
+    for line in lines:
+        if not line.startswith("#") or line[1:2] not in (" ", "\t"):
+            continue
+        content = line[1:].strip()
+        closed = content.rstrip("#")
+        if closed != content and (not closed or closed[-1] in " \t"):
+            content = closed.rstrip()
+        if site is not None and site.attributes:
+            content = split_attributes(content)[0]
+        text = heading_text(content).display
+        if text:
+            return text
+    return None
+
+
+def _fallback_title(path: str) -> str:
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    if stem.lower() in ("index", "_index", "readme"):
+        stem = posixpath.basename(posixpath.dirname(path)) or stem
+    return stem.replace("-", " ").replace("_", " ").strip().capitalize() or path
+
+
+def parse_document(
+    path: str,
+    data: bytes,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    site: Site | None = None,
+    budget: Budget | None = None,
+) -> Document:
+    """Decode, split front matter and clean the body; ParseError carries the skip reason.
+
+    `site` (a Hugo source) turns on shortcodes, includes, `{#id}` headings, drafts and Hugo URLs.
+    """
+    budget = budget or unlimited()
+    if len(data) > max_bytes:
+        raise ParseError(too_large(len(data), max_bytes))
+    if b"\0" in data[:8192]:
+        raise ParseError("binary file (NUL bytes); only UTF-8 text is indexed")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = split_lines(text)
+    kind = "markdown" if path.lower().endswith(MARKDOWN_SUFFIXES) else "text"
+    meta, skip = split_front_matter(lines) if kind == "markdown" else ({}, 0)
+    if site is not None and meta.get("draft") is True:
+        raise ParseError("draft: true in the front matter (Hugo does not publish it); not indexed")
+    body = lines[skip:]
+    starts: list[int] = []
+    ends: list[int] = []
+    includes: dict[str, str] = {}
+    warnings: list[str] = []
+    if kind == "markdown":
+        cleaned = clean("".join(body), skip + 1, site, budget)
+        body = split_lines(cleaned.text)
+        starts, ends = cleaned.starts[: len(body)], cleaned.ends[: len(body)]
+        includes, warnings = cleaned.includes, cleaned.warnings
+    title = meta.get("title") if isinstance(meta.get("title"), str) and meta["title"].strip() else None
+    if title is None and kind == "markdown":
+        title = _h1(body, site)
+    if title is None:
+        title = _fallback_title(path)
+    title = " ".join(title.split())[:500]
+    return Document(path, kind, title, meta, body, skip + 1, starts, ends, site, includes, warnings)
