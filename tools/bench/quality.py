@@ -103,7 +103,7 @@ def check_questions(root: Path, items: list[Question]) -> None:
 
 def heading_overlap(root: Path, items: list[Question]) -> float:
     """Share of natural questions with a word of their answer page's title or section heading."""
-    from thoth.refresh_service.parse import parse_document
+    from thoth.refresh_service.markup.document import parse_document
     from thoth.shared.text import tokenize
 
     natural = [q for q in items if q.style == "natural"]

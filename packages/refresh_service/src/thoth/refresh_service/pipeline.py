@@ -356,7 +356,8 @@ class Refresher:
                 cache.seed(
                     [c.content_hash for c in loaded.chunks], np.array(loaded.vectors, dtype=np.float32)
                 )
-                chunks = loaded.chunks
+                # Format 3 reads chunk texts lazily from texts.bin: read them while the directory exists.
+                chunks = list(loaded.chunks)
                 del loaded
         except ThothError as exc:
             log.warning("live version unreadable; rebuilding every file", extra={"error": str(exc)})
