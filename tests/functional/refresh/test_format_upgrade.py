@@ -10,6 +10,7 @@ import numpy as np
 from tests.functional.refresh.helpers import PAGES, live_index, run, write_tree
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.state import SourceState
 from thoth.shared.index import FORMAT_VERSION
 from thoth.shared.live import read_live
 
@@ -36,3 +37,19 @@ def test_incremental_refresh_over_a_format_2_version_rebuilds_it(tmp_path: Path,
     assert any("canaries" in c.text for c in index.chunks)
     assert {c.path for c in index.chunks} >= {"guide/new.md", *(p for p in PAGES if p.endswith(".md"))}
     assert np.all(np.isfinite(index.vectors))
+
+
+def test_an_unchanged_source_over_a_format_2_version_is_rebuilt_too(
+    tmp_path: Path, services: Services
+) -> None:
+    """With no file changed, the state from the old format must not let the old version stay live."""
+    root = tmp_path / "docs"
+    write_tree(root, PAGES)
+    config = SourceConfig("docs", "dir", str(root))
+    first = run(config, services)
+    assert first.status == "ok", first.error
+    state = SourceState(services.state, "docs")
+    state.set_meta({k: v for k, v in state.meta().items() if k != "format"})  # what format 2 recorded
+    second = run(config, services, mode="incremental")
+    assert second.status == "ok" and second.change_detection == "full", second.error
+    assert second.index_version != first.index_version

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from thoth.refresh_service import pages
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, chunk_embed_text, page_url
 from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
@@ -30,7 +31,7 @@ from thoth.refresh_service.state import FileState, SourceState
 from thoth.shared import metrics
 from thoth.shared.config import Settings
 from thoth.shared.errors import ThothError
-from thoth.shared.index import Chunk, download_version, load_version
+from thoth.shared.index import FORMAT_VERSION, Chunk, download_version, load_version
 from thoth.shared.live import LivePointer, read_live
 from thoth.shared.logging import get_logger, redact
 from thoth.shared.secrets import Secrets
@@ -208,8 +209,12 @@ class Refresher:
         live = read_live(services.state, name)
         report.previous_version = live.version if live else None
         report.previous_commit = meta.get("commit")
+        # The state describes the live version only if both were written by this index format.
         consistent = (
-            live is not None and meta.get("version") == live.version and live.fingerprint == info.fingerprint
+            live is not None
+            and meta.get("version") == live.version
+            and live.fingerprint == info.fingerprint
+            and meta.get("format") == FORMAT_VERSION
         )
         incremental = mode == "incremental" and consistent
         since = meta.get("commit") if incremental else None
@@ -300,6 +305,7 @@ class Refresher:
             if chunks
             else np.zeros((0, info.dimension), dtype=np.float32)
         )
+        page_vectors = self._page_vectors(chunks, cache, report)
         pointer = publish(
             services.store,
             services.state,
@@ -309,6 +315,7 @@ class Refresher:
             model=info,
             commit=snapshot.revision,
             expected=live,
+            page_vectors=page_vectors,
             extra={
                 "kind": self.config.kind,
                 "location": redact_url(self.config.location),
@@ -321,6 +328,21 @@ class Refresher:
         cache.drop_loaded()
         report.versions_removed = collect_garbage(services.store, name, pointer.version, services.keep)
         report.status = "ok"
+
+    def _page_vectors(
+        self, chunks: list[Chunk], cache: EmbeddingCache, report: RunReport
+    ) -> dict[str, Vectors]:
+        """One vector per page (title + description); only pages whose text changed are embedded."""
+        texts = pages.page_texts(chunks)
+        todo = sorted({key: text for key, text in texts.values() if key not in cache}.items())
+        for start in range(0, len(todo), 256):
+            batch = todo[start : start + 256]
+            cache.add([k for k, _ in batch], self.services.embedder.encode([t for _, t in batch]))
+        cache.flush()
+        report.pages_embedded = len(todo)
+        return pages.assemble(
+            texts, {key: v for key, _ in texts.values() if (v := cache.get(key)) is not None}
+        )
 
     def _renames(
         self, snapshot: Snapshot, known: dict[str, FileState], added: list[str], deleted: list[str]
@@ -358,6 +380,9 @@ class Refresher:
                 )
                 # Format 3 reads chunk texts lazily from texts.bin: read them while the directory exists.
                 chunks = list(loaded.chunks)
+                seeded = pages.seed_pairs(chunks, loaded.pages.paths, loaded.page_vectors)
+                if seeded is not None:
+                    cache.seed(*seeded)
                 del loaded
         except ThothError as exc:
             log.warning("live version unreadable; rebuilding every file", extra={"error": str(exc)})
@@ -491,6 +516,7 @@ class Refresher:
                 "commit": snapshot.revision,
                 "version": pointer.version,
                 "chunker": chunker_signature(self.services, snapshot),
+                "format": FORMAT_VERSION,
                 "kind": self.config.kind,
                 "location": redact_url(self.config.location),
                 "updated_at": now_iso(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from thoth.refresh_service import __version__
@@ -54,6 +54,7 @@ def publish(
     model: ModelInfo,
     commit: str | None,
     expected: LivePointer | None,
+    page_vectors: Mapping[str, Vectors] | None = None,
     extra: dict[str, object] | None = None,
 ) -> LivePointer:
     """Write → verify → compare-and-swap the live pointer; on any failure the version is removed."""
@@ -69,6 +70,7 @@ def publish(
             commit=commit,
             builder_version=BUILDER,
             extra=extra,
+            page_vectors=page_vectors,
         )
         verify_version(store, source, version)
         pointer = LivePointer(

@@ -40,6 +40,7 @@ class RunReport:
     chunks_total: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    pages_embedded: int = 0
     embeddings_per_s: float = 0.0
     versions_removed: list[str] = field(default_factory=list)
     resumed: bool = False
