@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("env", help="an environment, or `local` for THOTH_HOME/metrics.jsonl")
     report.add_argument("--since", default="24h", help="window, e.g. 30m, 24h, 7d (default 24h)")
     report.add_argument("--top", type=int, default=10, help="rows per table (default 10)")
-    report.add_argument("--low-score", type=float, default=0.3, help="a first result below this is low")
+    report.add_argument(
+        "--low-score", type=float, default=0.3, help="a first result less similar than this (cosine) is low"
+    )
     report.add_argument("--file", help="read a recorded log or metrics.jsonl file instead")
     local = sub.add_parser("local-aws", help="start|stop|status of the embedded AWS")
     local.add_argument("action", choices=("start", "stop", "status"))

@@ -92,7 +92,10 @@ def analyse(docs: Iterable[dict[str, Any]], low_score: float = 0.3, slowest: int
             report.latencies.append(_number(doc, "ToolLatency"))
             report.errors += int(_number(doc, "ToolErrors"))
             zero = _number(doc, "ZeroResults") >= 1
-            low = not zero and _number(doc, "TopScore") < low_score and "TopScore" in doc
+            # TopSimilarity (the query's cosine with the first result) is absolute; TopScore, all that
+            # older records carry, is relative to the best possible fused score.
+            measure = "TopSimilarity" if "TopSimilarity" in doc else "TopScore"
+            low = not zero and measure in doc and _number(doc, measure) < low_score
             report.zero += zero
             report.low += low
             report.by_source[str(doc.get("source", "*"))] += 1
@@ -104,7 +107,7 @@ def analyse(docs: Iterable[dict[str, Any]], low_score: float = 0.3, slowest: int
                     stats = report.queries.setdefault(shown_query(doc["query"]), QueryStats())
                     stats.count += 1
                     stats.zero += zero
-                    stats.best = max(stats.best, _number(doc, "TopScore"))
+                    stats.best = max(stats.best, _number(doc, measure))
                     stats.last_ms = max(stats.last_ms, stamp)
         elif "Source" in doc:
             source = str(doc["Source"])

@@ -88,3 +88,20 @@ def test_bad_options_are_clear_errors(
 ) -> None:
     assert cli.main(["report", *args]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_similarity_decides_low_when_records_carry_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from thoth.shared.metrics import Sink, record
+
+    sink = Sink("dev", True, None)
+    lines = []
+    for query, score, similarity in (("good question", 1.0, 0.62), ("off-topic question", 0.9, 0.12)):
+        values = {"ToolLatency": 5, "ToolCalls": 1, "ToolErrors": 0, "Results": 5, "ZeroResults": 0,
+                  "TopScore": score, "TopSimilarity": similarity}  # fmt: skip
+        lines.append(json.dumps(record(sink, {"Tool": "search_handbook"}, values, {"query": query})))
+    log = tmp_path / "log"
+    log.write_text("\n".join(lines))
+    out = _run(capsys, "dev", "--file", str(log))
+    assert "1 scoring below 0.3" in out and "off-topic question" in out and "good question" not in out

@@ -116,6 +116,7 @@ class Hit:
     chunk: Chunk
     score: float
     also: tuple[Chunk, ...] = ()
+    cosine: float = 0.0  # the query's raw cosine with the chunk: an absolute measure, unlike `score`
 
 
 def _signals(
@@ -233,7 +234,7 @@ def search(
             scored.append((score / best, prepared.source, row, prepared))
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     if not pages:
-        return _hits(scored[:limit], {})
+        return _hits(scored[:limit], {}, query_vector)
 
     def page_of(item: tuple[float, str, int, Prepared]) -> tuple[str, int]:
         return item[1], int(item[3].index.row_pages[item[2]])
@@ -243,12 +244,14 @@ def search(
     shown = scored[:limit]
     kept = {(item[1], item[2]) for item in shown}
     moved = [item for item in by_score if (item[1], item[2]) not in kept]  # gave way to other pages
-    return _hits(shown, {page: [m for m in moved if page_of(m) == page] for page in map(page_of, moved)})
+    linked = {page: [m for m in moved if page_of(m) == page] for page in map(page_of, moved)}
+    return _hits(shown, linked, query_vector)
 
 
 def _hits(
     shown: list[tuple[float, str, int, Prepared]],
     moved: dict[tuple[str, int], list[tuple[float, str, int, Prepared]]],
+    query_vector: npt.NDArray[np.float32],
 ) -> list[Hit]:
     """Hits for `shown`, each page's first one linking the page's `moved` sections (each URL once)."""
     chunks: dict[tuple[int, int], Chunk] = {}
@@ -269,6 +272,8 @@ def _hits(
             if chunk(other).url not in linked:  # a section already shown, or linked once, is not repeated
                 linked.add(chunk(other).url)
                 also.append(chunk(other))
-        score, source, _, prepared = item
-        hits.append(Hit(source, prepared.version, chunk(item), round(min(1.0, score), 4), tuple(also)))
+        score, source, row, prepared = item
+        cosine = round(float(prepared.index.vectors[row] @ query_vector), 4)
+        shown_score = round(min(1.0, score), 4)
+        hits.append(Hit(source, prepared.version, chunk(item), shown_score, tuple(also), cosine))
     return hits

@@ -74,7 +74,13 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
 
 
 def _measures(hits: list[ranking.Hit]) -> dict[str, float]:
-    return {"Results": len(hits), "ZeroResults": 0 if hits else 1, "TopScore": hits[0].score if hits else 0.0}
+    top = hits[0] if hits else None
+    return {
+        "Results": len(hits),
+        "ZeroResults": 0 if top else 1,
+        "TopScore": top.score if top else 0.0,
+        "TopSimilarity": max(0.0, top.cosine) if top else 0.0,
+    }
 
 
 def _context(args: dict[str, Any], query: str, hits: list[ranking.Hit]) -> dict[str, Any]:
