@@ -389,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline",
         metavar="REF",
-        help="git ref whose /health and API-key cold starts are measured alongside",
+        help="git ref(s), comma-separated, whose /health and API-key cold starts are measured alongside",
     )
     parser.add_argument("--only", choices=("all", "auth"), default="all", help="auth: only the auth figures")
     args = parser.parse_args(argv)

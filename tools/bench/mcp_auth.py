@@ -146,8 +146,9 @@ def compare(base_env: dict[str, str], health_event: str, key: str, baseline: str
     }
     variants = {"this tree, OAuth off": tree_env(base_env, ROOT, "tree")}
     variants["this tree, OAuth on (API key sent)"] = dict(variants["this tree, OAuth off"], **oauth)
-    if baseline:
-        variants[f"baseline {baseline}"] = tree_env(base_env, extract(baseline), "baseline")
+    refs = [ref for ref in (baseline or "").split(",") if ref]
+    for ref in refs:  # several refs: e.g. before a refactor and after it, against this tree
+        variants[f"baseline {ref}"] = tree_env(base_env, extract(ref), f"baseline-{ref}")
     for env in variants.values():
         child(COLD_AUTH, env, health_event, listing)  # writes bytecode; not counted
     figures: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
@@ -159,7 +160,7 @@ def compare(base_env: dict[str, str], health_event: str, key: str, baseline: str
             if result["status"] != [200, 200]:
                 raise SystemExit(f"{name}: unexpected statuses {result['status']}")
             figures[name].append(result)
-    base = f"baseline {baseline}" if baseline else "this tree, OAuth off"
+    base = f"baseline {refs[0]}" if refs else "this tree, OAuth off"
     reference = statistics.median(f["api_key"] for f in figures[base])
     reference_health = statistics.median(f["health"] for f in figures[base])
     for name, results in figures.items():

@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
 from thoth.shared.env import declared, env_choice, env_csv, env_float, env_int, env_str
@@ -51,8 +50,7 @@ OAUTH_NAMES: Final = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class OAuthSettings:
+class OAuthSettings(NamedTuple):
     """The OAuth resource server: whose tokens count, for which audience, with which scopes.
 
     `audiences` empty means "the server's own /mcp URL" (`resource`, or the one the request
@@ -68,8 +66,7 @@ class OAuthSettings:
     leeway_s: float
 
 
-@dataclass(frozen=True)
-class HttpSettings:
+class HttpSettings(NamedTuple):
     """Origin and Host allowlists (None: any Host), the body limit, and whether auth is on."""
 
     allowed_origins: frozenset[str]
@@ -81,8 +78,7 @@ class HttpSettings:
     on_lambda: bool = False
 
 
-@dataclass(frozen=True)
-class SearchSettings:
+class SearchSettings(NamedTuple):
     """Pointer re-read interval, the configured encoder directory (None: default), query logging."""
 
     pointer_ttl_s: float

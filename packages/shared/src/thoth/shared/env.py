@@ -10,16 +10,14 @@ Names the Lambda runtime sets (`AWS_LAMBDA_*`) are AWS's contract, not ours: the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from thoth.shared.errors import ConfigError
 
 OWNERS: Final = ("shared", "mcp_server", "refresh_service", "tools")
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One environment variable: who reads it, its default as a user sees it, what it does."""
 
     name: str

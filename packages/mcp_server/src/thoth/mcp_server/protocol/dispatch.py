@@ -12,8 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from thoth.mcp_server.protocol.envelope import check_param_headers
 from thoth.mcp_server.protocol.jsonrpc import (
@@ -58,8 +57,7 @@ _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.\-]+/)+[\w.\-]*")
 log = logging.getLogger("thoth.mcp_server.protocol")
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """One request's circumstances: its revision, routing headers (None over stdio) and time budget."""
 
     revision: Revision

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from thoth.mcp_server.transport.events import dumps
 from thoth.shared.errors import ThothError
@@ -36,8 +35,7 @@ class RpcError(ThothError):
         self.request_id = request_id  # set when the failing message's id was readable
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """One decoded JSON-RPC message from the client."""
 
     kind: Literal["request", "notification", "response"]

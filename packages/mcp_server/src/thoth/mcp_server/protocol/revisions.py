@@ -9,15 +9,13 @@ comparing dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 HEADER_ABSENT_REVISION: Final = "2025-03-26"
 """Streamable HTTP (2025-06-18+): a request without MCP-Protocol-Version is treated as 2025-03-26."""
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):
     """One protocol revision and the wire features it has."""
 
     version: str

@@ -8,8 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from thoth.shared.errors import ConfigError
 from thoth.shared.logging import register_secret
@@ -24,8 +23,7 @@ KEY_FIX: Final = "generate one with: python -c 'import secrets; print(secrets.to
 CHALLENGE: Final = 'Bearer realm="thoth-mcp"'
 
 
-@dataclass(frozen=True)
-class AuthResult:
+class AuthResult(NamedTuple):
     """The outcome of checking one request; `error` is the RFC 6750 error code when a key was sent."""
 
     ok: bool

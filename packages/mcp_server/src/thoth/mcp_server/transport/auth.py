@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from thoth.mcp_server.settings import OAuthSettings
 from thoth.mcp_server.transport.api_keys import ApiKeyAuth, presented_key
@@ -26,8 +25,7 @@ _JWT_SHAPE: Final = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-
 VerifierFactory = Callable[[OAuthSettings], "TokenVerifier"]
 
 
-@dataclass(frozen=True)
-class AuthDecision:
+class AuthDecision(NamedTuple):
     """The outcome for one request: allowed, or the status and RFC 6750 error to answer with."""
 
     ok: bool

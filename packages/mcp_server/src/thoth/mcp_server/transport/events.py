@@ -7,7 +7,7 @@ import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from thoth.shared.errors import ThothError
 
@@ -19,8 +19,7 @@ class BadEvent(ThothError):
     """The Lambda event is not an HTTP event this handler understands."""
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
     """One HTTP request: lowercase header names, repeated headers joined with commas (as API Gateway does)."""
 
     method: str
