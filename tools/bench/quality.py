@@ -185,8 +185,8 @@ def page_text(chunk: Any) -> str:
 def with_page_vectors(prepared: Any) -> Any:
     """`prepared` with page vectors (title + description, the refresh model; cached by content hash).
 
-    Format 3 stores page vectors, but the refresh pipeline does not write them yet: the benchmark
-    embeds them as the pipeline would, aligned with the version's page table.
+    The refresh pipeline publishes page vectors with every version (refresh_service/pages.py); this
+    fallback serves only a version built before it did, embedding them as the pipeline would.
     """
     import numpy as np
 
@@ -208,13 +208,16 @@ def with_page_vectors(prepared: Any) -> Any:
 
 
 def install_extra_signals() -> None:
-    """Swap the registry's loaded version for one with page vectors (benchmark only)."""
+    """Swap the registry's loaded version for one with page vectors if it was published without."""
     from thoth.mcp_server.search.registry import Served, registry
 
     reg = registry()
     served = reg.serving(SOURCE)[0]
     if served.prepared.index.page_vectors is None:
+        log("  page vectors: the version has none (built before refresh wrote them); embedding them here")
         reg._served[SOURCE] = Served(served.pointer, with_page_vectors(served.prepared))
+    else:
+        log("  page vectors: as the refresh published them")
 
 
 # -- variants ------------------------------------------------------------------------------------------

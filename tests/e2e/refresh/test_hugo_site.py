@@ -162,11 +162,17 @@ def test_links_anchors_snippets_and_section_text_through_the_mcp_tools(session: 
     assert dib["url"] == BASE + "handbook/values/#diversity-inclusion--belonging-competency"
     included = session["include"][0]
     assert included["url"].endswith("/paid-time-off/#reporting-time-off-in-the-tool")
+    # The editing page's Shortcodes section shows shortcodes and HTML inside code, as written: it may
+    # rank in a top five (one result a page), and there the markers are the page's text.
+    in_code = BASE + "handbook/editing/#shortcodes"
     for results in (session["sick"], session["dib"], session["include"]):
         for hit in results:
+            if hit["url"] == in_code:
+                assert "{{</*" not in hit["snippet"] and "*/>}}" not in hit["snippet"], hit  # as Hugo shows it
+                continue
             assert (
                 "{{" not in hit["snippet"] and "<svg" not in hit["snippet"] and "<div" not in hit["snippet"]
-            )
+            ), hit
     values = session["values"]["content"]
     assert "Diversity, Inclusion & Belonging Competency" in values and "CREDIT" in values
     assert "<svg" not in values and "M12 2L2 7" not in values and "{{<" not in values and "<!--" not in values
