@@ -1,5 +1,5 @@
 # One role per function, each allowed exactly the AWS actions its code calls, on the resources it
-# calls them on (tests/functional/infra/test_iam_least_privilege.py derives the calls from the code
+# calls them on (tests/e2e/infra/test_iam_least_privilege.py derives the calls from the code
 # and fails on any action granted beyond them, or missing). The wildcards that remain are listed,
 # with their reasons, in infra/README.md ("Least privilege").
 data "aws_iam_policy_document" "assume_lambda" {

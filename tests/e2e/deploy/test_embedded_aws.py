@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.deploy import support
+from tests.e2e.deploy import support
 from tools.deploy import artifacts, image, scratch_image
 from tools.deploy.callcount import ServerLog, changing_calls
 from tools.deploy.errors import DeployError

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.functional.deploy import support
+from tests.e2e.deploy import support
 from tools.deploy.awscli import AwsCli
 from tools.deploy.bootstrap import bootstrap_zip
 from tools.deploy.envs import resolve

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.deploy.conftest import client
-from tests.functional.deploy.support import variant_zip
+from tests.e2e.deploy.conftest import client
+from tests.e2e.deploy.support import variant_zip
 from tools.deploy import artifacts, deploy, doctor, image, lambda_ops, operate
 from tools.deploy.awscli import AwsCli
 from tools.deploy.errors import DeployError, SmokeTestFailed
@@ -83,7 +83,7 @@ def test_embedded_aws_not_running() -> None:
 def test_layer_over_budget_publishes_nothing(
     provisioned: Session, artifacts_dir: Path, moto_url: str
 ) -> None:
-    from tests.functional.deploy.support import oversized_layer
+    from tests.e2e.deploy.support import oversized_layer
 
     big = oversized_layer(artifacts_dir / "big-layer.zip", artifacts.UNZIPPED_BUDGET)
     args = ["deploy", "local", "--no-build", "--skip-image", "--layer", str(big),

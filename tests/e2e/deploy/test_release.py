@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.deploy.conftest import BUCKET, client
+from tests.e2e.deploy.conftest import BUCKET, client
 from tools.deploy import artifacts, deploy, lambda_ops
 from tools.deploy.callcount import CHANGING
 from tools.deploy.errors import DeployError
