@@ -132,3 +132,23 @@ def test_word_embeddings_ship_as_float16_and_run_as_float32(built_encoder: Path)
     assert 60e6 < size < 70e6  # 90 MB of float32 weights less half the 47 MB table
     vector = encoder.QueryEncoder(built_encoder).encode("parental leave")
     assert vector.dtype.name == "float32" and abs(float(vector @ vector) - 1.0) < 1e-5
+
+
+def test_the_loaded_encoder_follows_a_moved_encoder_dir(
+    built_encoder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("THOTH_ENCODER_DIR", str(built_encoder))
+    encoder.reset()
+    first = encoder.get_encoder()
+    assert encoder.get_encoder() is first  # loaded once, reused without checking files again
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for entry in built_encoder.iterdir():
+        (moved / entry.name).symlink_to(entry)
+    monkeypatch.setenv("THOTH_ENCODER_DIR", str(moved))
+    second = encoder.get_encoder()
+    assert second is not first and second.directory == moved
+    monkeypatch.setenv("THOTH_ENCODER_DIR", str(tmp_path / "empty"))
+    with pytest.raises(ConfigError, match="lacks"):
+        encoder.get_encoder()  # a setting that changed is checked again, and refused
+    encoder.reset()

@@ -49,6 +49,19 @@ def test_snippet_is_bounded(text: str, query: str, limit: int) -> None:
         assert got == flat
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet="abcdefgh xyz.\n", max_size=2000),
+    query=st.text(alphabet="abcdefgh ", max_size=30),
+    sizes=st.lists(st.integers(1, 600), min_size=1, max_size=4),
+)
+def test_one_snippable_cut_at_each_size_equals_a_fresh_snippet(text: str, query: str, sizes: list[int]) -> None:
+    # search_handbook cuts the same results again, smaller: what the first cut cached must not leak
+    prepared = snippets.Snippable(text, query)
+    assert [prepared.cut(n) for n in sizes] == [snippets.Snippable(text, query).cut(n) for n in sizes]
+    assert all(len(prepared.cut(n)) <= n for n in sizes)
+
+
 def test_snippet_centres_on_the_query_term() -> None:
     text = "intro " * 200 + "the refund deadline is thirty days " + "outro " * 200
     got = snippets.snippet(text, "refund deadline", 120)

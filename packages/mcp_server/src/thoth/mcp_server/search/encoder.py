@@ -155,22 +155,28 @@ class QueryEncoder:
 
 
 _instance: QueryEncoder | None = None
+_loaded_for: Path | None = None  # the THOTH_ENCODER_DIR setting `_instance` was loaded under
 _lock = threading.Lock()
 
 
 def get_encoder() -> QueryEncoder:
     """The process-wide encoder, loaded on first use (again if THOTH_ENCODER_DIR moves)."""
-    global _instance
+    global _instance, _loaded_for
+    configured = search_settings().encoder_dir
+    current = _instance
+    if current is not None and _loaded_for == configured:
+        return current  # loaded for this setting: no file checks on every search
     directory = encoder_dir()
     with _lock:
         if _instance is None or _instance.directory != directory:
             _instance = QueryEncoder(directory)
+        _loaded_for = configured
         return _instance
 
 
 def reset() -> None:
     """Forget the loaded encoder and cached info (tests, or after THOTH_ENCODER_DIR changes)."""
-    global _instance
+    global _instance, _loaded_for
     with _lock:
-        _instance = None
+        _instance, _loaded_for = None, None
     read_info.cache_clear()

@@ -173,12 +173,13 @@ class IndexRegistry:
                 raise IndexUnavailable(f"no source named {source!r} is live; live sources: {known}")
         if not pointers:
             raise IndexUnavailable(_NO_INDEX)
-        fingerprint = encoder.fingerprint()
+        fingerprint: str | None = None  # read only when a version is swapped in: not on every search
         served: list[Served] = []
         problems: list[str] = []
         for pointer in pointers:
             current = self._served.get(pointer.source)
             if current is None or current.pointer.version != pointer.version:
+                fingerprint = fingerprint or encoder.fingerprint()
                 current = self._swap_in(pointer, fingerprint, current, deadline, problems)
             if current is not None:
                 served.append(current)

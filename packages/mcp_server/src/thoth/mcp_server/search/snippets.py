@@ -40,7 +40,11 @@ def _score(unit: str, terms: set[str], stems: set[str]) -> float:
     exact = terms & words
     # Longer words say more about the question than short ones ("timeout" vs "run").
     score = float(sum(min(len(t), 8) for t in exact))
-    score += 0.5 * sum(min(len(s), 8) for s in stems if any(w.startswith(s) for w in words - exact))
+    if stems:
+        # Every stem is _STEM letters long, so "w starts with s" is "w's first _STEM letters are s":
+        # one set lookup a stem instead of a scan of the words (1.7 -> 0.x ms of a 7 ms search).
+        prefixes = {w[:_STEM] for w in words - exact}
+        score += 0.5 * sum(min(len(s), 8) for s in stems if s in prefixes)
     return score
 
 
@@ -74,34 +78,60 @@ def _window(flat: str, query: str, max_chars: int, begin: int = 0) -> str:
     return (ELLIPSIS if start > 0 else "") + body + (ELLIPSIS if end < len(flat) else "")
 
 
+class Snippable:
+    """A chunk's units and their match against the query, computed once for every `cut` size.
+
+    search_handbook may cut the same results twice (the answer budget shrinks snippets): units and
+    scores do not depend on the size, and were half of its snippet time.
+    """
+
+    __slots__ = ("_best", "flat", "parts", "query")
+
+    def __init__(self, text: str, query: str) -> None:
+        self.parts = units(text)
+        self.flat = " ".join(self.parts)
+        self.query = query
+        self._best: int | None = None
+
+    def best(self) -> int | None:
+        """Index of the unit that matches the query best (None: no query terms, or no units)."""
+        if self._best is None:
+            terms = set(tokenize(self.query))
+            if not self.parts or not terms:
+                return None
+            stems = {t[:_STEM] for t in terms if len(t) > _STEM}
+            scores = [_score(u, terms, stems) for u in self.parts]
+            best = max(range(len(self.parts)), key=lambda i: (scores[i], -i))
+            self._best = best if scores[best] > 0 else 0
+        return self._best
+
+    def cut(self, max_chars: int) -> str:
+        """At most `max_chars`: from the best-matching unit on in reading order (see `snippet`)."""
+        parts, flat = self.parts, self.flat
+        if len(flat) <= max_chars:
+            return flat
+        best = self.best()
+        if best is None:
+            return _window(flat, self.query, max_chars)
+        room = max_chars - 2  # both ellipses, at most
+        if len(parts[best]) > room:  # one long sentence (or code line): centre on its match
+            return _window(flat, self.query, max_chars, max(0, flat.find(parts[best])))
+        first, last, used = best, best, len(parts[best])
+        while last + 1 < len(parts) and used + 1 + len(parts[last + 1]) <= room:
+            last += 1
+            used += 1 + len(parts[last])
+        # Room left at the end of the chunk: give the best sentence the context before it.
+        while last + 1 == len(parts) and first > 0 and used + 1 + len(parts[first - 1]) <= room:
+            first -= 1
+            used += 1 + len(parts[first])
+        body = " ".join(parts[first : last + 1])
+        return (ELLIPSIS if first > 0 else "") + body + (ELLIPSIS if last + 1 < len(parts) else "")
+
+
 def snippet(text: str, query: str, max_chars: int) -> str:
     """At most `max_chars` of `text`: from the sentence that matches the query best, on in reading order.
 
     Whole text when it fits (fence and component markup left out); an ellipsis marks text left out
     before or after.
     """
-    parts = units(text)
-    flat = " ".join(parts)
-    if len(flat) <= max_chars:
-        return flat
-    terms = set(tokenize(query))
-    stems = {t[:_STEM] for t in terms if len(t) > _STEM}
-    if not parts or not terms:
-        return _window(flat, query, max_chars)
-    scores = [_score(u, terms, stems) for u in parts]
-    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
-    if scores[best] == 0:
-        best = 0
-    room = max_chars - 2  # both ellipses, at most
-    if len(parts[best]) > room:  # one long sentence (or code line): centre on its match
-        return _window(flat, query, max_chars, max(0, flat.find(parts[best])))
-    first, last, used = best, best, len(parts[best])
-    while last + 1 < len(parts) and used + 1 + len(parts[last + 1]) <= room:
-        last += 1
-        used += 1 + len(parts[last])
-    # Room left at the end of the chunk: give the best sentence the context before it.
-    while last + 1 == len(parts) and first > 0 and used + 1 + len(parts[first - 1]) <= room:
-        first -= 1
-        used += 1 + len(parts[first])
-    body = " ".join(parts[first : last + 1])
-    return (ELLIPSIS if first > 0 else "") + body + (ELLIPSIS if last + 1 < len(parts) else "")
+    return Snippable(text, query).cut(max_chars)

@@ -22,7 +22,7 @@ from thoth.mcp_server.search.topics import list_topics
 from thoth.mcp_server.settings import search_settings
 
 
-def _hit_record(rank: int, hit: ranking.Hit, query: str, snippet_chars: int) -> dict[str, Any]:
+def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_chars: int) -> dict[str, Any]:
     chunk = hit.chunk
     return {
         "rank": rank,
@@ -33,7 +33,7 @@ def _hit_record(rank: int, hit: ranking.Hit, query: str, snippet_chars: int) -> 
         "path": cap(chunk.path, "path"),
         "line_start": chunk.line_start,
         "line_end": chunk.line_end,
-        "snippet": snippets.snippet(snippets.without_heading_line(chunk.text), query, snippet_chars),
+        "snippet": text.cut(snippet_chars),
         "score": hit.score,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
@@ -110,8 +110,12 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     budget = min(HARD_CAP_CHARS, ANSWER_CHARS_PER_RESULT * limit)
     truncated = False
+    texts = [snippets.Snippable(snippets.without_heading_line(hit.chunk.text), query) for hit in hits]
     while True:
-        results = [_hit_record(i, hit, query, snippet_chars) for i, hit in enumerate(hits, start=1)]
+        results = [
+            _hit_record(i, hit, text, snippet_chars)
+            for i, (hit, text) in enumerate(zip(hits, texts, strict=False), start=1)
+        ]
         structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
         text = _render_hits(query, results)
         used = size(text, structured)
