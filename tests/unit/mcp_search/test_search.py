@@ -55,7 +55,7 @@ def test_snippet_is_bounded(text: str, query: str, limit: int) -> None:
     query=st.text(alphabet="abcdefgh ", max_size=30),
     sizes=st.lists(st.integers(1, 600), min_size=1, max_size=4),
 )
-def test_one_snippable_cut_at_each_size_equals_a_fresh_snippet(text: str, query: str, sizes: list[int]) -> None:
+def test_a_snippable_cut_again_equals_a_fresh_one(text: str, query: str, sizes: list[int]) -> None:
     # search_handbook cuts the same results again, smaller: what the first cut cached must not leak
     prepared = snippets.Snippable(text, query)
     assert [prepared.cut(n) for n in sizes] == [snippets.Snippable(text, query).cut(n) for n in sizes]
