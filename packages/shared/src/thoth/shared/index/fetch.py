@@ -3,7 +3,10 @@
 `open_version`: the manifest, then index.bin by parallel range GETs straight into one buffer
 (no file written first, no second copy), checked section by section (zstd content checksums,
 shapes, offsets) and cached in `cache_dir` for the next process, off the request's path; chunk
-texts come later, a block at a time, by range, for the hits a search returns.
+texts come later, a block at a time, by range, for the hits a search returns. From a remote store
+the whole texts.bin follows in the background once the first search has its blocks: checked against
+the manifest, written to the cache, then read locally (a warm search that misses the block LRU would
+otherwise pay an S3 round trip, tens of ms, for each new block).
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from thoth.shared.errors import IndexFormatError, ObjectNotFound, TruncatedObject
+from thoth.shared.errors import IndexFormatError, ObjectNotFound, ThothError, TruncatedObject
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
-from thoth.shared.index.texts import ReadRange
+from thoth.shared.index.texts import ChunkStore, ReadRange
 from thoth.shared.storage import LocalObjectStore, ObjectStore
 
 log = logging.getLogger(__name__)
@@ -175,12 +178,44 @@ def _open(
         if isinstance(buffer, mmap.mmap):
             buffer.close()
     loaded.fetched = fetched
+    if remote and not verify_texts:
+        follow = threading.Thread(
+            target=_texts_later,
+            args=(store, prefix, manifest, texts, loaded.chunks, loaded.caching),
+            name="thoth-texts-fetch",
+            daemon=True,
+        )
+        follow.start()
+        loaded.texts_fetch = follow
     return loaded
 
 
+TEXTS_DELAY_S = 10.0  # at most this long for the first search to read its blocks before texts.bin comes
+
+
+def _texts_later(
+    store: ObjectStore, prefix: str, manifest: Manifest, path: Path, chunks: ChunkStore,
+    after: threading.Thread | None,
+) -> None:  # fmt: skip
+    """Fetch, check and cache texts.bin, then serve blocks from it; on any failure stay on range reads."""
+    chunks.first_read.wait(TEXTS_DELAY_S)  # the first answer's own block reads go first
+    if after is not None:
+        after.join()  # one download or write at a time: index.bin's cache write first
+    try:
+        read = _verified_texts(store, prefix, manifest, path, Fetched(), in_memory=False)
+    except (ThothError, OSError) as exc:
+        log.warning("texts of %s stay read by range from the store (%s)", prefix, exc)
+        return
+    chunks.read_from(read)
+    log.info("texts of %s cached locally", prefix)
+
+
 def _verified_texts(
-    store: ObjectStore, prefix: str, manifest: Manifest, path: Path, fetched: Fetched
-) -> ReadRange:
+    store: ObjectStore, prefix: str, manifest: Manifest, path: Path, fetched: Fetched,
+    *, in_memory: bool = True,
+) -> ReadRange:  # fmt: skip
+    """texts.bin whole, its sha256 checked, cached at `path`; kept in memory when it cannot be written
+    (`in_memory`), else the OSError is raised."""
     size = manifest.files[TEXTS_FILE]["bytes"]
     data = fetch_parallel(store, prefix + TEXTS_FILE, size) if size else bytearray()
     fetched.add("texts", size)
@@ -190,6 +225,8 @@ def _verified_texts(
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
     except OSError as exc:
+        if not in_memory:
+            raise
         log.warning("cannot cache %s (%s); serving it from memory", path, exc)
     else:
         return local_reader(path)

@@ -75,11 +75,17 @@ class LoadedIndex:
     page_vectors: npt.NDArray[np.float32] | None = None
     fetched: Fetched = field(default_factory=Fetched)
     caching: threading.Thread | None = None  # writes index.bin to the cache, off the request's path
+    texts_fetch: threading.Thread | None = None  # texts.bin from a remote store, after the first search
 
     def wait_cached(self, timeout: float | None = None) -> None:
         """Wait until the background cache write (if any) is done."""
         if self.caching is not None:
             self.caching.join(timeout)
+
+    def wait_texts(self, timeout: float | None = None) -> None:
+        """Wait until texts.bin is local (or its background fetch gave up); at once for a local store."""
+        if self.texts_fetch is not None:
+            self.texts_fetch.join(timeout)
 
     @property
     def paths(self) -> list[str]:

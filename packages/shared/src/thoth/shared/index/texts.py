@@ -91,6 +91,7 @@ class ChunkStore(Sequence[Chunk]):
         self._where = where
         self._blocks: OrderedDict[int, _Block] = OrderedDict()
         self._lock = threading.Lock()
+        self.first_read = threading.Event()  # set once a search has read its blocks (fetch waits for it)
 
     def __len__(self) -> int:
         return int(self._rows[-1])
@@ -125,7 +126,14 @@ class ChunkStore(Sequence[Chunk]):
         if len(needed) > 1 and self._parallel:
             with ThreadPoolExecutor(max_workers=min(PARALLEL, len(needed))) as pool:
                 list(pool.map(self._block, needed))
-        return [self._block(int(b))[r - int(self._rows[b])] for r, b in zip(wanted, blocks, strict=True)]
+        found = [self._block(int(b))[r - int(self._rows[b])] for r, b in zip(wanted, blocks, strict=True)]
+        self.first_read.set()
+        return found
+
+    def read_from(self, read: ReadRange) -> None:
+        """Read blocks through `read` from now on (a checked local copy of texts.bin), without threads."""
+        with self._lock:
+            self._read, self._parallel = read, False
 
     def _block(self, block: int) -> _Block:
         with self._lock:
