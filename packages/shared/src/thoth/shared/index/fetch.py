@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from thoth.shared.digest import file_sha256
 from thoth.shared.errors import IndexFormatError, ObjectNotFound, ThothError, TruncatedObject
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
@@ -71,6 +72,24 @@ def write_atomic(path: Path, data: bytes | bytearray | memoryview | mmap.mmap) -
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def download_checked(store: ObjectStore, prefix: str, name: str, sha256: str, path: Path) -> None:
+    """`prefix + name` streamed to `path` (through a temporary file beside it, renamed once its sha256
+    matches the manifest's): no copy of the object is held in memory."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    os.close(fd)
+    try:
+        try:
+            store.download(prefix + name, Path(tmp))
+        except ObjectNotFound:
+            raise IndexFormatError(f"index version {prefix} is missing {name}") from None
+        if file_sha256(tmp) != sha256:
+            raise IndexFormatError(f"{prefix}{name} fails its checksum; refusing to serve it")
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def fetch_parallel(store: ObjectStore, key: str, size: int) -> bytearray:
@@ -202,20 +221,18 @@ def _texts_later(
     if after is not None:
         after.join()  # one download or write at a time: index.bin's cache write first
     try:
-        read = _verified_texts(store, prefix, manifest, path, Fetched(), in_memory=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        download_checked(store, prefix, TEXTS_FILE, manifest.files[TEXTS_FILE]["sha256"], path)
     except (ThothError, OSError) as exc:
         log.warning("texts of %s stay read by range from the store (%s)", prefix, exc)
         return
-    chunks.read_from(read)
+    chunks.read_from(local_reader(path))
     log.info("texts of %s cached locally", prefix)
 
 
 def _verified_texts(
-    store: ObjectStore, prefix: str, manifest: Manifest, path: Path, fetched: Fetched,
-    *, in_memory: bool = True,
-) -> ReadRange:  # fmt: skip
-    """texts.bin whole, its sha256 checked, cached at `path`; kept in memory when it cannot be written
-    (`in_memory`), else the OSError is raised."""
+    store: ObjectStore, prefix: str, manifest: Manifest, path: Path, fetched: Fetched
+) -> ReadRange:
     size = manifest.files[TEXTS_FILE]["bytes"]
     data = fetch_parallel(store, prefix + TEXTS_FILE, size) if size else bytearray()
     fetched.add("texts", size)
@@ -225,8 +242,6 @@ def _verified_texts(
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, data)
     except OSError as exc:
-        if not in_memory:
-            raise
         log.warning("cannot cache %s (%s); serving it from memory", path, exc)
     else:
         return local_reader(path)

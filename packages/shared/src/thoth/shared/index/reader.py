@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
-from thoth.shared.digest import file_sha256
 from thoth.shared.errors import IndexFormatError, ObjectNotFound
-from thoth.shared.index.fetch import MANIFEST, local_reader, write_atomic
+from thoth.shared.index.fetch import MANIFEST, download_checked, local_reader, write_atomic
 from thoth.shared.index.format import FILES, INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import LoadedIndex, check_model, check_names, parse_index
 from thoth.shared.storage import ObjectStore
@@ -30,19 +26,7 @@ def download_version(store: ObjectStore, source: str, version: str, cache_dir: P
     final.mkdir(parents=True, exist_ok=True)
     (final / MANIFEST).unlink(missing_ok=True)
     for name in FILES:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final)
-        os.close(fd)
-        try:
-            try:
-                store.download(prefix + name, Path(tmp))
-            except ObjectNotFound:
-                raise IndexFormatError(f"index version {prefix} is missing {name}") from None
-            if file_sha256(tmp) != manifest.files[name]["sha256"]:
-                raise IndexFormatError(f"{prefix}{name} fails its checksum; refusing to serve it")
-            os.replace(tmp, final / name)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+        download_checked(store, prefix, name, manifest.files[name]["sha256"], final / name)
     write_atomic(final / MANIFEST, manifest_bytes)
     return final
 
