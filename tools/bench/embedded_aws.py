@@ -1,4 +1,5 @@
-"""The embedded AWS of the MCP benchmark: a moto server on 127.0.0.1 holding published index versions.
+"""The embedded AWS of the benchmarks and tests: a moto server on 127.0.0.1, the state table's shape,
+and (MCP benchmark) published index versions.
 
 Loopback hides S3's latency (a real GET's first byte takes 10-30 ms, and each range a connection
 of its own), so the figures it gives are a floor; the bytes fetched are what a real Lambda pays.
@@ -10,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -37,6 +39,19 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
+def create_state_table(dynamodb: Any, name: str) -> None:
+    """The state table as infra/ creates it (pk/sk strings, on demand), through a boto3 DynamoDB client."""
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def aws_env(url: str, name: str) -> dict[str, str]:
     """What a child process needs to run on bucket and table `name` of the embedded AWS."""
     return {**FAKE_AWS, "AWS_ENDPOINT_URL": url, "S3_BUCKET_NAME": name, "DYNAMODB_TABLE_NAME": name}
@@ -54,15 +69,7 @@ def publish(home: Path, url: str, name: str) -> None:
     os.environ.update(FAKE_AWS)
     s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
     s3.create_bucket(Bucket=name)
-    boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1").create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_state_table(boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1"), name)
     local = LocalObjectStore(home / "objects")
     for key in local.list("indexes/"):
         with local.open(key) as body:

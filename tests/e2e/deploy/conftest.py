@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.e2e.deploy import support
+from tools.bench.embedded_aws import moto_server
 from tools.deploy.awscli import AwsCli
 from tools.deploy.bootstrap import bootstrap_zip
 from tools.deploy.envs import resolve
@@ -23,11 +23,8 @@ ROLE_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.moto_support import threaded_moto
+from tools.bench.embedded_aws import moto_server
 INFRA = Path(__file__).resolve().parents[3] / "infra"
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    with threaded_moto() as url:
+    with moto_server() as url:
         yield url
 
 

@@ -28,6 +28,7 @@ import pytest
 from tests.functional.refresh.helpers import git_init
 from tests.git_hosts import HOST_A, git_host, make_tls
 from tests.mcp_search_support import ensure_encoder
+from tools.bench.embedded_aws import create_state_table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
@@ -91,15 +92,7 @@ def _provision(endpoint: str) -> dict[str, Any]:
     aws = {"endpoint_url": endpoint, "region_name": "us-east-1",
            "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
     boto3.client("s3", **aws).create_bucket(Bucket=BUCKET)
-    boto3.client("dynamodb", **aws).create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_state_table(boto3.client("dynamodb", **aws), TABLE)
     secrets = boto3.client("secretsmanager", **aws)
     for name, value in (("api-key", json.dumps([API_KEY])), ("gitlab-token", GIT_TOKEN),
                         ("cursor-key", CURSOR_KEY)):  # fmt: skip

@@ -15,6 +15,7 @@ import pytest
 from thoth.shared.config import get_settings
 from thoth.shared.state import DynamoStateStore, state_store
 from thoth.shared.storage import S3ObjectStore, object_store
+from tools.bench.embedded_aws import create_state_table
 
 pytestmark = pytest.mark.e2e
 
@@ -56,15 +57,7 @@ def test_backends_through_endpoint_override(moto_endpoint: str, monkeypatch: pyt
     monkeypatch.setenv("DYNAMODB_TABLE_NAME", "thoth-e2e-mcp-state")
     get_settings.cache_clear()
     boto3.client("s3", endpoint_url=moto_endpoint).create_bucket(Bucket="thoth-e2e")
-    boto3.client("dynamodb", endpoint_url=moto_endpoint).create_table(
-        TableName="thoth-e2e-mcp-state",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_state_table(boto3.client("dynamodb", endpoint_url=moto_endpoint), "thoth-e2e-mcp-state")
     store, state = object_store(), state_store()
     assert isinstance(store, S3ObjectStore) and isinstance(state, DynamoStateStore)
     store.put("indexes/x/v1/manifest.json", b"{}")

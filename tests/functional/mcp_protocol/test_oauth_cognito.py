@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.cognito_support import CognitoPool, create_pool
-from tests.moto_support import threaded_moto
 from tests.unit.mcp_protocol.support import KEY, FakeCatalog, call, post
 from thoth.mcp_server.lambda_handler import App
+from tools.bench.embedded_aws import moto_server
 
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 TOOLS = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
@@ -20,7 +20,7 @@ HOST = {"host": "thoth.example"}
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
-    with threaded_moto() as url:
+    with moto_server() as url:
         yield url
 
 

@@ -15,6 +15,7 @@ from tests.mcp_search_support import call_tool, embed, index_health, publish
 from thoth.mcp_server.search import registry as indexes
 from thoth.shared.config import get_settings, load_settings
 from thoth.shared.index import Chunk, LivePointer
+from tools.bench.embedded_aws import create_state_table
 
 Corpus = tuple[list[Chunk], npt.NDArray[np.float32]]
 MOON = "Moon base etiquette: airlock doors close after twelve seconds; never prop them open."
@@ -180,18 +181,7 @@ def test_s3_and_dynamodb_backends(
     get_settings.cache_clear()
     with mock_aws():
         boto3.client("s3").create_bucket(Bucket="thoth-search-test")
-        boto3.client("dynamodb").create_table(
-            TableName="thoth-search-test",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_state_table(boto3.client("dynamodb"), "thoth-search-test")
         assert index_health()["status"] == "degraded"
         chunks, vectors = sample_corpus
         publish("handbook", "v1", chunks, vectors, encoder_fingerprint)

@@ -22,6 +22,7 @@ from thoth.shared import aws
 from thoth.shared.config import get_settings
 from thoth.shared.index import download_version, load_version
 from thoth.shared.live import read_live
+from tools.bench.embedded_aws import create_state_table
 
 INDEX_BUCKET = "thoth-test-indexes"
 DOCS_BUCKET = "papyrus-docs"
@@ -42,18 +43,7 @@ def cloud(monkeypatch: pytest.MonkeyPatch, real_embedder: Embedder) -> Iterator[
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=INDEX_BUCKET)
         s3.create_bucket(Bucket=DOCS_BUCKET)
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_state_table(boto3.client("dynamodb"), TABLE)
         queue = boto3.client("sqs").create_queue(QueueName="thoth-test-refresh")["QueueUrl"]
         monkeypatch.setenv("S3_BUCKET_NAME", INDEX_BUCKET)
         monkeypatch.setenv("DYNAMODB_TABLE_NAME", TABLE)

@@ -16,6 +16,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from thoth.shared.config import load_settings
 from thoth.shared.state import DynamoStateStore, SqliteStateStore, StateStore
 from thoth.shared.storage import LocalObjectStore, ObjectStore, S3ObjectStore
+from tools.bench.embedded_aws import create_state_table
 
 BUCKET = "thoth-test-bucket"
 TABLE = "thoth-test-mcp-state"
@@ -32,15 +33,7 @@ class FakeClock:
 
 
 def create_table(name: str = TABLE) -> None:
-    boto3.client("dynamodb").create_table(
-        TableName=name,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_state_table(boto3.client("dynamodb"), name)
 
 
 @pytest.fixture
