@@ -29,6 +29,10 @@ def _default_name(location: str) -> str:
     return name[:63] or "source"
 
 
+# Source settings a location given on the command line can carry (as flags of the same names).
+SOURCE_OPTIONS = ("base_url", "include", "exclude", "strip_prefix", "markup", "token_secret")
+
+
 def source_from_args(args: argparse.Namespace) -> SourceConfig:
     """A SourceConfig for a location given on the command line (kind detected)."""
     location: str = args.location
@@ -51,24 +55,13 @@ def source_from_args(args: argparse.Namespace) -> SourceConfig:
         "kind": kind,
         "location": location,
     }
-    if args.ref:
-        raw["ref"] = args.ref
-    if args.base_url:
-        raw["base_url"] = args.base_url
-    if args.include:
-        raw["include"] = args.include
-    if args.exclude:
-        raw["exclude"] = args.exclude
-    if args.strip_prefix:
-        raw["strip_prefix"] = args.strip_prefix
-    if args.markup:
-        raw["markup"] = args.markup
-    if args.token_secret:
-        raw["token_secret"] = args.token_secret
+    for key in ("ref", *SOURCE_OPTIONS):  # the options given, under their sources-file names
+        if getattr(args, key):
+            raw[key] = getattr(args, key)
     return parse_source(raw, "command line")
 
 
-LOCATION_ONLY = ("name", "base_url", "include", "exclude", "strip_prefix", "markup", "token_secret")
+LOCATION_ONLY = ("name", *SOURCE_OPTIONS)
 
 
 def named_source(args: argparse.Namespace, services: Services) -> SourceConfig:
