@@ -54,17 +54,16 @@ class App:
         self.catalog = catalog or CATALOG
         authenticator = auth if isinstance(auth, Authenticator) else Authenticator(auth)
         self.endpoint = McpEndpoint(McpServer(self.catalog, VERSION), authenticator)
-        self._logging_ready = False
         self._cold = True
 
-    def _configure_logging(self) -> None:
-        if not self._logging_ready:
-            try:
-                level = get_settings().log_level
-            except ConfigError:
-                level = "INFO"  # the request path reports the bad setting itself
-            thoth_logging.configure(level)
-            self._logging_ready = True
+    def _first_call(self) -> None:
+        """Once per process: logging from the settings, then the cold-start metric."""
+        try:
+            level = get_settings().log_level
+        except ConfigError:
+            level = "INFO"  # the request path reports the bad setting itself
+        thoth_logging.configure(level)
+        metrics.emit({"Function": "mcp-server"}, {"ColdStarts": 1})
 
     def route(
         self, request: HttpRequest, deadline: Deadline, note: dict[str, Any], request_id: str | None
@@ -86,10 +85,9 @@ class App:
 
     def __call__(self, event: Any, context: Any) -> dict[str, Any]:
         started = time.monotonic()
-        self._configure_logging()
         if self._cold:
             self._cold = False
-            metrics.emit({"Function": "mcp-server"}, {"ColdStarts": 1})
+            self._first_call()
         request_id = getattr(context, "aws_request_id", None)
         request_id = request_id if isinstance(request_id, str) else None
         thoth_logging.set_request_id(request_id)
