@@ -20,7 +20,8 @@ from tests.e2e.mcp.support import KEY, REPO, offline_env
 pytestmark = pytest.mark.e2e
 BLOCK = re.compile(r"<!-- client-config: (?P<name>[a-z0-9-]+) -->\n```(?P<lang>\w+)\n(?P<body>.*?)```", re.S)
 EXPECTED = {
-    "claude-code-http", "claude-code-stdio", "claude-desktop-stdio", "cursor-http", "vscode-http", "inspector-cli",
+    "claude-code-http", "claude-code-stdio", "claude-desktop-stdio", "cursor-http", "vscode-http",
+    "inspector-cli",
 }  # fmt: skip
 
 
