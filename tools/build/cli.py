@@ -16,9 +16,9 @@ from tools.build.errors import PackagingError
 from tools.build.functions import FUNCTION_NAME, build_function
 from tools.build.layer import LAYER_NAME, LayerOptions, build_layer
 from tools.build.lockfile import canonical
-from tools.paths import CACHE, FUNCTIONS, LAYERS, REQUIREMENTS
 from tools.build.smoke import run_smoke
 from tools.build.targets import DEFAULT_GLIBC, Target, parse_glibc
+from tools.paths import CACHE, FUNCTIONS, LAYERS, REQUIREMENTS
 
 
 def _int(text: str) -> int:
@@ -88,7 +88,9 @@ def functions_command(args: argparse.Namespace) -> None:
     for layer_zip in sorted(p for p in LAYERS.glob("*.zip") if not p.stem.endswith("-arm64")):
         meta = manifest.read(layer_zip)
         if meta is not None:
-            artifacts.append(gates.Artifact(layer_zip.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"]))
+            artifacts.append(
+                gates.Artifact(layer_zip.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"])
+            )
     gates.check(artifacts)
     print(
         f"gates passed with {len(artifacts) - 1} built layer(s):"

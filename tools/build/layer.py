@@ -13,8 +13,8 @@ from typing import Any
 from tools.build import artifact, gates, manifest, smoke, trim, wheels
 from tools.build.errors import PackagingError
 from tools.build.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
-from tools.paths import CACHE, LAYERS, REQUIREMENTS, ROOT
 from tools.build.targets import Target
+from tools.paths import CACHE, LAYERS, REQUIREMENTS, ROOT
 
 LAYER_NAME = "thoth-mcp-layer"
 # On Lambda's python3.11 runtime boto3 and botocore (and what only they need) are already on sys.path.
@@ -109,7 +109,10 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     started = time.monotonic()
     pins = read_lock(options.lock)
     key = artifact.digest_paths(
-        [options.lock, *artifact.code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child")],
+        [
+            options.lock,
+            *artifact.code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child"),
+        ],
         ROOT,
         options.key_data(),
     )

@@ -56,11 +56,7 @@ def run_smoke(
             _set_writable(root, False)
         before = _snapshot(frozen)
         config = base / "smoke.json"
-        config.write_text(
-            json.dumps(
-{"layer": str(opt / "python"), "expected": expected}
-            )
-        )
+        config.write_text(json.dumps({"layer": str(opt / "python"), "expected": expected}))
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),

@@ -216,7 +216,11 @@ def _reached(role: str) -> list[ast.AST]:
             continue
         seen.add(name)
         roots.append(shared[name])
-        names += [n.func.id for n in ast.walk(shared[name]) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+        names += [
+            n.func.id
+            for n in ast.walk(shared[name])
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        ]
     return roots
 
 
@@ -328,11 +332,18 @@ def planned_policies(module: Path, work: Path) -> dict[str, dict[str, Any]]:
         ["init", "-backend=false", "-input=false", "-no-color"],
         ["plan", "-refresh=false", "-input=false", "-no-color", "-out=plan.bin"],
     ):
-        done = subprocess.run(["terraform", *args], cwd=work, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["terraform", *args], cwd=work, env=env, capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
             raise AssertionError(f"terraform {args[0]} failed: {done.stdout}{done.stderr}")
     shown = subprocess.run(
-        ["terraform", "show", "-json", "plan.bin"], cwd=work, env=env, capture_output=True, text=True, check=True
+        ["terraform", "show", "-json", "plan.bin"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     plan = json.loads(shown.stdout)
     policies = {}
@@ -450,9 +461,13 @@ def _conditions(role: str, rules: Iterable[dict[str, Any]]) -> list[str]:
             if not prefixes:
                 problems.append(f"{role}: {rule['sid']!r} lists a bucket without an s3:prefix condition")
         if any(a.startswith("dynamodb:") for a in rule["actions"]):
-            keys = [v for test in rule["condition"].values() for v in _listed(test.get("dynamodb:LeadingKeys"))]
+            keys = [
+                v for test in rule["condition"].values() for v in _listed(test.get("dynamodb:LeadingKeys"))
+            ]
             if not keys:
-                problems.append(f"{role}: {rule['sid']!r} reaches the state table without dynamodb:LeadingKeys")
+                problems.append(
+                    f"{role}: {rule['sid']!r} reaches the state table without dynamodb:LeadingKeys"
+                )
             for pk in _leading_keys(role):
                 if keys and not any(fnmatch.fnmatchcase(pk, key) for key in keys):
                     problems.append(f"{role}: LeadingKeys {keys} shut out partition {pk!r} the code uses")
