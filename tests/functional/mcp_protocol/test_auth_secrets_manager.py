@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from tests.unit.mcp_protocol.support import KEY, OTHER_KEY, FakeCatalog, call, post
 from thoth.mcp_server.lambda_handler import App
-from thoth.mcp_server.transport.api_keys import ApiKeyAuth
+from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth
 from thoth.shared.config import get_settings
 from thoth.shared.secrets import Secrets
 

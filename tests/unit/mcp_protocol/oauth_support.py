@@ -22,9 +22,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from tests.unit.mcp_protocol.support import FakeCatalog
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.settings import OAuthSettings
-from thoth.mcp_server.transport.auth import Authenticator
-from thoth.mcp_server.transport.fetch import FetchError
-from thoth.mcp_server.transport.oauth_tokens import TokenVerifier
+from thoth.mcp_server.transport.auth.authenticator import Authenticator
+from thoth.mcp_server.transport.auth.fetch import FetchError
+from thoth.mcp_server.transport.auth.oauth_tokens import TokenVerifier
 
 ISSUER = "https://issuer.example/realms/thoth"
 JWKS_URL = "https://issuer.example/realms/thoth/protocol/openid-connect/certs"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.unit.mcp_protocol.support import KEY, OTHER_KEY, call, event, make_app, modern, post
-from thoth.mcp_server.transport.api_keys import ApiKeyAuth, parse_keys, presented_key
+from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth, parse_keys, presented_key
 from thoth.shared.errors import ConfigError
 from thoth.shared.secrets import Secrets
 

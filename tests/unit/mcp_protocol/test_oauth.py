@@ -23,7 +23,7 @@ from tests.unit.mcp_protocol.oauth_support import (
     unsigned_token,
 )
 from tests.unit.mcp_protocol.support import KEY, call, event, post
-from thoth.mcp_server.transport import jwks
+from thoth.mcp_server.transport.auth import jwks
 
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
 HOST = {"host": "thoth.example"}

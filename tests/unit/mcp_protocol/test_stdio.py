@@ -10,8 +10,8 @@ import pytest
 
 from tests.unit.mcp_protocol.support import META, FakeCatalog, request
 from thoth.mcp_server.protocol.dispatch import McpServer
-from thoth.mcp_server.protocol.stdio_session import StdioSession
 from thoth.mcp_server.transport.stdio import serve_lines
+from thoth.mcp_server.transport.stdio_session import StdioSession
 
 
 def session() -> StdioSession:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.unit.mcp_protocol.support import FakeCatalog, call, make_app, post, request
-from thoth.mcp_server.protocol.endpoint import MAX_BATCH, MAX_BATCH_TOOL_CALLS
 from thoth.mcp_server.search import section
 from thoth.mcp_server.search.registry import NoSuchPage
+from thoth.mcp_server.transport.endpoint import MAX_BATCH, MAX_BATCH_TOOL_CALLS
 
 
 @pytest.fixture(autouse=True)

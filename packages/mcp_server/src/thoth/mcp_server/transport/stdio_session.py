@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from thoth.mcp_server.protocol.dispatch import Call, McpServer
-from thoth.mcp_server.protocol.endpoint import MAX_BATCH
 from thoth.mcp_server.protocol.envelope import check_envelope
 from thoth.mcp_server.protocol.jsonrpc import (
     INVALID_REQUEST,
@@ -26,6 +25,7 @@ from thoth.mcp_server.protocol.jsonrpc import (
 )
 from thoth.mcp_server.protocol.revisions import LATEST_HANDSHAKE, META_PROTOCOL_VERSION, REVISIONS, Revision
 from thoth.mcp_server.protocol.tools import Deadline
+from thoth.mcp_server.transport.endpoint import MAX_BATCH
 from thoth.shared import logging as thoth_logging
 
 log = logging.getLogger("thoth.mcp_server.stdio")

@@ -6,17 +6,16 @@ sign-in from: `WWW-Authenticate: Bearer resource_metadata="<this server's metada
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 from thoth.mcp_server.protocol.jsonrpc import INVALID_REQUEST, RpcError, rpc_error
 from thoth.mcp_server.settings import HttpSettings
-from thoth.mcp_server.transport.api_keys import AuthResult, challenge
-from thoth.mcp_server.transport.auth import AuthDecision, Authenticator
-from thoth.mcp_server.transport.auth_errors import KeysUnavailable
+from thoth.mcp_server.transport.auth.api_keys import AuthResult, challenge
+from thoth.mcp_server.transport.auth.authenticator import AuthDecision, Authenticator
 from thoth.mcp_server.transport.events import HttpRequest, HttpResponse, error_response, json_response
+from thoth.mcp_server.transport.failures import failure_response
 from thoth.shared.errors import ThothError
 
 PREFLIGHT_HEADERS: Final = {
@@ -34,8 +33,6 @@ _DOMAIN = re.compile(
 )
 # RFC 6750 section 3: error_description may hold only these characters.
 _UNQUOTABLE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
-
-log = logging.getLogger("thoth.mcp_server.guards")
 
 
 def host_allowed(host: str | None, settings: HttpSettings) -> bool:
@@ -193,17 +190,8 @@ def authorize(
     audiences = (settings.oauth.audiences or (resource,)) if settings.oauth and resource else ()
     try:
         decision = auth.check(request.headers, settings.oauth, audiences)
-    except KeysUnavailable as exc:
-        log.error("oauth tokens cannot be verified: %s", exc)
-        return error_response(
-            503,
-            "auth_unavailable",
-            "the authorization server's signing keys cannot be fetched right now; retry in a few seconds",
-            {"retry-after": "5"},
-        )
-    except ThothError as exc:  # no keys, a malformed secret, or Secrets Manager unreachable
-        log.error("authentication is not configured: %s", exc)
-        return error_response(503, "auth_not_configured", "authentication is not configured on this server")
+    except ThothError as exc:  # signing keys out of reach, no API keys, a malformed secret, ...
+        return failure_response(exc, "auth")
     if decision.ok:
         if note is not None:
             note["auth"] = decision.method

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from jwt import PyJWK
 from jwt.exceptions import PyJWKError
 
-from thoth.mcp_server.transport.auth_errors import KeysUnavailable
-from thoth.mcp_server.transport.fetch import FetchError, fetch_json, secure_url
+from thoth.mcp_server.transport.auth.errors import KeysUnavailable
+from thoth.mcp_server.transport.auth.fetch import FetchError, fetch_json, secure_url
 from thoth.shared.errors import ThothError
 
 FETCH_TIMEOUT_S: Final = 3.0  # an issuer slower than this is treated as down: the request fails closed

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, NamedTuple
 
 from thoth.mcp_server.settings import OAuthSettings
-from thoth.mcp_server.transport.api_keys import ApiKeyAuth, presented_key
-from thoth.mcp_server.transport.auth_errors import InsufficientScope, InvalidToken
+from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth, presented_key
+from thoth.mcp_server.transport.auth.errors import InsufficientScope, InvalidToken
 
 if TYPE_CHECKING:
-    from thoth.mcp_server.transport.oauth_tokens import TokenVerifier
+    from thoth.mcp_server.transport.auth.oauth_tokens import TokenVerifier
 
 # base64url header (a JSON object, so it starts "eyJ"), payload, signature.
 _JWT_SHAPE: Final = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -46,7 +46,7 @@ def looks_like_jwt(token: str) -> bool:
 
 
 def _default_factory(settings: OAuthSettings) -> TokenVerifier:
-    from thoth.mcp_server.transport.oauth_tokens import TokenVerifier  # PyJWT + cryptography: OAuth only
+    from thoth.mcp_server.transport.auth.oauth_tokens import TokenVerifier  # PyJWT + cryptography: OAuth only
 
     return TokenVerifier(settings)
 

@@ -14,9 +14,9 @@ from typing import Any, Final
 import jwt
 
 from thoth.mcp_server.settings import OAuthSettings
-from thoth.mcp_server.transport.auth_errors import InsufficientScope, InvalidToken
-from thoth.mcp_server.transport.fetch import fetch_json
-from thoth.mcp_server.transport.jwks import Fetch, KeySet, UnknownKey
+from thoth.mcp_server.transport.auth.errors import InsufficientScope, InvalidToken
+from thoth.mcp_server.transport.auth.fetch import fetch_json
+from thoth.mcp_server.transport.auth.jwks import Fetch, KeySet, UnknownKey
 
 # Larger than any real access token (Cognito ~1.1 kB; Entra ID with 200 groups ~8 kB is below the
 # 8 kB header cap already enforced on every header).

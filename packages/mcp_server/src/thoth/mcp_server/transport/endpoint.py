@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Final
 
-from thoth.mcp_server.protocol import guards
 from thoth.mcp_server.protocol.dispatch import Call, McpServer
 from thoth.mcp_server.protocol.envelope import check_envelope, unsupported_version
 from thoth.mcp_server.protocol.jsonrpc import (
@@ -34,7 +32,8 @@ from thoth.mcp_server.protocol.revisions import (
 )
 from thoth.mcp_server.protocol.tools import Deadline
 from thoth.mcp_server.settings import HttpSettings, http_settings
-from thoth.mcp_server.transport.auth import Authenticator
+from thoth.mcp_server.transport import guards
+from thoth.mcp_server.transport.auth.authenticator import Authenticator
 from thoth.mcp_server.transport.events import (
     HttpRequest,
     HttpResponse,
@@ -42,6 +41,7 @@ from thoth.mcp_server.transport.events import (
     error_response,
     is_json_content,
 )
+from thoth.mcp_server.transport.failures import failure_response
 from thoth.shared.errors import ConfigError
 
 MAX_BATCH: Final = 32
@@ -63,8 +63,6 @@ ALLOW: Final = {"allow": "POST"}
 KNOWN_METHODS: Final = frozenset(
     {"initialize", "ping", "tools/list", "tools/call", "server/discover", "notifications/initialized"}
 )
-
-log = logging.getLogger("thoth.mcp_server.protocol.endpoint")
 
 
 def _json(status: int, payload: Any) -> HttpResponse:
@@ -88,8 +86,7 @@ class McpEndpoint:
         try:
             settings = http_settings()
         except ConfigError as exc:
-            log.error("server misconfigured: %s", exc)
-            return error_response(503, "misconfigured", "the server is misconfigured; see its logs")
+            return failure_response(exc)
         if settings.oauth is None or not settings.auth_enabled:
             return error_response(404, "not_found", "this server does not use OAuth; send an API key")
         if not guards.host_allowed(request.header("host"), settings):
@@ -119,8 +116,7 @@ class McpEndpoint:
         try:
             settings = http_settings()
         except ConfigError as exc:
-            log.error("server misconfigured: %s", exc)
-            return error_response(503, "misconfigured", "the server is misconfigured; see its logs")
+            return failure_response(exc)
         if not guards.host_allowed(request.header("host"), settings):
             return guards.misdirected()
         cors = guards.cross_origin(request, settings)
