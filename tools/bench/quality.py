@@ -144,9 +144,9 @@ def ensure_encoder() -> None:
 def index(root: Path, home: Path) -> dict[str, Any]:
     """Refresh the corpus into `home` with the real pipeline and embedder (a no-op when unchanged)."""
     from thoth.refresh_service.__main__ import ProgressPrinter
-    from thoth.refresh_service.config import SourceConfig
     from thoth.refresh_service.embed import SentenceTransformerEmbedder
     from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
+    from thoth.refresh_service.sources.definitions import SourceConfig
     from thoth.shared.config import get_settings
     from thoth.shared.state import SqliteStateStore
     from thoth.shared.storage import LocalObjectStore

@@ -89,7 +89,7 @@ def _services(home: Path, embedder: Any) -> Any:
 
 
 def _config(name: str, location: Path, kind: str = "dir") -> Any:
-    from thoth.refresh_service.config import SourceConfig
+    from thoth.refresh_service.sources.definitions import SourceConfig
 
     return SourceConfig(name, kind, str(location), include=INCLUDE)
 

@@ -372,7 +372,7 @@ def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
 
 def expected_resources(role: str) -> dict[str, set[str]]:
     """{action: resources it may apply to}, from the key prefixes and partitions the code uses."""
-    from thoth.refresh_service.config import DEFAULT_CONFIG_KEY
+    from thoth.refresh_service.sources.definitions import DEFAULT_CONFIG_KEY
     from thoth.shared.index.format import version_prefix
 
     indexes = BUCKET + "/" + version_prefix("x", "y").split("/", 1)[0] + "/*"

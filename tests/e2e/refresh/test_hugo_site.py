@@ -19,10 +19,10 @@ from tests.e2e.mcp.support import KEY, REPO, offline_env, sdk_client
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.transport.local_server import LocalServer
 from thoth.refresh_service.chunk import markdown_blocks, page_url
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup import ParseError, parse_document
 from thoth.refresh_service.markup.sitefiles import widened, with_site
-from thoth.refresh_service.sources import dir_snapshot
+from thoth.refresh_service.sources.definitions import SourceConfig
+from thoth.refresh_service.sources.snapshot import dir_snapshot
 from thoth.shared.config import get_settings
 from thoth.shared.index import download_version, load_version
 from thoth.shared.live import read_live

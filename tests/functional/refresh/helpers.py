@@ -14,10 +14,10 @@ import numpy as np
 from dulwich import porcelain
 from dulwich.repo import Repo
 
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.embed import Embedder, Vectors
 from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
 from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.config import get_settings
 from thoth.shared.errors import StateError, StorageError
 from thoth.shared.index import LoadedIndex, download_version, load_version

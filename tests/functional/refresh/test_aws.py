@@ -13,11 +13,11 @@ import pytest
 from moto import mock_aws
 
 from tests.functional.refresh.helpers import PAGES
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.embed import Embedder
 from thoth.refresh_service.handler import handler
 from thoth.refresh_service.pipeline import Refresher, RunOptions
 from thoth.refresh_service.runtime import build_services
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared import aws
 from thoth.shared.config import get_settings
 from thoth.shared.index import download_version, load_version

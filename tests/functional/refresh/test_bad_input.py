@@ -12,8 +12,8 @@ from dulwich.objects import Blob, Commit, Tree
 
 from tests.functional.refresh.helpers import PAGES, git_init, live_index, run, write_tree
 from tests.git_hosts import git_host, make_tls
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.live import read_live
 from thoth.shared.secrets import Secrets
 

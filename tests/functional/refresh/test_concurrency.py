@@ -7,9 +7,9 @@ import time
 from pathlib import Path
 
 from tests.functional.refresh.helpers import PAGES, CountingEmbedder, make_services, run, write_tree
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import SourceState, partition
 from thoth.shared.live import read_live
 from thoth.shared.state import SqliteStateStore

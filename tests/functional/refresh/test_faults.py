@@ -18,9 +18,9 @@ from tests.functional.refresh.helpers import (
     versions,
     write_tree,
 )
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup import parse_document
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.live import read_live
 
 INCLUDE = ("**/*.md", "**/*.txt")

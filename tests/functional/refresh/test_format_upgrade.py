@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from tests.functional.refresh.helpers import PAGES, live_index, run, write_tree
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import SourceState
 from thoth.shared.index import FORMAT_VERSION
 from thoth.shared.live import read_live

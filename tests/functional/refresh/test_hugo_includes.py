@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.functional.refresh.helpers import live_index, run, write_tree
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
 
 SITE = {
     "config/_default/hugo.toml": 'baseURL = "https://h.example/"\n',

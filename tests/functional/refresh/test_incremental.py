@@ -18,8 +18,8 @@ from tests.functional.refresh.helpers import (
     vectors_by_id,
     write_tree,
 )
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.live import read_live
 
 INCLUDE = ("**/*.md", "**/*.txt")

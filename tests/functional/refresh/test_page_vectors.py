@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from tests.functional.refresh.helpers import PAGES, live_index, run, write_tree
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pages import page_text
 from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
 
 
 def test_page_vectors_follow_titles_and_descriptions(tmp_path: Path, services: Services) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from thoth.refresh_service.config import load_config, parse_config, redact_url
+from thoth.refresh_service.sources.definitions import load_config, parse_config, redact_url
 from thoth.shared.errors import ConfigError
 from thoth.shared.storage import LocalObjectStore
 

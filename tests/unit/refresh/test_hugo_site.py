@@ -9,10 +9,10 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, page_url
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup import Budget, ParseError, parse_document
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, widened, with_site
-from thoth.refresh_service.sources import dir_snapshot
+from thoth.refresh_service.sources.definitions import SourceConfig
+from thoth.refresh_service.sources.snapshot import dir_snapshot
 from thoth.shared.index import Chunk
 
 SITE = Path(__file__).resolve().parents[3] / "samples" / "hugo-site"

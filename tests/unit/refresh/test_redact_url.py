@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thoth.refresh_service.config import redact_url
+from thoth.refresh_service.sources.definitions import redact_url
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from thoth.refresh_service.sources import selected, unsafe_path
+from thoth.refresh_service.sources.snapshot import selected, unsafe_path
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from thoth.mcp_server.settings import (
     http_settings,
     local_api_keys,
     local_overrides,
-    on_lambda,
 )
 from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth, parse_keys
 from thoth.shared import logging as thoth_logging
+from thoth.shared.config import on_lambda
 from thoth.shared.errors import ThothError
 
 NO_KEYS = (

@@ -14,11 +14,17 @@ import sys
 import time
 from pathlib import Path
 
-from thoth.refresh_service.config import MARKUPS, SourceConfig, load_config, parse_source, redact_url
-from thoth.refresh_service.gitsource import is_remote
 from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
 from thoth.refresh_service.report import Progress
 from thoth.refresh_service.runtime import build_services
+from thoth.refresh_service.sources.definitions import (
+    MARKUPS,
+    SourceConfig,
+    load_config,
+    parse_source,
+    redact_url,
+)
+from thoth.refresh_service.sources.git import is_remote
 from thoth.shared.errors import ThothError
 from thoth.shared.logging import configure, redact
 

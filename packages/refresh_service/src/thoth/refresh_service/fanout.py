@@ -6,9 +6,9 @@ import json
 import secrets
 from typing import Any
 
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.pipeline import Refresher, RunOptions, Services, now_iso, take_snapshot
 from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import partition
 from thoth.shared import aws
 from thoth.shared.errors import StateError, ThothError

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from thoth.refresh_service import fanout
-from thoth.refresh_service.config import load_config
 from thoth.refresh_service.pipeline import MODES, Refresher, RunOptions, Services
 from thoth.refresh_service.runtime import build_services
+from thoth.refresh_service.sources.definitions import load_config
 from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ThothError

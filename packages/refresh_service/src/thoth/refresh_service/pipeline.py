@@ -16,9 +16,7 @@ import numpy as np
 
 from thoth.refresh_service import pages
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, chunk_embed_text, page_url
-from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
-from thoth.refresh_service.gitsource import git_snapshot
 from thoth.refresh_service.lock import SourceLock
 from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, parse_document, too_large
 from thoth.refresh_service.markup.budget import DEFAULT_SECONDS, EXPANSION_FACTOR
@@ -26,7 +24,9 @@ from thoth.refresh_service.markup.sitefiles import SiteSnapshot, stale_includes,
 from thoth.refresh_service.publish import PublishError, collect_garbage, publish
 from thoth.refresh_service.report import Meter, Progress, ProgressFn, RunReport
 from thoth.refresh_service.settings import DEFAULT_KEEP_VERSIONS, DEFAULT_MAX_FILE_BYTES
-from thoth.refresh_service.sources import Skipped, Snapshot, dir_snapshot, s3_snapshot
+from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
+from thoth.refresh_service.sources.git import git_snapshot
+from thoth.refresh_service.sources.snapshot import Skipped, Snapshot, dir_snapshot, s3_snapshot
 from thoth.refresh_service.state import FileState, SourceState
 from thoth.shared import metrics
 from thoth.shared.config import Settings

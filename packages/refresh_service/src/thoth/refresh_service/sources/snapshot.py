@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from thoth.refresh_service.config import SourceConfig
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.config import Settings
 from thoth.shared.digest import file_sha256
 from thoth.shared.errors import StorageError, ThothError

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from thoth.refresh_service.config import SourceConfig, redact_url
-from thoth.refresh_service.sources import (
+from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
+from thoth.refresh_service.sources.snapshot import (
     FileEntry,
     Skipped,
     Snapshot,
