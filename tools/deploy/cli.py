@@ -94,17 +94,17 @@ def _report(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     # Imported per command so `--help` and argument errors stay instant.
-    from tools.deploy import local_aws
+    from tools import embedded_aws
     from tools.deploy.session import Session
 
     if args.command == "local-aws":
         if args.action == "stop":
-            print("embedded AWS stopped" if local_aws.stop() else "embedded AWS was not running")
+            print("embedded AWS stopped" if embedded_aws.stop() else "embedded AWS was not running")
             return 0
         if args.action == "start":
-            local, started = local_aws.ensure()
+            local, started = embedded_aws.ensure()
         else:
-            found = local_aws.current()
+            found = embedded_aws.current()
             if found is None:
                 print("embedded AWS is not running")
                 return 1

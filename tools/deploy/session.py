@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.deploy import local_aws
+from tools import embedded_aws
 from tools.deploy.awscli import AwsCli
 from tools.deploy.callcount import ServerLog
 from tools.deploy.envs import Env, resolve
@@ -15,7 +15,7 @@ from tools.deploy.envs import Env, resolve
 class Session:
     env: Env
     cli: AwsCli
-    local: local_aws.LocalAws | None = None
+    local: embedded_aws.LocalAws | None = None
     started_local: bool = False
     _account: str = field(default="", repr=False)
 
@@ -24,7 +24,7 @@ class Session:
         """Resolve `name`; for `local` start (or reuse) the moto server and registry first."""
         env = resolve(name)
         if env.embedded:
-            local, started = local_aws.ensure()
+            local, started = embedded_aws.ensure()
             if started:
                 print(f"embedded AWS started: moto {local.aws_endpoint}, registry {local.registry}")
             else:

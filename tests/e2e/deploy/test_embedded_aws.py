@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.deploy import support
+from tests.support import deploy_artifacts
 from tools.deploy import artifacts, image, scratch_image
 from tools.deploy.callcount import ServerLog, changing_calls
 from tools.deploy.errors import DeployError
@@ -77,8 +77,8 @@ def artifact_set(tmp: Path) -> tuple[list[Path], Path, Path, str]:
         kind = "packaged layers"
         layer_paths, function_path = copies[:2], copies[2]
     else:
-        layer_paths = [support.build_small_layer(tmp / "thoth-mcp-layer.zip")]
-        function_path = support.build_function_zip(tmp)
+        layer_paths = [deploy_artifacts.build_small_layer(tmp / "thoth-mcp-layer.zip")]
+        function_path = deploy_artifacts.build_function_zip(tmp)
         kind = "small layer built here"
     container = REPO / "build" / "container.json"
     if container.is_file() and _built(container):
@@ -162,7 +162,7 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     shutil.copyfile(REPO / "pyproject.toml", copy / "pyproject.toml")
     health = copy / "packages" / "mcp_server" / "src" / "thoth" / "mcp_server" / "health.py"
     health.write_text(health.read_text() + "\n# e2e: a code-only change\n")
-    changed = support.build_function_zip(tmp_path / "changed", repo=copy)
+    changed = deploy_artifacts.build_function_zip(tmp_path / "changed", repo=copy)
     mark = log.mark()
     third = summary(run(home, *args[:-4], "--function", str(changed), "--container", str(container)))
     counts = log.since(mark)

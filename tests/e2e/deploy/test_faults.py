@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.deploy.conftest import client
-from tests.e2e.deploy.support import variant_zip
+from tests.support.deploy_artifacts import variant_zip
 from tools.deploy import artifacts, deploy, doctor, image, lambda_ops, operate
 from tools.deploy.awscli import AwsCli
 from tools.deploy.errors import DeployError, SmokeTestFailed
-from tools.deploy.local_aws import LocalAws
 from tools.deploy.session import Session
+from tools.embedded_aws import LocalAws
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -83,7 +83,7 @@ def test_embedded_aws_not_running() -> None:
 def test_layer_over_budget_publishes_nothing(
     provisioned: Session, artifacts_dir: Path, moto_url: str
 ) -> None:
-    from tests.e2e.deploy.support import oversized_layer
+    from tests.support.deploy_artifacts import oversized_layer
 
     big = oversized_layer(artifacts_dir / "big-layer.zip", artifacts.UNZIPPED_BUDGET)
     args = ["deploy", "local", "--no-build", "--skip-image", "--layer", str(big),

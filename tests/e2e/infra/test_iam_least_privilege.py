@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.infra.iam_audit import (
+from tests.support.iam_audit import (
     PLATFORM,
     audit,
     boto3_calls,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dulwich.objects import Blob, Commit, Tree
 
-from tests.functional.refresh.helpers import commit_all, git_init, live_index, run, write_tree
+from tests.support.refresh import commit_all, git_init, live_index, run, write_tree
 from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.sources.git import git_snapshot

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.refresh.helpers import git_init, run
-from tests.git_hosts import HOST_A, HOST_B, Tls, basic, git_host
+from tests.support.git_hosts import HOST_A, HOST_B, Tls, basic, git_host
+from tests.support.refresh import git_init, run
 from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.sources.definitions import SourceConfig, parse_source
 from thoth.refresh_service.sources.git import git_snapshot

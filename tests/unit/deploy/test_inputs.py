@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.deploy.support import oversized_layer
+from tests.support.deploy_artifacts import oversized_layer
 from tools.deploy import artifacts, cli, operate, terraform
 from tools.deploy.envs import ENVIRONMENTS, resolve
 from tools.deploy.errors import DeployError
