@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import threading
@@ -15,8 +16,9 @@ from dulwich import porcelain
 from dulwich.repo import Repo
 
 from thoth.refresh_service.embed import Embedder, Vectors
-from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
+from thoth.refresh_service.pipeline import Refresher
 from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.runs import RunOptions, Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.config import get_settings
 from thoth.shared.errors import StateError, StorageError
@@ -119,8 +121,7 @@ def make_services(home: Path, embedder: Embedder, **overrides: Any) -> Services:
         store=LocalObjectStore(home / "objects"),
         state=SqliteStateStore(home / "state.sqlite3"),
         embedder=embedder,
-        settings=get_settings(),
-        cache_dir=home / "cache",
+        settings=dataclasses.replace(get_settings(), cache_dir=home / "cache"),
     )
     for key, value in overrides.items():
         setattr(services, key, value)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.refresh import CountingEmbedder, make_services
 from thoth.refresh_service.embed import Embedder
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 
 
 @pytest.fixture(scope="session")

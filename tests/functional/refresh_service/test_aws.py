@@ -15,7 +15,8 @@ from moto import mock_aws
 from tests.support.refresh import PAGES
 from thoth.refresh_service.embed import Embedder
 from thoth.refresh_service.handler import handler
-from thoth.refresh_service.pipeline import Refresher, RunOptions
+from thoth.refresh_service.pipeline import Refresher
+from thoth.refresh_service.runs import RunOptions
 from thoth.refresh_service.runtime import build_services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared import aws

@@ -12,7 +12,7 @@ from dulwich.objects import Blob, Commit, Tree
 
 from tests.support.git_hosts import git_host, make_tls
 from tests.support.refresh import PAGES, git_init, live_index, run, write_tree
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.live import read_live
 from thoth.shared.secrets import Secrets

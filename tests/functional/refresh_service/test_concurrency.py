@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from tests.support.refresh import PAGES, CountingEmbedder, make_services, run, write_tree
-from thoth.refresh_service.pipeline import Services
 from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import SourceState, partition
 from thoth.shared.live import read_live

@@ -19,7 +19,7 @@ from tests.support.refresh import (
     write_tree,
 )
 from thoth.refresh_service.markup import parse_document
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.live import read_live
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.support.refresh import PAGES, live_index, run, write_tree
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import SourceState
 from thoth.shared.index import FORMAT_VERSION

@@ -12,7 +12,7 @@ import thoth.refresh_service.handler as handler_module
 from tests.support.refresh import PAGES, write_tree
 from thoth.refresh_service.embed import Embedder
 from thoth.refresh_service.handler import handler
-from thoth.refresh_service.pipeline import RunOptions
+from thoth.refresh_service.runs import RunOptions
 from thoth.shared.config import get_settings
 from thoth.shared.live import read_live
 from thoth.shared.state import state_store

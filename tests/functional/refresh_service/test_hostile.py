@@ -15,7 +15,7 @@ from thoth.refresh_service.chunk import ChunkSettings, chunk_document
 from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, Site, parse_document
 from thoth.refresh_service.markup import budget as budget_module
 from thoth.refresh_service.markup.budget import BOUND_S_PER_MIB
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from tools.bench.hostile import INCLUDES, MIB, corpus
 

@@ -18,7 +18,7 @@ from tests.support.refresh import (
     vectors_by_id,
     write_tree,
 )
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.live import read_live
 

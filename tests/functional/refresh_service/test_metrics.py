@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.refresh import PAGES, run, write_tree
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.shared.config import get_settings
 from thoth.shared.metrics import METRICS, parse

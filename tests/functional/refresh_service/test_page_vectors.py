@@ -8,7 +8,7 @@ import numpy as np
 
 from tests.support.refresh import PAGES, live_index, run, write_tree
 from thoth.refresh_service.pages import page_text
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig
 
 

@@ -13,14 +13,15 @@ from tests.support.refresh import (
     versions,
     write_tree,
 )
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
+from thoth.refresh_service.settings import RefreshSettings
 from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import SourceState
 from thoth.shared.live import read_live
 
 
 def test_only_the_newest_versions_are_kept(tmp_path: Path, services: Services) -> None:
-    services.keep = 2
+    services.refresh = RefreshSettings(keep_versions=2)
     root = tmp_path / "docs"
     write_tree(root, PAGES)
     config = SourceConfig("docs", "dir", str(root))

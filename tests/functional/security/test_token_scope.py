@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.git_hosts import HOST_A, HOST_B, Tls, basic, git_host
 from tests.support.refresh import git_init, run
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.sources.definitions import SourceConfig, parse_source
 from thoth.refresh_service.sources.git import git_snapshot
 from thoth.refresh_service.sources.snapshot import SourceError
