@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.deploy.envs import thoth_home
-from tools.deploy.errors import DeployError
+from tools.aws.envs import thoth_home
+from tools.aws.errors import DeployError
 
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 FAKE_AWS = {

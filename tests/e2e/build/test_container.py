@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tools.build.container import DOCKERFILE, LOCK, build_image, content_tag, detect_tool
+from tools.build.base_image import ensure_base
 from tools.build.errors import PackagingError
-from tools.build.run_image import invoke
-from tools.build.standin import ensure_base
+from tools.build.invoke_image import invoke
+from tools.build.refresh_image import DOCKERFILE, LOCK, build_image, content_tag, detect_tool
 
 pytestmark = [pytest.mark.container, pytest.mark.e2e, pytest.mark.timeout(1500)]
 

@@ -11,10 +11,10 @@ import boto3
 import pytest
 
 from tests.support import deploy_artifacts
-from tools.deploy.awscli import AwsCli
+from tools.aws.awscli import AwsCli
+from tools.aws.envs import resolve
+from tools.aws.session import Session
 from tools.deploy.bootstrap import bootstrap_zip
-from tools.deploy.envs import resolve
-from tools.deploy.session import Session
 from tools.embedded_aws import moto_server
 
 BUCKET = "thoth-local-artifacts"

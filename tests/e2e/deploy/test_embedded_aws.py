@@ -21,9 +21,10 @@ import boto3
 import pytest
 
 from tests.support import deploy_artifacts
-from tools.deploy import artifacts, image, scratch_image
-from tools.deploy.callcount import ServerLog, changing_calls
-from tools.deploy.errors import DeployError
+from tools.aws.callcount import ServerLog, changing_calls
+from tools.aws.errors import DeployError
+from tools.build import scratch_image
+from tools.deploy import build_outputs, image_registry
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = ("terraform", "buildah", "docker-registry")
@@ -58,7 +59,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _built(record: Path) -> bool:
     """build/container.json's image is still in local storage (a rebuild may have replaced it)."""
     try:
-        image.storage("buildah", artifacts.load_container(record).reference)
+        image_registry.storage("buildah", build_outputs.load_container(record).reference)
     except DeployError:
         return False
     return True
@@ -199,7 +200,7 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
         found: str = json.loads(proc.stdout)["FromImageID"]
         return found
 
-    pushed = artifacts.load_container(container).reference
+    pushed = build_outputs.load_container(container).reference
     assert image_id(ref) == image_id(pushed)
 
     doctor = run(home, "doctor", "local")

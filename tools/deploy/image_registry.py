@@ -12,10 +12,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.deploy.artifacts import ContainerImage
-from tools.deploy.envs import thoth_home
-from tools.deploy.errors import AwsCallError, DeployError
-from tools.deploy.session import Session
+from tools.aws.envs import thoth_home
+from tools.aws.errors import AwsCallError, DeployError
+from tools.aws.session import Session
+from tools.deploy.build_outputs import ContainerImage
 
 PUSH_TOOLS = ("buildah", "podman", "docker")
 MANIFEST_TYPES = (

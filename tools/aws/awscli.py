@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.deploy.errors import AwsCallError, DeployError
+from tools.aws.errors import AwsCallError, DeployError
 
 _ERROR_RE = re.compile(r"An error occurred \((?P<code>[^)]+)\)(?: when calling the (?P<op>\w+) operation)?")
 

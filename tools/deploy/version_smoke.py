@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools.aws.errors import DeployError, SmokeTestFailed
+from tools.aws.session import Session
 from tools.deploy import lambda_ops, store
-from tools.deploy.errors import DeployError, SmokeTestFailed
-from tools.deploy.session import Session
 from tools.paths import ROOT
 
 HANDLER = "thoth.mcp_server.lambda_handler.handler"
@@ -258,11 +258,11 @@ def refresh_service(session: Session, function: str, version: str, image_uri: st
             False, "version-state", f"{function}:{version} runs {deployed}, expected {image_uri}"
         )
     if session.local is not None:
-        from tools.deploy import image
+        from tools.deploy import image_registry
 
         digest = image_uri.rsplit("@", 1)[-1]
         try:
-            image.pull_back(session, digest)
+            image_registry.pull_back(session, digest)
         except DeployError as exc:
             return SmokeResult(False, "registry-pull", str(exc))
         return SmokeResult(

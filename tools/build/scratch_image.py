@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tools.deploy.errors import DeployError
+from tools.aws.errors import DeployError
 
 NAME = "localhost/thoth-refresh-scratch"
 

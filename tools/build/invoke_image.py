@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tools.build.container import Tool, offline_prefix
 from tools.build.errors import PackagingError
+from tools.build.refresh_image import Tool, offline_prefix
 
 
 def invoke(

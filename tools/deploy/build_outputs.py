@@ -11,8 +11,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.aws.errors import DeployError
 from tools.build import gates, manifest
-from tools.deploy.errors import DeployError
 from tools.paths import CONTAINER_RECORD, FUNCTIONS, LAYERS, ROOT
 
 LAYERS_DIR = LAYERS

@@ -1,4 +1,4 @@
-"""Run as `python -S -B -c <this file>` with PYTHONPATH = the unzipped artifacts (see smoke.py): import
+"""Run as `python -S -B -c <this file>` with PYTHONPATH = the unzipped artifacts (see import_smoke.py): import
 everything the layer ships, then embed and search.
 
 argv[1] is a JSON file: {"expected": [{"name", "version"}], "layer": dir}.

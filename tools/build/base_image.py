@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tools.build.container import Tool
 from tools.build.errors import PackagingError
+from tools.build.refresh_image import Tool
 from tools.paths import CACHE
 
 IMAGE_NAME = "localhost/thoth-lambda-standin"

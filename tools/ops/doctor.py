@@ -6,10 +6,10 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
-from tools.deploy import lambda_ops, smoke, store
-from tools.deploy.artifacts import UNZIPPED_BUDGET, load_zip
-from tools.deploy.errors import DeployError
-from tools.deploy.session import Session
+from tools.aws.errors import DeployError
+from tools.aws.session import Session
+from tools.deploy import lambda_ops, store, version_smoke
+from tools.deploy.build_outputs import UNZIPPED_BUDGET, load_zip
 
 REQUIRED_ENV = ("ENVIRONMENT", "S3_BUCKET_NAME", "DYNAMODB_TABLE_NAME", "LOG_LEVEL")
 
@@ -160,7 +160,7 @@ def run(session: Session) -> int:
     checks.append(alias)
     if version is not None:
         try:
-            result = smoke.run_local(session, env.mcp_function, version)
+            result = version_smoke.run_local(session, env.mcp_function, version)
             checks.append(
                 Check(result.passed, "handler importable (deployed artifacts, run here)", result.detail)
             )

@@ -16,7 +16,7 @@ from typing import Any
 from tools.build import wheels
 from tools.build.errors import PackagingError
 
-CHILD = Path(__file__).with_name("smoke_child.py")
+CHILD = Path(__file__).with_name("import_smoke_child.py")
 
 
 def _set_writable(root: Path, writable: bool) -> None:

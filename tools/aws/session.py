@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools import embedded_aws
-from tools.deploy.awscli import AwsCli
-from tools.deploy.callcount import ServerLog
-from tools.deploy.envs import Env, resolve
+from tools.aws.awscli import AwsCli
+from tools.aws.callcount import ServerLog
+from tools.aws.envs import Env, resolve
 
 
 @dataclass

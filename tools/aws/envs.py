@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.deploy.errors import DeployError
+from tools.aws.errors import DeployError
 from tools.paths import ROOT
 
 INFRA = ROOT / "infra"
@@ -14,6 +14,7 @@ ENVIRONMENTS = ("dev", "staging", "prod", "local")
 # Environments whose changes a human confirms unless --yes is given.
 CONFIRM = frozenset({"prod"})
 REGION_DEFAULT = "us-east-1"
+FUNCTIONS = ("mcp-server", "refresh-service")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class Env:
     @property
     def refresh_function(self) -> str:
         return f"{self.prefix}-refresh-service"
+
+    def function(self, which: str) -> str:
+        """The Lambda function called `which` (mcp-server | refresh-service) in this environment."""
+        if which not in FUNCTIONS:
+            raise DeployError(f"unknown function {which!r}; use one of {', '.join(FUNCTIONS)}")
+        return self.mcp_function if which == "mcp-server" else self.refresh_function
 
     @property
     def layer_name(self) -> str:
