@@ -38,9 +38,8 @@ def _changing(calls: list[str]) -> list[str]:
 def test_first_deploy_publishes_then_redeploy_changes_nothing(
     provisioned: Session, artifacts_dir: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        build_outputs, "DIRECT_UPLOAD_LIMIT", 150_000
-    )  # the function zip counts as "over 50 MB"
+    # the function zip counts as "over 50 MB"
+    monkeypatch.setattr(build_outputs, "DIRECT_UPLOAD_LIMIT", 150_000)
     function_zip, layers = _zips(artifacts_dir)
     assert function_zip.via_s3 and not layers[0].via_s3
     layer, mcp, done = deploy.deploy_mcp(provisioned, function_zip, layers)
