@@ -91,7 +91,7 @@ def lock(session: nox.Session) -> None:
     session.log(f"compiled {len(names)} lock(s)")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, tags=["test"])
 def lint(session: nox.Session) -> None:
     """Run ruff (lint and import order) over the repository."""
     install_lock(session, "lint", editable=False)
@@ -99,7 +99,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "--diff", ".")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, tags=["test"])
 def typecheck(session: nox.Session) -> None:
     """Run mypy, strict on packages/ and tools/."""
     install_lock(session, "dev")
@@ -115,14 +115,14 @@ def _pytest(session: nox.Session, tiers: tuple[str, ...]) -> None:
     session.run("pytest", *(() if named else tiers), *session.posargs, env=OFFLINE)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, tags=["test"])
 def tests(session: nox.Session) -> None:
     """Run the unit and functional tests (the edit loop); `-- <pytest args>` passes through."""
     install_lock(session, "dev")
     _pytest(session, ("tests/unit", "tests/functional"))
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["test"])
 def tests_e2e(session: nox.Session) -> None:
     """Run the end-to-end tests (real processes: CLIs, moto server, terraform); `-- <pytest args>` passes."""
     install_lock(session, "dev")
@@ -148,7 +148,7 @@ def bench(session: nox.Session) -> None:
 # --- mcp search ---
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["build"])
 def build_encoder(session: nox.Session) -> None:
     """Export the torch-free ONNX query encoder to build/encoder (cached; `-- --force` rebuilds)."""
     install_lock(session, "dev")
@@ -163,33 +163,33 @@ def _packaging(session: nox.Session, command: str, lock: str) -> None:
     session.run("python", "-m", "tools.build.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["build"])
 def build_layer(session: nox.Session) -> None:
     """Build lambda-layers/ (dependency + encoder layers) and the function zip; gates + smoke test."""
     install_lock(session, "dev")
     _packaging(session, "layer", "mcp-layer")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["build"])
 def build_functions(session: nox.Session) -> None:
     """Build lambda-functions/thoth-mcp-server.zip (thoth.shared + thoth.mcp_server, precompiled)."""
     install_lock(session, "dev")
     _packaging(session, "functions", "mcp-layer")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["build"])
 def build_container(session: nox.Session) -> None:
     """Build the refresh image (buildah/podman/docker), content-tagged; writes build/container.json."""
     install_lock(session, "dev")
     _packaging(session, "container", "refresh")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["test"])
 def test_container(session: nox.Session) -> None:
     """Build the refresh image on a local stand-in base and run its handler on samples/handbook."""
     install_lock(session, "dev")
     session.run(
-        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "packaging"),
+        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "build"),
         *session.posargs, env={"HF_HUB_OFFLINE": "1"},
     )  # fmt: skip
 
@@ -197,14 +197,14 @@ def test_container(session: nox.Session) -> None:
 # --- mcp protocol ---
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["serve"])
 def serve(session: nox.Session) -> None:
     """Serve the MCP handler at http://127.0.0.1:8765/mcp (embedded defaults): `-- [--port N] [--no-auth]`."""
     install_lock(session, "dev")
     session.run("python", "-m", "thoth.mcp_server", "serve", *session.posargs, env=OFFLINE)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["serve"])
 def stdio(session: nox.Session) -> None:
     """Serve the MCP tools over stdio (JSON-RPC lines; logs on stderr), as `thoth-mcp stdio` does."""
     install_lock(session, "dev")
@@ -212,7 +212,7 @@ def stdio(session: nox.Session) -> None:
     session.run("python", "-m", "thoth.mcp_server", "stdio", *session.posargs, env=OFFLINE, stderr=None)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["serve"])
 def invoke(session: nox.Session) -> None:
     """Run the handler once on a Lambda event file, like `sam local invoke`: `-- <event.json> [--pretty]`."""
     install_lock(session, "dev")
@@ -221,7 +221,7 @@ def invoke(session: nox.Session) -> None:
     session.run("python", "-m", "thoth.mcp_server", "invoke", *session.posargs, env=OFFLINE)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["serve"])
 def demo(session: nox.Session) -> None:
     """Index samples/handbook, serve it locally and run an official-SDK MCP client session against it."""
     install_lock(session, "dev")
@@ -239,49 +239,50 @@ def _deploy(session: nox.Session, command: str) -> None:
     session.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def infra(session: nox.Session) -> None:
     """Terraform for one environment: `-- <env> plan|apply|destroy [--yes]` (`local` = embedded AWS)."""
     _deploy(session, "infra")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def deploy(session: nox.Session) -> None:
     """Ship changed layer/code/image, move `live` after a smoke test: `-- <env> [--json]`."""
     _deploy(session, "deploy")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def rollback(session: nox.Session) -> None:
     """Move `live` back one version: `-- <env> [--to VERSION] [--function refresh-service]`."""
     _deploy(session, "rollback")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def logs(session: nox.Session) -> None:
     """Show a function's logs: `-- <env> [mcp-server|refresh-service] [--follow] [--since 1h]`."""
     _deploy(session, "logs")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def refresh_remote(session: nox.Session) -> None:
     """Invoke the deployed refresh function and print its report: `-- <env> [source]`."""
     _deploy(session, "refresh-remote")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def doctor(session: nox.Session) -> None:
     """Check a live environment (runtime, layers, size, env vars, alias, handler): `-- <env>`."""
     _deploy(session, "doctor")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, tags=["aws"])
 def report(session: nox.Session) -> None:
     """What people search for but do not find: `-- <env>|local [--since 24h] [--top 10] [--file F]`."""
     _deploy(session, "report")
 
 
-@nox.session(python=PYTHON)
+# Not in a bare `nox`: checkov needs its own lock (minutes to install); CI runs `nox -s security`.
+@nox.session(python=PYTHON, default=False, tags=["test"])
 def security(session: nox.Session) -> None:
     """Static security scan of infra/ with checkov (every skip is a `#checkov:skip=ID:reason` in the .tf)."""
     install_lock(session, "security", editable=False)
