@@ -219,11 +219,11 @@ def build_container(session: nox.Session) -> None:
     _packaging(session, "container", "refresh")
 
 
-@nox.session(default=False, tags=["build", "test"])
+@nox.session(default=False, tags=["test"])
 def test_container(session: nox.Session) -> None:
     """Build the refresh image on a local stand-in base and run its handler on samples/handbook."""
     use_env(session, "dev").run(
-        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "packaging"),
+        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "build"),
         *session.posargs, env={"HF_HUB_OFFLINE": "1"},
     )  # fmt: skip
 
@@ -324,7 +324,7 @@ def report(session: nox.Session) -> None:
     _deploy(session, "report")
 
 
-# Not in a bare `nox`: checkov takes a minute; CI runs it after `make test` (.ci/run).
+# Not in a bare `nox`: checkov needs its own lock (minutes to install); CI runs `nox -s security`.
 @nox.session(default=False, tags=["test"])
 def security(session: nox.Session) -> None:
     """Static security scan of infra/ with checkov (every skip is a `#checkov:skip=ID:reason` in the .tf)."""
