@@ -105,7 +105,7 @@ def need_setting(session: nox.Session, message: str, *names: str, flag: str | No
         session.error(message)
 
 
-@nox.session(tags=["build"])
+@nox.session
 def lock(session: nox.Session) -> None:
     """Compile requirements/*.in into hashed locks (`-- --check` lists stale ones and fails)."""
     args = list(session.posargs)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.issuers import thoth_server
 from tests.e2e.mcp_server.test_readme_configs import blocks
+from tests.support.issuers import thoth_server
 from tests.support.mcp_clients import KEY, REPO, offline_env
 from tests.support.node_tools import ensure_installed, node_env
 
