@@ -4,6 +4,7 @@ conformance suite (server scenarios) and MCP Inspector's CLI mode, as a user wou
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.mcp_server.test_readme_configs import blocks
 from tests.support.issuers import thoth_server
-from tests.support.mcp_clients import REPO, offline_env
+from tests.support.mcp_clients import KEY, REPO, offline_env
 from tests.support.node_tools import ensure_installed, node_env
 
 pytestmark = pytest.mark.e2e
@@ -57,15 +59,24 @@ def inspector(npm_bin: Path, node_home: Path, *args: str) -> object:
     return json.loads(done.stdout)
 
 
-def test_inspector_cli_lists_and_calls_the_tools_over_http(
-    npm_bin: Path, node_home: Path, open_server: str
+def readme_inspector_lines() -> list[list[str]]:
+    """The README's Inspector commands, each as the words a shell would pass."""
+    text = blocks()["inspector-cli"].replace("\\\n", " ")
+    return [shlex.split(line) for line in text.splitlines() if line.strip()]
+
+
+def test_inspector_cli_runs_the_readme_lines_against_serve_with_a_key(
+    npm_bin: Path, node_home: Path, handbook_home: Path
 ) -> None:
-    listing = inspector(npm_bin, node_home, f"{open_server}/mcp", "--method", "tools/list")
+    outputs = []
+    with thoth_server(offline_env(handbook_home, THOTH_API_KEYS=KEY)) as (url, _):
+        local = url.replace("127.0.0.1", "localhost")  # as the README tells browser-based clients
+        for words in readme_inspector_lines():
+            assert words[:3] == ["npx", "@modelcontextprotocol/inspector", "--cli"], words
+            args = [w.replace("<key>", KEY).replace("http://localhost:8765", local) for w in words[3:]]
+            outputs.append(inspector(npm_bin, node_home, *args))
+    listing, result = outputs
     assert [t["name"] for t in listing["tools"]] == TOOLS  # type: ignore[index]
-    result = inspector(
-        npm_bin, node_home, f"{open_server}/mcp", "--method", "tools/call",
-        "--tool-name", "search_handbook", "--tool-arg", "query=how do I request time off",
-    )  # fmt: skip
     hits = result["structuredContent"]["results"]  # type: ignore[index]
     assert "time-off" in hits[0]["path"]
 
