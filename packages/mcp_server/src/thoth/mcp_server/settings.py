@@ -28,7 +28,7 @@ DEFAULT_POINTER_TTL_S: Final = 30.0
 # Below this match measure (search/match.py) search_handbook says nothing matches well. Calibrated on
 # the quality evaluation's tune splits (README "Answer quality"): real questions' best results sit
 # above it, off-topic queries' below.
-DEFAULT_WEAK_MATCH_FLOOR: Final = 0.30
+DEFAULT_WEAK_MATCH_FLOOR: Final = 0.27
 ENCODER_LAYER_DIR: Final = Path("/opt/thoth-encoder")
 # A source checkout keeps `nox -s build_encoder`'s output in build/encoder (harmless on Lambda).
 ENCODER_CHECKOUT_DIR: Final = Path(__file__).resolve().parents[5] / "build" / "encoder"

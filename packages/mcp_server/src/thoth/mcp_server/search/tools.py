@@ -58,8 +58,8 @@ def _render_hits(query: str, results: list[dict[str, Any]], weak: bool, floor: f
         best = max(r["match"] for r in results)
         lines = [
             f"Nothing in the handbook matches {query!r} well (best match {best:.2f}, below {floor:.2f}). "
-            f"The {len(results)} closest result(s) below are weak matches: they probably do not answer "
-            "the question; say so rather than answer from them, or try other words."
+            f"The {len(results)} closest result(s) below are weak matches: use one only if it plainly "
+            "answers the question; otherwise say that the handbook does not cover it, or try other words."
         ]
     else:
         lines = [f"{len(results)} result(s) for {query!r}:"]
@@ -122,7 +122,7 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
         [s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"]
     )
     floor = search_settings().weak_match_floor
-    weak = bool(hits) and max(h.match for h in hits) < floor
+    weak = not hits or max(h.match for h in hits) < floor  # no result at all matches nothing either
     if weak:  # the best few, so a weak answer stays short
         hits = hits[:WEAK_RESULTS]
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
