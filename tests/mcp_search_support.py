@@ -121,9 +121,10 @@ def markdown_chunks(root: Path, source: str, commit: str = "c0ffee") -> list[Chu
 
 
 def embed(texts: list[str], directory: Path = ENCODER_DIR) -> npt.NDArray[np.float32]:
-    """Document vectors from the ONNX encoder (same model and truncation as sentence-transformers)."""
+    """Document vectors from the ONNX encoder (same model, passage prefix and truncation as the refresh)."""
     encoder = encoder_module.QueryEncoder(directory)
-    return np.stack([encoder.encode(text) for text in texts]).astype(np.float32)
+    prefix = encoder.info.passage_prefix
+    return np.stack([encoder.encode(text, prefix=prefix) for text in texts]).astype(np.float32)
 
 
 def model_info(fingerprint: str) -> ModelInfo:
