@@ -127,8 +127,8 @@ def embed(texts: list[str], directory: Path = ENCODER_DIR) -> npt.NDArray[np.flo
     return np.stack([encoder.encode(text, prefix=prefix) for text in texts]).astype(np.float32)
 
 
-def model_info(fingerprint: str) -> ModelInfo:
-    return ModelInfo(id=MODEL_ID, dimension=DIMENSION, fingerprint=fingerprint)
+def model_info(fingerprint: str, dimension: int = DIMENSION, model_id: str = MODEL_ID) -> ModelInfo:
+    return ModelInfo(id=model_id, dimension=dimension, fingerprint=fingerprint)
 
 
 def publish(
@@ -138,6 +138,7 @@ def publish(
     vectors: npt.NDArray[np.float32],
     fingerprint: str,
     commit: str | None = "c0ffee",
+    model_id: str = MODEL_ID,
 ) -> LivePointer:
     """Write a version to the configured object store and point `source` at it."""
     manifest = write_version(
@@ -146,7 +147,7 @@ def publish(
         version,
         chunks,
         vectors,
-        model=model_info(fingerprint),
+        model=model_info(fingerprint, vectors.shape[1], model_id),
         commit=commit,
         builder_version="tests",
     )
