@@ -27,6 +27,7 @@ from tools.paths import BUILD
 
 WORK = BUILD / "bench-encoder"
 MB = 1_000_000
+ROUNDS = 3
 BGE_QUERY_PROMPT = "Represent this sentence for searching relevant passages: "
 QUERIES = (
     "how do I request time off",
@@ -96,25 +97,32 @@ def measure(name: str, spec: EmbeddingModel, queries: int) -> dict[str, Any]:
     load_ms = (time.perf_counter() - started) * 1000
     for query in QUERIES:
         encoder.encode(query)  # warm up
-    timings = []
-    for i in range(queries):
-        started = time.perf_counter()
-        encoder.encode(QUERIES[i % len(QUERIES)])
-        timings.append((time.perf_counter() - started) * 1000)
+    # The best of several rounds: on a shared machine the other processes only ever add time.
+    rounds = []
+    for _ in range(ROUNDS):
+        timings = []
+        for i in range(queries):
+            started = time.perf_counter()
+            encoder.encode(QUERIES[i % len(QUERIES)])
+            timings.append((time.perf_counter() - started) * 1000)
+        rounds.append((statistics.median(timings), statistics.quantiles(timings, n=20)[18]))
+    p50, p95 = min(rounds)
     model = SentenceTransformer(str(spec.directory), device="cpu", local_files_only=True)
-    passages = [PASSAGE] * 64
+    passages = [PASSAGE] * 32
     model.encode(passages[:8], prompt=spec.passage_prefix)
-    started = time.perf_counter()
-    vectors = model.encode(passages, prompt=spec.passage_prefix, batch_size=32, normalize_embeddings=True)
-    per_s = len(passages) / (time.perf_counter() - started)
-    assert np.isfinite(vectors).all()
+    per_s = 0.0
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        vectors = model.encode(passages, prompt=spec.passage_prefix, batch_size=32, normalize_embeddings=True)
+        per_s = max(per_s, len(passages) / (time.perf_counter() - started))
+        assert np.isfinite(vectors).all()
     return {
         "params_m": params(spec) / 1e6,
         "unzipped_mb": sum((out / n).stat().st_size for n in encoder_export.ARTIFACTS) / MB,
         "zipped_mb": zipped.stat().st_size / MB,
         "load_ms": load_ms,
-        "p50_ms": statistics.median(timings),
-        "p95_ms": statistics.quantiles(timings, n=20)[18],
+        "p50_ms": p50,
+        "p95_ms": p95,
         "chunks_per_s": per_s,
     }
 
@@ -122,7 +130,7 @@ def measure(name: str, spec: EmbeddingModel, queries: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, action="append", default=[], help="also measure this directory")
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--queries", type=int, default=200, help="queries per round (best of 3 rounds)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -57,9 +57,7 @@ def build_encoder_layer(
     out = out_dir / f"{ENCODER_LAYER}.zip"
     inputs = [directory / name for name in FILES]
     key = artifact.digest_paths(
-        [*inputs, *artifact.code_files("encoder")],
-        ROOT if directory.is_relative_to(ROOT) else directory.parent,
-        {},
+        [*inputs, *artifact.code_files("encoder")], ROOT if directory.is_relative_to(ROOT) else directory.parent, {}
     )
     meta = manifest.reuse(out, key, log)
     if meta is not None:

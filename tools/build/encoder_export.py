@@ -1,4 +1,4 @@
-"""Export the embedding model (THOTH_EMBEDDING_MODEL, default the packaged all-MiniLM-L6-v2) to an ONNX query encoder.
+"""Export the embedding model (THOTH_EMBEDDING_MODEL, default all-MiniLM-L6-v2) to an ONNX query encoder.
 
 Writes build/encoder/ (or --out): model.onnx + model.onnx.data (the model's pooling, mean or CLS,
 and L2 normalization inside the graph, attention/LayerNorm/GELU fused by onnxruntime's transformer
@@ -8,7 +8,7 @@ length, pooling, query and passage prefixes, build options). Skips the work when
 records the same inputs. The result is checked against sentence-transformers (with the model's
 prompts) before it is kept.
 
-Usage: python -m tools.build.encoder_export [--out DIR] [--model DIR] [--force]   (from the repository root)
+Usage: python -m tools.build.encoder_export [--out DIR] [--model DIR] [--force]   (from the repo root)
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from thoth.mcp_server.search import encoder
 from thoth.refresh_service.embed import SentenceTransformerEmbedder
 from thoth.shared.model import DIMENSION as DEFAULT_DIMENSION
 from thoth.shared.model import configured, read_model
+from tools.build.encoder_export import exported_from
 
 QUERIES = [
     "how do I request time off",
@@ -99,6 +100,8 @@ def test_encoder_json_carries_the_models_settings_and_fingerprint(tiny_dir: Path
     assert (info.query_prefix, info.passage_prefix) == (QUERY_PROMPT, PASSAGE_PROMPT)
     assert info.fingerprint == tiny.fingerprint != configured().fingerprint
     assert read_model(tiny_dir, query_prefix="").fingerprint != tiny.fingerprint  # the prefix is in it
+    # The layer build re-exports when the configured model is not the one build/encoder holds.
+    assert exported_from(tiny_encoder, tiny) and not exported_from(tiny_encoder, configured())
 
 
 def test_the_refresh_embeds_passages_with_the_configured_model(

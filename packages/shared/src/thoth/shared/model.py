@@ -260,7 +260,7 @@ def read_model(
             f"{directory / pooling_config} leaves the prompt out of the mean (include_prompt false), which "
             "the ONNX encoder does not do; use the model without prefixes or one that pools by CLS"
         )
-    args = sbert.get("model_args") or {}
+    args = sbert.get("model_kwargs") or sbert.get("model_args") or {}  # sentence-transformers 6 / 2-5
     return EmbeddingModel(
         directory=directory,
         model_id=model_id or model_id_of(directory),
