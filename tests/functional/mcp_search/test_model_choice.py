@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from tests.mcp_search_support import REPO, SAMPLES, call_tool, index_health, markdown_chunks, publish
@@ -52,7 +55,7 @@ def tiny_encoder(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture
-def tiny_served(tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def tiny_served(tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("THOTH_ENCODER_DIR", str(tiny_encoder))
     monkeypatch.setenv("THOTH_POINTER_TTL_S", "0")
     encoder.reset()
@@ -60,8 +63,8 @@ def tiny_served(tiny_encoder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     encoder.reset()
 
 
-def _unit(rows: np.ndarray) -> np.ndarray:
-    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+def _unit(rows: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float32]:
+    return np.asarray(rows / np.linalg.norm(rows, axis=1, keepdims=True), dtype=np.float32)
 
 
 def test_onnx_vectors_equal_sentence_transformers_with_the_models_prompts(
