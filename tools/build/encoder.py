@@ -1,4 +1,4 @@
-"""The query-encoder layer: build/encoder (from tools.build.encoder_export) zipped as thoth-encoder/ → /opt."""
+"""The query-encoder layer: build/encoder (from tools.build.encoder_export) zipped for /opt/thoth-encoder."""
 
 from __future__ import annotations
 
@@ -57,7 +57,9 @@ def build_encoder_layer(
     out = out_dir / f"{ENCODER_LAYER}.zip"
     inputs = [directory / name for name in FILES]
     key = artifact.digest_paths(
-        [*inputs, *artifact.code_files("encoder")], ROOT if directory.is_relative_to(ROOT) else directory.parent, {}
+        [*inputs, *artifact.code_files("encoder")],
+        ROOT if directory.is_relative_to(ROOT) else directory.parent,
+        {},
     )
     meta = manifest.reuse(out, key, log)
     if meta is not None:

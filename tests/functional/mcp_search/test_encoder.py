@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.mcp_search_support import REPO
+from tests.support.mcp_search import REPO
 from thoth.mcp_server.search import encoder
 from thoth.shared import model as shared_model
 from thoth.shared.errors import ConfigError

@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.mcp_search_support import REPO, SAMPLES, call_tool, index_health, markdown_chunks, publish
-from tests.tiny_model import DIMENSION, MAX_LENGTH, PASSAGE_PROMPT, QUERY_PROMPT, build_tiny_model
+from tests.support.mcp_search import REPO, SAMPLES, call_tool, index_health, markdown_chunks, publish
+from tests.support.tiny_model import DIMENSION, MAX_LENGTH, PASSAGE_PROMPT, QUERY_PROMPT, build_tiny_model
 from thoth.mcp_server.search import encoder
 from thoth.refresh_service.embed import SentenceTransformerEmbedder
 from thoth.shared.model import DIMENSION as DEFAULT_DIMENSION

@@ -21,6 +21,7 @@ __all__ = [
     "embedding_settings",
     "get_settings",
     "load_settings",
+    "on_lambda",
     "secret_from_env",
 ]
 
@@ -112,7 +113,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 f"AWS_ENDPOINT_URL={endpoint!r} is not an http(s) URL; "
                 "set e.g. http://127.0.0.1:5000 or unset it"
             )
-    on_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME", "").strip())
+    lambda_runtime = on_lambda(env)
     cache = _optional(env, "THOTH_CACHE_DIR")
     return Settings(
         environment=environment,
@@ -124,9 +125,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         aws_endpoint_url=endpoint,
         aws_timeout_s=env_float(env, "THOTH_AWS_TIMEOUT_S", 10.0, 0.1, 900.0),
         secret_cache_ttl_s=env_float(env, "THOTH_SECRET_CACHE_TTL_S", 300.0, 0.0, 86400.0),
-        cache_dir=Path(cache) if cache else (LAMBDA_CACHE_DIR if on_lambda else home / "cache"),
-        on_lambda=on_lambda,
+        cache_dir=Path(cache) if cache else (LAMBDA_CACHE_DIR if lambda_runtime else home / "cache"),
+        on_lambda=lambda_runtime,
     )
+
+
+def on_lambda(env: Mapping[str, str] | None = None) -> bool:
+    """True inside AWS Lambda (its runtime sets AWS_LAMBDA_FUNCTION_NAME)."""
+    return bool((os.environ if env is None else env).get("AWS_LAMBDA_FUNCTION_NAME", "").strip())
 
 
 @lru_cache(maxsize=1)
