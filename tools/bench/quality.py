@@ -18,6 +18,7 @@ are never printed, so tuning cannot peek at them.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import sys
@@ -75,8 +76,9 @@ def ensure_encoder() -> None:
 def index(corpus: Corpus, root: Path, home: Path, embedder: Any) -> None:
     """Refresh `corpus` into `home` with the real pipeline and embedder (a no-op when unchanged)."""
     from thoth.refresh_service.__main__ import ProgressPrinter
-    from thoth.refresh_service.config import SourceConfig
-    from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
+    from thoth.refresh_service.pipeline import Refresher
+    from thoth.refresh_service.runs import RunOptions, Services
+    from thoth.refresh_service.sources.definitions import SourceConfig
     from thoth.shared.config import get_settings
     from thoth.shared.index import FORMAT_VERSION
     from thoth.shared.state import SqliteStateStore
@@ -86,8 +88,7 @@ def index(corpus: Corpus, root: Path, home: Path, embedder: Any) -> None:
         store=LocalObjectStore(home / "objects"),
         state=SqliteStateStore(home / "state.sqlite3"),
         embedder=embedder,
-        settings=get_settings(),
-        cache_dir=home / "cache",
+        settings=dataclasses.replace(get_settings(), cache_dir=home / "cache"),
     )
     config = SourceConfig(corpus.source, "dir", str(root), include=corpus.include, base_url=corpus.base_url)
     began = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mcp_search_support import call_tool
+from tests.support.mcp_search import call_tool
 from thoth.shared.index import LivePointer
 
 OFF_TOPIC = [
