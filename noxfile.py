@@ -170,12 +170,12 @@ def tests_e2e(session: nox.Session) -> None:
     _pytest(session, ("tests/e2e",))
 
 
-BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile")
+BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile", "encoder")
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile` (or all)."""
+    """Benchmarks that print figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile|encoder`."""
     names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
     extra = [a for a in session.posargs if a.startswith("-")]
     unknown = [n for n in names if n not in BENCHES]
