@@ -219,11 +219,47 @@ def _snapshot(
     dates = _dates(repo, commit, set(files))
     files = {p: FileEntry(f.path, f.digest, f.size, dates.get(p) or None) for p, f in files.items()}
     renames = _renames(repo, since, tree, files) if since else None
+    commits = _commits(repo, commit, since) if since else None
 
     def read(path: str) -> bytes:
         return bytes(repo[blobs[path]].data)
 
-    return Snapshot("git", commit.decode(), files, read, skipped, renames, repo.close)
+    return Snapshot("git", commit.decode(), files, read, skipped, renames, commits, repo.close)
+
+
+def subject(message: bytes) -> str:
+    """A commit message's first line, at most 200 characters."""
+    line = message.decode("utf-8", errors="replace").strip().split("\n", 1)[0].strip()
+    return line if len(line) <= 200 else line[:199] + "\u2026"
+
+
+def _commits(repo: Any, commit: bytes, since: str) -> dict[str, list[dict[str, str]]] | None:
+    """Per path, the commits after `since` up to `commit` that touched it, newest first: sha, author
+    date and subject only (names and e-mails are personal data). None when `since` is not in the
+    available history (a shallow fetch, a force push)."""
+    if since.encode() not in repo.object_store:
+        return None
+    found: dict[str, list[dict[str, str]]] = {}
+    try:
+        walker = repo.get_walker(include=[commit], exclude=[since.encode()], max_entries=HISTORY_LIMIT)
+        for entry in walker:
+            item = entry.commit
+            info = {
+                "sha": item.id.decode(),
+                "date": datetime.fromtimestamp(item.author_time, UTC).isoformat(timespec="seconds"),
+                "subject": subject(item.message),
+            }
+            for change in entry.changes():
+                for one in change if isinstance(change, list) else [change]:
+                    for side in (one.new, one.old):
+                        if side is not None and side.path is not None:
+                            path = side.path.decode("utf-8", errors="surrogateescape")
+                            listed = found.setdefault(path, [])
+                            if not listed or listed[-1]["sha"] != info["sha"]:
+                                listed.append(info)
+    except KeyError:
+        pass  # history ends (shallow): what was walked stands
+    return found
 
 
 def _renames(repo: Any, since: str, tree: Any, files: dict[str, FileEntry]) -> dict[str, str] | None:
