@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from thoth.shared.config import on_lambda
 from thoth.shared.env import declared, env_choice, env_csv, env_float, env_int, env_str
 from thoth.shared.errors import ConfigError
+from thoth.shared.history import history_days
 
 DEFAULT_MAX_BODY_BYTES: Final = 1_048_576
 # Lambda caps a synchronous request payload at 6 MB; a larger limit could never apply.
@@ -242,6 +243,11 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     env = os.environ if env is None else env
     names = ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES", "THOTH_WEAK_MATCH_FLOOR")
     return _search(_snapshot(env, names))
+
+
+def history_window_days(env: Mapping[str, str] | None = None) -> int:
+    """THOTH_HISTORY_DAYS: how far back recent_changes may look (the refresh keeps records that long)."""
+    return history_days(os.environ if env is None else env)
 
 
 def source_access(env: Mapping[str, str] | None = None) -> str | None:

@@ -14,11 +14,13 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from thoth.shared.env import env_int
 from thoth.shared.errors import IndexFormatError
-from thoth.shared.storage import ObjectStore
+
+if TYPE_CHECKING:  # the MCP server's settings read history_days: no storage import on its cold path
+    from thoth.shared.storage import ObjectStore
 
 RECORD_FORMAT: Final = 1
 PREFIX: Final = "history/"

@@ -16,6 +16,7 @@ from thoth.mcp_server.search.budget import (
     cap,
     size,
 )
+from thoth.mcp_server.search.changes_tool import recent_changes
 from thoth.mcp_server.search.registry import registry
 from thoth.mcp_server.search.section import get_handbook_section
 from thoth.mcp_server.search.topics import list_topics
@@ -177,6 +178,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Deadline], ToolOutput]] = {
     "get_handbook_section": get_handbook_section,
     "list_topics": list_topics,
     "index_status": index_status,
+    "recent_changes": recent_changes,
 }
 
 
