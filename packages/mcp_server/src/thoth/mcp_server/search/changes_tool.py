@@ -186,7 +186,7 @@ def _render(
     lines = [f"Changes since {when} ({offset + 1}-{offset + len(results)} of {total}, {order}):"]
     for i, r in enumerate(results, start=offset + 1):
         trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
-        facts = [f"{r['change']} {r['date'][:10]}"]
+        facts = [f"{r['source']}:{r['path']}", f"{r['change']} {r['date'][:10]}"]
         if r["subject"]:
             facts.append(f'"{r["subject"]}"')
         if r["commit"]:
