@@ -19,7 +19,7 @@ from tests.support.node_tools import ensure_installed, node_env
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = ("server-initialize", "ping", "tools-list", "dns-rebinding-protection")
-TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status", "recent_changes"]
 
 
 @pytest.fixture(scope="module")
