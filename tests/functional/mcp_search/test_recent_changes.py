@@ -73,6 +73,14 @@ def test_the_last_days_show_exactly_the_sections_changed(history: None) -> None:
     assert '"Keys"' in text and "Added: Rotate keys every 90 days." in text
 
 
+def test_answers_match_the_output_schema(history: None) -> None:
+    from jsonschema import Draft202012Validator
+
+    spec = next(s for s in CATALOG.tool_specs() if s.name == "recent_changes")
+    for arguments in ({"since": "15d"}, {"since": "15d", "query": "keys", "limit": 1}):
+        Draft202012Validator(spec.output_schema or {}).validate(changes(arguments))
+
+
 def test_a_longer_window_reaches_older_records_newest_first(history: None) -> None:
     found = changes({"since": (NOW - timedelta(days=15)).date().isoformat()})
     paths = [r["path"] for r in found["results"]]

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from thoth.shared.config import on_lambda
 from thoth.shared.env import declared, env_choice, env_csv, env_float, env_int, env_str
 from thoth.shared.errors import ConfigError
-from thoth.shared.history import history_days
 
 DEFAULT_MAX_BODY_BYTES: Final = 1_048_576
 # Lambda caps a synchronous request payload at 6 MB; a larger limit could never apply.
@@ -247,6 +246,8 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
 
 def history_window_days(env: Mapping[str, str] | None = None) -> int:
     """THOTH_HISTORY_DAYS: how far back recent_changes may look (the refresh keeps records that long)."""
+    from thoth.shared.history import history_days  # datetime and json: not on the cold-start path
+
     return history_days(os.environ if env is None else env)
 
 

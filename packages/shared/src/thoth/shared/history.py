@@ -10,7 +10,6 @@ newer than what it was asked about.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -30,9 +29,9 @@ MAX_RECORD_BYTES: Final = 4 * 1024 * 1024  # a record past this is refused by re
 _VERSION_TIME_RE: Final = re.compile(r"v(\d{8}-\d{6}-\d{6})-")
 
 
-def history_days(env: Mapping[str, str] | None = None) -> int:
-    """THOTH_HISTORY_DAYS: days a change record is kept (and how far back recent_changes may look)."""
-    env = os.environ if env is None else env
+def history_days(env: Mapping[str, str]) -> int:
+    """THOTH_HISTORY_DAYS in `env` (each service's settings module passes it): days a change record is
+    kept, and how far back recent_changes may look."""
     return env_int(env, "THOTH_HISTORY_DAYS", DEFAULT_DAYS, 1, MAX_DAYS, unit="a whole number of days")
 
 
