@@ -78,7 +78,7 @@ def write_history(store: ObjectStore, record: dict[str, Any], report: RunReport)
     key = record_key(record["source"], record["version"])
     try:
         store.put(key, encoded(record))
-    except (ThothError, OSError) as exc:
+    except (ThothError, OSError, ValueError) as exc:  # ValueError: a path that is not valid UTF-8
         log.warning("could not write the change record", extra={"key": key, "error": str(exc)})
         report.warn(
             "", f"change record {key} not written ({type(exc).__name__}); recent_changes will miss it"
