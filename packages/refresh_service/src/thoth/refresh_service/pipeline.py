@@ -20,7 +20,7 @@ from thoth.refresh_service.config import SourceConfig, redact_url
 from thoth.refresh_service.embed import Embedder, EmbeddingCache, Vectors
 from thoth.refresh_service.gitsource import git_snapshot
 from thoth.refresh_service.lock import SourceLock
-from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, parse_document, too_large
+from thoth.refresh_service.markup import Budget, ParseError, parse_document, too_large
 from thoth.refresh_service.markup.budget import DEFAULT_SECONDS, EXPANSION_FACTOR
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, stale_includes, widened, with_site
 from thoth.refresh_service.publish import PublishError, collect_garbage, publish
@@ -99,7 +99,7 @@ def take_snapshot(
     config: SourceConfig, services: Services, ref: str | None, since: str | None
 ) -> SiteSnapshot:
     """The source's pages (git: at `ref`, diffed against `since` when known) and its Hugo site."""
-    return with_site(_snapshot(widened(config), services, ref, since), config)
+    return with_site(_snapshot(widened(config), services, ref, since), config, services.max_bytes)
 
 
 def _snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
@@ -417,12 +417,11 @@ class Refresher:
                     settings=services.chunking,
                     budget=budget,
                 )
-            except BudgetExceeded as exc:  # depends on the machine's load: not remembered, retried
-                report.skip(Skipped(path, str(exc)))
-                continue
             except ParseError as exc:
                 report.skip(Skipped(path, str(exc)))
-                states[path] = FileState(entry.digest, [], str(exc))
+                # Over budget (the machine's load) or published later: not remembered, retried.
+                if not exc.retry:
+                    states[path] = FileState(entry.digest, [], str(exc), exc.depends)
                 continue
             except Exception as exc:
                 # Not remembered in the state, so the next run tries this file again.

@@ -1,4 +1,4 @@
-"""A source snapshot with its Hugo site: the pages to index, and the config and assets beside them."""
+"""A source snapshot with its site: the pages to index, and the config, includes and templates beside them."""
 
 from __future__ import annotations
 
@@ -7,35 +7,69 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from thoth.refresh_service.config import SourceConfig
+from thoth.refresh_service.markup.publishing import not_content
 from thoth.refresh_service.markup.site import SITE_GLOBS, Site, load_site
-from thoth.refresh_service.sources import Snapshot, selected
+from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
+from thoth.refresh_service.sources import Snapshot, glob_regex, selected
+
+MAX_NAMED = 5  # files named in the "not pages" warning
 
 
 @dataclass
 class SiteSnapshot(Snapshot):
-    """`files` are the pages (the source's include/exclude); `site` is set for a Hugo source."""
+    """`files` are the pages (the source's include/exclude, Hugo's own rules); `site` is set for a
+    Hugo or Eleventy source; `not_pages` counts the selected files the site publishes no page for."""
 
     site: Site | None = None
+    not_pages: int = 0
 
 
 def widened(config: SourceConfig) -> SourceConfig:
-    """The config that also lists the site's config files and includable assets (unless markdown)."""
+    """The config that also lists the site's config, includable files and templates (unless markdown)."""
     if config.markup == "markdown":
         return config
     return dataclasses.replace(config, include=(*config.include, *SITE_GLOBS))
 
 
-def with_site(snapshot: Snapshot, config: SourceConfig) -> SiteSnapshot:
-    """Split a widened snapshot into pages and site files; detect Hugo (or obey `markup`)."""
+def _named(path: str, config: SourceConfig) -> bool:
+    """Whether an include glob of the source names `path`'s folder (not a catch-all like **/*.md)."""
+    return any(not g.startswith("*") and glob_regex(g).match(path) for g in config.include)
+
+
+def with_site(
+    snapshot: Snapshot, config: SourceConfig, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> SiteSnapshot:
+    """Split a widened snapshot into pages and site files; detect the site (or obey `markup`).
+
+    On a Hugo site a selected file under no content root, or inside a page bundle, is not a page
+    (it is read where included) unless an include glob names its folder.
+    """
     everything = snapshot.files
     pages = {p: e for p, e in everything.items() if selected(p, config.include, config.exclude)}
     skipped = [s for s in snapshot.skipped if selected(s.path, config.include, config.exclude)]
     site = None
     if config.markup != "markdown":
         digests = {p: e.digest for p, e in everything.items()}
-        site = load_site(digests, snapshot.read, forced=config.markup == "hugo")
+        forced = config.markup if config.markup in ("hugo", "eleventy") else None
+        site = load_site(digests, snapshot.read, forced, config.base_url, config.strip_prefix)
     fields = {f.name: getattr(snapshot, f.name) for f in dataclasses.fields(Snapshot)}
-    return SiteSnapshot(**{**fields, "files": pages, "skipped": skipped}, site=site)
+    out = SiteSnapshot(**{**fields, "files": pages, "skipped": skipped}, site=site)
+    if site is None:
+        return out
+    site.sizes = {p: e.size for p, e in everything.items()}
+    site.max_bytes = max_bytes
+    if site.hugo:
+        outside = {p: r for p in pages if (r := not_content(p, site)) is not None and not _named(p, config)}
+        if outside:
+            out.files = {p: e for p, e in pages.items() if p not in outside}
+            out.not_pages = len(outside)
+            shown = "; ".join(f"{p} ({r})" for p, r in sorted(outside.items())[:MAX_NAMED])
+            more = f" and {len(outside) - MAX_NAMED} more" if len(outside) > MAX_NAMED else ""
+            site.warnings.append(
+                f"{len(outside)} markdown files are not Hugo pages and are read only where included: "
+                f"{shown}{more}; to index such files as pages, name their folder in the source's include"
+            )
+    return out
 
 
 def stale_includes(includes: Mapping[str, str], site: Site | None) -> bool:
