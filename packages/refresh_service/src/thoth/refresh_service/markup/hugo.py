@@ -38,6 +38,7 @@ class Action:
     kind: str  # "drop" | "text" | "lead" | "include" | "highlight"
     value: str = ""
     until: int = -1  # for "highlight": index of the closing tag
+    name: str = ""  # the shortcode's name (an include's kind)
 
 
 def _pairs(tags: Sequence[ShortcodeTag]) -> dict[int, int]:
@@ -78,7 +79,7 @@ def plan(tags: Sequence[ShortcodeTag]) -> list[Action]:
             title = tag.arg(*TITLE_ARGS)
             actions.append(Action("lead", title) if title else Action("drop"))
         elif name in INCLUDE and tag.arg(*INCLUDE_ARGS):
-            actions.append(Action("include", tag.arg(*INCLUDE_ARGS) or ""))
+            actions.append(Action("include", tag.arg(*INCLUDE_ARGS) or "", name=name))
         elif name in READABLE and tag.arg(*READABLE[name]):
             actions.append(Action("text", tag.arg(*READABLE[name]) or ""))
         else:

@@ -7,16 +7,20 @@ Every step resumes where the previous one ended, and look-aheads are bounded: li
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 
 from thoth.refresh_service.markup import hugo
 from thoth.refresh_service.markup.budget import Budget
+from thoth.refresh_service.markup.includes import (
+    MAX_INCLUDE_DEPTH,
+    MAX_INCLUDES_PER_PAGE,
+    find_include,
+    read_include,
+)
 from thoth.refresh_service.markup.scan import scan
 from thoth.refresh_service.markup.site import Site
 
-MAX_INCLUDE_DEPTH = 8
 _ESCAPED = re.compile(r"\{\{([<%])/\*([^\n]{0,2048}?)\*/([>%])\}\}")
 
 
@@ -87,6 +91,7 @@ def clean(
     site: Site | None,
     budget: Budget,
     stack: tuple[str, ...] = (),
+    page: str | None = None,
 ) -> Cleaned:
     """`text` (a page body or an include) without markup noise, with its line map."""
     events = scan(text, site is not None, budget)
@@ -123,7 +128,7 @@ def clean(
             out.drop(start, end)
         else:
             action = actions[tag_i]
-            _shortcode(out, text, start, end, action, site, budget, stack, result)
+            _shortcode(out, text, start, end, action, site, budget, stack, result, page)
             if action.kind == "highlight":
                 fence_until = action.until
         budget.grow(out.size)
@@ -144,6 +149,7 @@ def _shortcode(
     budget: Budget,
     stack: tuple[str, ...],
     result: Cleaned,
+    page: str | None,
 ) -> None:
     out.drop(start, end)
     own_line = text.startswith("\n", end) or end == len(text)
@@ -156,17 +162,39 @@ def _shortcode(
     elif action.kind == "highlight":
         out.insert(f"```{action.value}" + ("" if own_line else "\n"))
     elif action.kind == "include" and site is not None:
-        out.insert(include(action.value, site, budget, stack, result).rstrip("\n"))
+        out.insert(include(action.value, site, budget, stack, result, action.name, page).rstrip("\n"))
 
 
-def include(arg: str, site: Site, budget: Budget, stack: tuple[str, ...], into: Cleaned) -> str:
-    """The cleaned text of `{{% include "arg" %}}` (from assets/), or '' with a warning in `into`."""
-    path = posixpath.normpath(posixpath.join("assets", arg.strip().lstrip("/")))
-    if not path.startswith("assets/") or path not in site.files:
-        if path.startswith("assets/"):
-            into.includes[path] = ""  # remembered: the page is re-indexed when the file appears
-        into.warnings.append(f"include {arg!r} not found (looked for {path}); the page is indexed without it")
+def include(
+    arg: str,
+    site: Site,
+    budget: Budget,
+    stack: tuple[str, ...],
+    into: Cleaned,
+    name: str = "include",
+    page: str | None = None,
+) -> str:
+    """The cleaned text of `{{% include "arg" %}}` (a content page, or a file under assets/), or ''
+    with a warning in `into`. Each file is cleaned once per run, whatever cut it short; a page
+    expands at most MAX_INCLUDES_PER_PAGE includes."""
+    budget.includes += 1
+    if budget.includes > MAX_INCLUDES_PER_PAGE:
+        if budget.includes == MAX_INCLUDES_PER_PAGE + 1:
+            into.warnings.append(
+                f"over {MAX_INCLUDES_PER_PAGE} includes on one page (nested and repeated ones counted); "
+                "the rest are left out"
+            )
+        into.complete = False
         return ""
+    target, looked = find_include(arg, site, name, page)
+    if target is None:
+        for path in looked:
+            if not path.startswith("content page "):
+                into.includes[path] = ""  # remembered: the page is re-indexed when the file appears
+        where = "; ".join(looked) or "nowhere the site allows"
+        into.warnings.append(f"{name} {arg!r} not found (looked for {where}); the page is indexed without it")
+        return ""
+    path = target.path
     if path in stack:
         chain = " → ".join([*stack, path])
         into.warnings.append(f"include cycle {chain}; the repeated include is left out")
@@ -176,22 +204,16 @@ def include(arg: str, site: Site, budget: Budget, stack: tuple[str, ...], into: 
         into.warnings.append(f"include {path} is nested over {MAX_INCLUDE_DEPTH} deep; left out")
         into.complete = False
         return ""
+    into.includes[path] = site.files.get(path, "")
     cached: Cleaned | None = site.cache.get(path)
     if cached is None:
-        try:
-            body = site.read(path).decode("utf-8")
-        except UnicodeDecodeError:
-            into.warnings.append(f"include {path} is not UTF-8 text; the page is indexed without it")
+        body, why = read_include(target, site)
+        if body is None:
+            into.warnings.append(f"include {path} {why}; the page is indexed without it")
             return ""
-        except Exception as exc:
-            into.warnings.append(f"include {path} cannot be read ({type(exc).__name__}); left out")
-            return ""
-        body = body.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-        cached = clean(body, 1, site, budget, (*stack, path))
-        if cached.complete:
-            site.cache[path] = cached
-    into.includes[path] = site.files[path]
+        cached = clean(body, 1, site, budget, (*stack, path), path if target.page else page)
+        site.cache[path] = cached  # cut short or not: cleaning it again would find the same cuts
     into.includes.update(cached.includes)
-    into.warnings.extend(cached.warnings)
+    into.warnings.extend(w for w in cached.warnings if w not in into.warnings)
     into.complete = into.complete and cached.complete
     return cached.text
