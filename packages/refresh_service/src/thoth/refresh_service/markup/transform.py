@@ -1,4 +1,5 @@
-"""One left-to-right pass over a markdown body: Hugo shortcodes and includes, HTML → text, entities.
+"""One left-to-right pass over a markdown body: Hugo shortcodes and includes, links, alerts, emoji,
+HTML → text, entities.
 
 Code (fenced or indented blocks, inline spans) is copied verbatim. The output keeps a map from each
 of its lines to the file lines it came from, so chunks still cite `path:lines` of the real file.
@@ -11,14 +12,20 @@ import re
 from dataclasses import dataclass, field
 
 from thoth.refresh_service.markup import hugo
+from thoth.refresh_service.markup.blocks import code_ranges
 from thoth.refresh_service.markup.budget import Budget
+from thoth.refresh_service.markup.glossary import glossary_page
+from thoth.refresh_service.markup.hugo import expand_params
 from thoth.refresh_service.markup.includes import (
     MAX_INCLUDE_DEPTH,
     MAX_INCLUDES_PER_PAGE,
+    Target,
     find_include,
     read_include,
 )
-from thoth.refresh_service.markup.scan import scan
+from thoth.refresh_service.markup.linemap import Output
+from thoth.refresh_service.markup.prose import prose_events
+from thoth.refresh_service.markup.scan import Event, Links, scan
 from thoth.refresh_service.markup.site import Site
 
 _ESCAPED = re.compile(r"\{\{([<%])/\*([^\n]{0,2048}?)\*/([>%])\}\}")
@@ -34,50 +41,7 @@ class Cleaned:
     includes: dict[str, str] = field(default_factory=dict)  # include path → digest
     warnings: list[str] = field(default_factory=list)
     complete: bool = True  # False when a cycle or the depth limit cut an include short
-
-
-class _Out:
-    """Output text with its line map; copy/drop advance the source line, insert does not."""
-
-    def __init__(self, src: str, first_line: int) -> None:
-        self.src = src
-        self.line = first_line
-        self.parts: list[str] = []
-        self.size = 0
-        self.starts = [first_line]
-        self.ends: list[int] = []
-
-    def copy(self, a: int, b: int, text: str | None = None) -> None:
-        piece = self.src[a:b] if text is None else text
-        k = self.src.count("\n", a, b)
-        if k:
-            self.ends.append(self.line)
-            self.ends.extend(range(self.line + 1, self.line + k))
-            self.starts.extend(range(self.line + 1, self.line + k + 1))
-            self.line += k
-        self._add(piece)
-
-    def drop(self, a: int, b: int) -> None:
-        self.line += self.src.count("\n", a, b)
-
-    def insert(self, text: str) -> None:
-        k = text.count("\n")
-        self.ends.extend([self.line] * k)
-        self.starts.extend([self.line] * k)
-        self._add(text)
-
-    def space(self) -> None:
-        if self.parts and self.parts[-1] and not self.parts[-1][-1].isspace():
-            self._add(" ")
-
-    def _add(self, piece: str) -> None:
-        if piece:
-            self.parts.append(piece)
-            self.size += len(piece)
-
-    def done(self) -> tuple[str, list[int], list[int]]:
-        self.ends.append(self.line)
-        return "".join(self.parts), self.starts, self.ends
+    terms: set[str] = field(default_factory=set)  # glossary terms defined on the page so far
 
 
 def _unescape(piece: str) -> str:
@@ -93,21 +57,34 @@ def clean(
     stack: tuple[str, ...] = (),
     page: str | None = None,
 ) -> Cleaned:
-    """`text` (a page body or an include) without markup noise, with its line map."""
-    events = scan(text, site is not None, budget)
+    """`text` (a page body or an include, of `page`) without markup noise, with its line map."""
+    hugo_on = site is not None and site.hugo
+    code = code_ranges(text, budget)
+    links: Links | None = None
+    prose: list[Event] = []
+    if site is not None:
+        prose, definitions = prose_events(text, site, code, page)
+        links = Links(definitions, site, page)
+    events = scan(text, hugo_on, budget, links, prose, code)
     tags = [e[3] for e in events if e[2] == "sc"]
-    actions = hugo.plan(tags) if site is not None else []
-    out = _Out(text, first_line)
+    actions = hugo.plan(tags, text, site, page) if hugo_on else []
+    out = Output(text, first_line)
     result = Cleaned("", [], [])
     pos, tag_i = 0, -1
-    fence_until: int | None = None  # inside a highlight pair: the closing tag's index
+    fence_until: int | None = None  # inside a code pair: the closing tag's index
+    hide_until: int | None = None  # inside a hidden body: the closing tag's index
     for start, end, kind, payload in events:
         budget.tick()
         if kind == "sc":
             tag_i += 1
+        if hide_until is not None:
+            if kind == "sc" and tag_i == hide_until:
+                out.drop(pos, end)
+                pos, hide_until = end, None
+            continue
         if fence_until is not None:
             if kind == "sc" and tag_i == fence_until:
-                body = text[pos:start]
+                body = expand_params(text[pos:start], site, page)
                 out.copy(pos, start, _unescape(body))
                 out.insert(("" if body.endswith("\n") else "\n") + "```")
                 out.drop(start, end)
@@ -116,7 +93,8 @@ def clean(
         out.copy(pos, start)
         pos = end
         if kind == "code":
-            out.copy(start, end, _unescape(text[start:end]) if site is not None else None)
+            # Hugo runs shortcodes inside code too: a parameter shows its value there.
+            out.copy(start, end, _unescape(expand_params(text[start:end], site, page)) if hugo_on else None)
         elif kind == "text":
             out.drop(start, end)
             out.insert(payload)
@@ -129,10 +107,12 @@ def clean(
         else:
             action = actions[tag_i]
             _shortcode(out, text, start, end, action, site, budget, stack, result, page)
-            if action.kind == "highlight":
+            if action.kind == "fence":
                 fence_until = action.until
+            elif action.kind == "hide":
+                hide_until = action.until
         budget.grow(out.size)
-    if fence_until is not None:  # unreachable: a highlight is only planned with its closing tag
+    if fence_until is not None:  # unreachable: a fence is only planned with its closing tag
         out.insert("\n```")
     out.copy(pos, len(text))
     result.text, result.starts, result.ends = out.done()
@@ -140,7 +120,7 @@ def clean(
 
 
 def _shortcode(
-    out: _Out,
+    out: Output,
     text: str,
     start: int,
     end: int,
@@ -155,14 +135,35 @@ def _shortcode(
     own_line = text.startswith("\n", end) or end == len(text)
     if action.kind == "text":
         out.insert(action.value)
+    elif action.kind == "markdown" and site is not None:  # a {{% %}} value is markdown to Hugo
+        out.insert(clean(action.value, 1, site, budget, stack, page).text.rstrip("\n"))
     elif action.kind == "lead":
-        bold = action.value.startswith("**") and action.value.endswith("**")
-        lead = action.value if bold else f"**{action.value}**"
-        out.insert(lead + ("" if own_line else "\n\n"))
-    elif action.kind == "highlight":
-        out.insert(f"```{action.value}" + ("" if own_line else "\n"))
+        out.insert(_lead(action.value) + ("" if own_line else "\n\n"))
+    elif action.kind == "fence":
+        lead = _lead(action.title) + "\n\n" if action.title else ""
+        out.insert(f"{lead}```{action.value}" + ("" if own_line else "\n"))
     elif action.kind == "include" and site is not None:
         out.insert(include(action.value, site, budget, stack, result, action.name, page).rstrip("\n"))
+    elif action.kind == "glossary" and site is not None:
+        out.insert(glossary_term(action.value, site, budget, stack, result))
+
+
+def _lead(title: str) -> str:
+    return title if title.startswith("**") and title.endswith("**") else f"**{title}**"
+
+
+def glossary_term(term: str, site: Site, budget: Budget, stack: tuple[str, ...], into: Cleaned) -> str:
+    """`{{% glossary-term "x" %}}`: the term's definition (its glossary page's text) the first time on
+    a page, the term in bold after that or when the site has no page for it."""
+    key = term.strip().lower()
+    path = glossary_page(term, site)
+    if path is None or key in into.terms:
+        return f"**{term.strip()}**"
+    into.terms.add(key)
+    text = expand(Target(path, True), site, budget, stack, into, None).strip()
+    if not text:
+        return f"**{term.strip()}**"
+    return text if key in text.lower() else f"**{term.strip()}**: {text}"
 
 
 def include(
@@ -194,6 +195,13 @@ def include(
         where = "; ".join(looked) or "nowhere the site allows"
         into.warnings.append(f"{name} {arg!r} not found (looked for {where}); the page is indexed without it")
         return ""
+    return expand(target, site, budget, stack, into, page)
+
+
+def expand(
+    target: Target, site: Site, budget: Budget, stack: tuple[str, ...], into: Cleaned, page: str | None
+) -> str:
+    """The cleaned text of an included file, from the run's cache when it was cleaned before."""
     path = target.path
     if path in stack:
         chain = " → ".join([*stack, path])
