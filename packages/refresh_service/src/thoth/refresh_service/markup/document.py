@@ -6,9 +6,11 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
+from thoth.refresh_service.markup import liquid
 from thoth.refresh_service.markup.budget import Budget, NotPublished, ParseError, unlimited
 from thoth.refresh_service.markup.frontmatter import split_front_matter
 from thoth.refresh_service.markup.headings import heading_text, split_attributes
+from thoth.refresh_service.markup.linemap import compose
 from thoth.refresh_service.markup.publishing import cascade_files, unpublished
 from thoth.refresh_service.markup.site import Site
 from thoth.refresh_service.markup.transform import clean
@@ -129,9 +131,15 @@ def parse_document(
     ends: list[int] = []
     warnings: list[str] = []
     if kind == "markdown":
-        cleaned = clean("".join(body), skip + 1, site, budget, page=path)
+        source = "".join(body)
+        templates = site is not None and not site.hugo  # Eleventy: templates first, as it renders
+        if templates:
+            source, tag_starts, tag_ends = liquid.render(source, site, budget, skip + 1)
+        cleaned = clean(source, 1 if templates else skip + 1, site, budget, page=path)
         body = split_lines(cleaned.text)
         starts, ends = cleaned.starts[: len(body)], cleaned.ends[: len(body)]
+        if templates:
+            starts, ends = compose(tag_starts, tag_ends, starts, ends)
         includes, warnings = {**includes, **cleaned.includes}, cleaned.warnings
     title = meta.get("title") if isinstance(meta.get("title"), str) and meta["title"].strip() else None
     if title is None and kind == "markdown":

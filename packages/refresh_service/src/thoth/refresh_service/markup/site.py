@@ -4,6 +4,7 @@ that decide pages, URLs, anchors and text, and a reader for the files beside the
 from __future__ import annotations
 
 import posixpath
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -172,12 +173,13 @@ def load_site(
     if forced_name == "eleventy" or (not configs and forced_name is None and _eleventy(files)):
         return Site(
             generator="eleventy",
-            attributes=True,
+            attributes=True,  # markdown-it-attrs: `{#id}` after a heading
+            typographer=False,
             id_type="eleventy",
             files=files,
             read=read,
             base_url=base_url,
-            strip_prefix=strip_prefix,
+            strip_prefix=strip_prefix or _eleventy_input(files, read),
         )
     if not configs and forced_name != "hugo":
         return None
@@ -215,6 +217,23 @@ def load_site(
 
 def _eleventy(files: Mapping[str, str]) -> bool:
     return any(name in files for name in ELEVENTY_CONFIGS)
+
+
+_INPUT_DIR = re.compile(r"""\binput\s*:\s*["'`]([\w./-]+)["'`]""")
+
+
+def _eleventy_input(files: Mapping[str, str], read: Callable[[str], bytes]) -> str:
+    """The input folder an Eleventy config names (`dir: {input: "pages"}`): its pages' URLs start
+    below it. '' when there is no config or it names none."""
+    for name in ELEVENTY_CONFIGS:
+        if name in files:
+            try:
+                found = _INPUT_DIR.search(read(name)[:65536].decode("utf-8", errors="replace"))
+            except Exception:  # noqa: S112 (unreadable config: pages from the root)
+                continue
+            if found and found.group(1).strip("./"):
+                return found.group(1).strip("./") + "/"
+    return ""
 
 
 def sanitize(segment: str, lower: bool) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup.publishing import not_content
 from thoth.refresh_service.markup.site import SITE_GLOBS, Site, load_site
 from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
-from thoth.refresh_service.sources import Snapshot, glob_regex, selected
+from thoth.refresh_service.sources import FileEntry, Snapshot, glob_regex, selected
 
 MAX_NAMED = 5  # files named in the "not pages" warning
 
@@ -52,6 +53,8 @@ def with_site(
         digests = {p: e.digest for p, e in everything.items()}
         forced = config.markup if config.markup in ("hugo", "eleventy") else None
         site = load_site(digests, snapshot.read, forced, config.base_url, config.strip_prefix)
+        if site is None and config.markup == "auto" and uses_templates(pages, snapshot.read):
+            site = load_site(digests, snapshot.read, "eleventy", config.base_url, config.strip_prefix)
     fields = {f.name: getattr(snapshot, f.name) for f in dataclasses.fields(Snapshot)}
     out = SiteSnapshot(**{**fields, "files": pages, "skipped": skipped}, site=site)
     if site is None:
@@ -70,6 +73,29 @@ def with_site(
                 f"{shown}{more}; to index such files as pages, name their folder in the source's include"
             )
     return out
+
+
+# A Liquid/Nunjucks tag outside code (`{% alert %}`, `{% page "x" %}`, `{% endraw %}`): an Eleventy
+# (or Jekyll) site whose config is not in the source, e.g. a source that is its input folder.
+_TEMPLATE_TAG = re.compile(r"\{%-?\s*[A-Za-z_][\w-]*[^%\n]{0,300}%\}")
+_CODE = re.compile(r"^(```|~~~).*?^\1|`[^`\n]*`", re.DOTALL | re.MULTILINE)
+SNIFF_PAGES = 50
+SNIFF_BYTES = 64 * 1024
+
+
+def uses_templates(pages: Mapping[str, FileEntry], read: Callable[[str], bytes]) -> bool:
+    """Whether markdown pages of the source use template tags outside code (a sample of them)."""
+    sample = [p for p in sorted(pages) if p.lower().endswith((".md", ".markdown"))][:SNIFF_PAGES]
+    for path in sample:
+        if pages[path].size > SNIFF_BYTES * 16:
+            continue
+        try:
+            text = read(path)[:SNIFF_BYTES].decode("utf-8", errors="replace")
+        except Exception:  # noqa: S112 (an unreadable page says nothing about the source)
+            continue
+        if "{%" in text and _TEMPLATE_TAG.search(_CODE.sub("", text)):
+            return True
+    return False
 
 
 def stale_includes(includes: Mapping[str, str], site: Site | None) -> bool:
