@@ -29,7 +29,8 @@ class ChunkSettings:
 
     def signature(self) -> str:
         # v2: Hugo-aware markup, HTML → text, goldmark anchors, bounded chunk meta
-        return f"chunk-v2:{self.target_tokens}:{self.overlap_tokens}"
+        # v3: links resolved, alerts and code shortcodes, Eleventy tags, heading-only sections kept
+        return f"chunk-v3:{self.target_tokens}:{self.overlap_tokens}"
 
 
 @dataclass(frozen=True)
@@ -235,10 +236,17 @@ def chunk_document(
     meta = chunk_meta(doc.meta)
     description = meta.get("description")
     chunks: list[Chunk] = []
-    for heading_path, section_anchor, section in sections:
+    carried: list[Block] = []  # headings with nothing under them, waiting for the next section
+    for i, (heading_path, section_anchor, section) in enumerate(sections):
         budget.tick()
-        if not any(not b.heading for b in section):
-            continue  # a heading with nothing under it lives on in its subsections' heading paths
+        if i + 1 < len(sections) and not any(not b.heading for b in section):
+            # A heading with only subsections: its line opens the next section's first chunk, so the
+            # page reads back with its outline (and its heading path names it anyway).
+            carried.extend(section)
+            continue
+        section, carried = carried + section, []
+        if not section:
+            continue
         for group in _pack(section, lines, settings, budget):
             budget.tick()
             start, end = group[0].start, group[-1].end

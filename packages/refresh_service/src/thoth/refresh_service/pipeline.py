@@ -245,6 +245,8 @@ class Refresher:
         if snapshot.site is not None:
             for warning in snapshot.site.warnings:
                 report.warn("", warning)
+        if snapshot.not_pages:
+            report.extra["not_pages"] = snapshot.not_pages_report()
         known = self.sstate.files() if incremental else {}
         added = sorted(p for p in snapshot.files if p not in known)
         modified = sorted(p for p, e in snapshot.files.items() if p in known and known[p].digest != e.digest)

@@ -13,16 +13,26 @@ from thoth.refresh_service.markup.site import SITE_GLOBS, Site, load_site
 from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
 from thoth.refresh_service.sources import FileEntry, Snapshot, glob_regex, selected
 
-MAX_NAMED = 5  # files named in the "not pages" warning
+MAX_NAMED = 5  # files named in the report's "not pages" entry
 
 
 @dataclass
 class SiteSnapshot(Snapshot):
     """`files` are the pages (the source's include/exclude, Hugo's own rules); `site` is set for a
-    Hugo or Eleventy source; `not_pages` counts the selected files the site publishes no page for."""
+    Hugo or Eleventy source; `not_pages` names the selected files that are not pages, and why."""
 
     site: Site | None = None
-    not_pages: int = 0
+    not_pages: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def not_pages_report(self) -> dict[str, object]:
+        """For the run report: how many selected files are not pages, a few of them and why."""
+        shown = dict(sorted(self.not_pages.items())[:MAX_NAMED])
+        return {
+            "count": len(self.not_pages),
+            "examples": shown,
+            "why": "a Hugo site publishes no page for them (read where included); "
+            "name their folder in the source's include to index them as pages",
+        }
 
 
 def widened(config: SourceConfig) -> SourceConfig:
@@ -65,13 +75,7 @@ def with_site(
         outside = {p: r for p in pages if (r := not_content(p, site)) is not None and not _named(p, config)}
         if outside:
             out.files = {p: e for p, e in pages.items() if p not in outside}
-            out.not_pages = len(outside)
-            shown = "; ".join(f"{p} ({r})" for p, r in sorted(outside.items())[:MAX_NAMED])
-            more = f" and {len(outside) - MAX_NAMED} more" if len(outside) > MAX_NAMED else ""
-            site.warnings.append(
-                f"{len(outside)} markdown files are not Hugo pages and are read only where included: "
-                f"{shown}{more}; to index such files as pages, name their folder in the source's include"
-            )
+            out.not_pages = outside
     return out
 
 
