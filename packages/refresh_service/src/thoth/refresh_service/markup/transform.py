@@ -15,7 +15,6 @@ from thoth.refresh_service.markup import hugo
 from thoth.refresh_service.markup.blocks import code_ranges
 from thoth.refresh_service.markup.budget import Budget
 from thoth.refresh_service.markup.glossary import glossary_page
-from thoth.refresh_service.markup.hugo import expand_params
 from thoth.refresh_service.markup.includes import (
     MAX_INCLUDE_DEPTH,
     MAX_INCLUDES_PER_PAGE,
@@ -26,8 +25,10 @@ from thoth.refresh_service.markup.includes import (
 from thoth.refresh_service.markup.linemap import Output
 from thoth.refresh_service.markup.prose import prose_events
 from thoth.refresh_service.markup.scan import Event, Links, scan
+from thoth.refresh_service.markup.shortcodes import ShortcodeTag, parse_shortcode
 from thoth.refresh_service.markup.site import Site
 
+_OPENER = re.compile(r"\{\{[<%]")
 _ESCAPED = re.compile(r"\{\{([<%])/\*([^\n]{0,2048}?)\*/([>%])\}\}")
 
 
@@ -47,6 +48,40 @@ class Cleaned:
 def _unescape(piece: str) -> str:
     """Inside code, Hugo shows `{{</* x */>}}` as `{{< x >}}`."""
     return _ESCAPED.sub(lambda m: "{{" + m.group(1) + m.group(2) + m.group(3) + "}}", piece)
+
+
+def _in_code(
+    piece: str, site: Site | None, budget: Budget, stack: tuple[str, ...], into: Cleaned, page: str | None
+) -> str:
+    """Code as Hugo shows it: it runs shortcodes inside code too (a parameter shows its value, an
+    include its text, a shortcode whose output is markup shows nothing), and shows `{{</* x */>}}`
+    as `{{< x >}}`."""
+    if site is None or ("{{<" not in piece and "{{%" not in piece):
+        return _unescape(piece)
+    tags: list[ShortcodeTag] = []
+    pos = 0
+    for m in _OPENER.finditer(piece):
+        if m.start() < pos:
+            continue
+        tag = parse_shortcode(piece, m.start())
+        if tag is not None:
+            tags.append(tag)
+            pos = tag.end
+    actions = hugo.plan(tags, piece, site, page)
+    parts: list[str] = []
+    pos = 0
+    for tag, action in zip(tags, actions, strict=True):
+        budget.tick()
+        parts.append(piece[pos : tag.start])
+        pos = tag.end
+        if tag.literal is not None:
+            parts.append(tag.literal)
+        elif action.kind in ("text", "markdown"):
+            parts.append(action.value)
+        elif action.kind == "include":
+            parts.append(include(action.value, site, budget, stack, into, action.name, page).rstrip("\n"))
+    parts.append(piece[pos:])
+    return "".join(parts)
 
 
 def clean(
@@ -84,8 +119,8 @@ def clean(
             continue
         if fence_until is not None:
             if kind == "sc" and tag_i == fence_until:
-                body = expand_params(text[pos:start], site, page)
-                out.copy(pos, start, _unescape(body))
+                body = _in_code(text[pos:start], site, budget, stack, result, page)
+                out.copy(pos, start, body)
                 out.insert(("" if body.endswith("\n") else "\n") + "```")
                 out.drop(start, end)
                 pos, fence_until = end, None
@@ -93,8 +128,8 @@ def clean(
         out.copy(pos, start)
         pos = end
         if kind == "code":
-            # Hugo runs shortcodes inside code too: a parameter shows its value there.
-            out.copy(start, end, _unescape(expand_params(text[start:end], site, page)) if hugo_on else None)
+            piece = _in_code(text[start:end], site, budget, stack, result, page) if hugo_on else None
+            out.copy(start, end, piece)
         elif kind == "text":
             out.drop(start, end)
             out.insert(payload)
