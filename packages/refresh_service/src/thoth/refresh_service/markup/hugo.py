@@ -57,6 +57,7 @@ class Action:
     until: int = -1  # for "fence" and "hide": index of the closing tag
     name: str = ""  # the shortcode's name (an include's kind)
     title: str = ""  # a fence's lead line (a tab's header)
+    code: bool = False  # an include shown as code (`readfile … code="true"`), in language `title`
 
 
 def _pairs(tags: Sequence[ShortcodeTag]) -> tuple[dict[int, int], dict[int, int]]:
@@ -188,7 +189,9 @@ def plan(
             title = tag.arg(*TITLE_ARGS, 0) if name == "tab" else tag.arg(*TITLE_ARGS)
             actions.append(Action("lead", title) if title else Action("drop"))
         elif name in INCLUDE and tag.arg(*INCLUDE_ARGS):
-            actions.append(Action("include", tag.arg(*INCLUDE_ARGS) or "", name=name))
+            code = (tag.arg("code") or "").lower() == "true"
+            lang = (tag.arg(*LANG_ARGS) or "") if code else ""
+            actions.append(Action("include", tag.arg(*INCLUDE_ARGS) or "", name=name, title=lang, code=code))
         elif name in GLOSSARY_TERM and tag.arg(0, "term"):
             actions.append(Action("glossary", tag.arg(0, "term") or ""))
         elif name in REF and tag.arg("path", 0):

@@ -23,6 +23,8 @@ SITE_GLOBS = (
     "**/*.md",
     "**/*.markdown",
     "assets/**/*.html",
+    # Text files a page bundle holds for `readfile` (code samples, configuration examples).
+    *(f"content/**/*.{e}" for e in ("txt", "yaml", "yml", "toml", "json", "sh", "html")),
     "layouts/shortcodes/**/*.html",
     "layouts/_shortcodes/**/*.html",
     ".eleventy.js",

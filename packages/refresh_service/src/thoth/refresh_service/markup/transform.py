@@ -28,6 +28,7 @@ from thoth.refresh_service.markup.scan import Event, Links, scan
 from thoth.refresh_service.markup.shortcodes import ShortcodeTag, parse_shortcode
 from thoth.refresh_service.markup.site import Site
 
+MARKDOWN = (".md", ".markdown", ".mdx")
 _OPENER = re.compile(r"\{\{[<%]")
 _ESCAPED = re.compile(r"\{\{([<%])/\*([^\n]{0,2048}?)\*/([>%])\}\}")
 
@@ -178,7 +179,10 @@ def _shortcode(
         lead = _lead(action.title) + "\n\n" if action.title else ""
         out.insert(f"{lead}```{action.value}" + ("" if own_line else "\n"))
     elif action.kind == "include" and site is not None:
-        out.insert(include(action.value, site, budget, stack, result, action.name, page).rstrip("\n"))
+        included = include(action.value, site, budget, stack, result, action.name, page).rstrip("\n")
+        if action.code:  # shown as code: one fenced block
+            included = f"```{action.title}\n{included}\n```"
+        out.insert(included)
     elif action.kind == "glossary" and site is not None:
         out.insert(glossary_term(action.value, site, budget, stack, result))
 
@@ -254,7 +258,10 @@ def expand(
         if body is None:
             into.warnings.append(f"include {path} {why}; the page is indexed without it")
             return ""
-        cached = clean(body, 1, site, budget, (*stack, path), path if target.page else page)
+        if path.lower().endswith(MARKDOWN):
+            cached = clean(body, 1, site, budget, (*stack, path), path if target.page else page)
+        else:  # a code sample, a configuration file: its text as written
+            cached = Cleaned(body, [], [])
         site.cache[path] = cached  # cut short or not: cleaning it again would find the same cuts
     into.includes.update(cached.includes)
     into.warnings.extend(w for w in cached.warnings if w not in into.warnings)
