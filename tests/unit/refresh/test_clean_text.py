@@ -117,3 +117,15 @@ def test_glossary_terms_are_defined_once_and_parameters_and_refs_are_values() ->
     assert "**render hooks**: A template that overrides it." in out and "**nope**" in out
     assert "Version v1.2 of ; see" in out  # a parameter the page and the site lack: nothing
     assert f"[setup]({BASE}docs/setup/)" in out
+
+
+def test_a_file_read_into_a_list_items_code_block_stays_in_it() -> None:
+    files = {"content/docs/score.txt": "Scorecard\n=========\nall good\n", "content/docs/c.yaml": "a: 1\nb: 2\n"}
+    body = (
+        "- Scorecard:\n\n  ```text\n  {{< readfile \"score.txt\" >}}\n  ```\n\n"
+        '- Config:\n\n  {{< readfile file="c.yaml" code="true" lang="yaml" >}}\n\nEnd\n'
+    )
+    out = clean(body, 1, site({**PAGES, **files}), unlimited(), page="content/docs/page.md")
+    assert "  ```text\n  Scorecard\n  =========\n  all good\n  ```" in out.text
+    assert "  ```yaml\n  a: 1\n  b: 2\n  ```" in out.text
+    assert len(out.starts) >= out.text.count("\n") and len(out.ends) >= out.text.count("\n")

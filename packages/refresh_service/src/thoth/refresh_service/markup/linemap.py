@@ -15,8 +15,13 @@ class Output:
         self.ends: list[int] = []
 
     def copy(self, a: int, b: int, text: str | None = None) -> None:
+        """Source [a, b), or `text` in its place (line for line when it has as many lines)."""
         piece = self.src[a:b] if text is None else text
         k = self.src.count("\n", a, b)
+        if text is not None and text.count("\n") != k:
+            self.drop(a, b)  # other lines than the source's: they cite where the source ends
+            self.insert(text)
+            return
         if k:
             self.ends.append(self.line)
             self.ends.extend(range(self.line + 1, self.line + k))

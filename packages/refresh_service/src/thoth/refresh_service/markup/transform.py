@@ -80,7 +80,8 @@ def _in_code(
         elif action.kind in ("text", "markdown"):
             parts.append(action.value)
         elif action.kind == "include":
-            parts.append(include(action.value, site, budget, stack, into, action.name, page).rstrip("\n"))
+            text = include(action.value, site, budget, stack, into, action.name, page).rstrip("\n")
+            parts.append(_indented(text, piece, tag.start))
     parts.append(piece[pos:])
     return "".join(parts)
 
@@ -182,9 +183,17 @@ def _shortcode(
         included = include(action.value, site, budget, stack, result, action.name, page).rstrip("\n")
         if action.code:  # shown as code: one fenced block
             included = f"```{action.title}\n{included}\n```"
-        out.insert(included)
+        out.insert(_indented(included, text, start))
     elif action.kind == "glossary" and site is not None:
         out.insert(glossary_term(action.value, site, budget, stack, result))
+
+
+def _indented(inserted: str, text: str, at: int) -> str:
+    """`inserted` at `at` in `text`: its lines after the first take that line's indentation, so text
+    included in a list item (or a code block) stays in it."""
+    line = text[text.rfind("\n", 0, at) + 1 : at]
+    indent = line[: len(line) - len(line.lstrip())]
+    return inserted.replace("\n", "\n" + indent) if indent and not line.strip() else inserted
 
 
 def _lead(title: str) -> str:
