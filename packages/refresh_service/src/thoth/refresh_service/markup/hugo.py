@@ -44,7 +44,7 @@ CODE = frozenset({"highlight", "code-toggle", "code", "codeblock", "syntax"})
 LANG_ARGS: tuple[str | int, ...] = ("lang", "language", "code_lang")
 HIDDEN = frozenset({"comment"})  # bodies no reader sees
 _PARAM_CALL = re.compile(r"\{\{[<%]\s*_?param\s+\"?([\w.-]+)\"?\s*[>%]\}\}")
-_YAML_KEY = re.compile(r"^[\w.\"'-]+:(\s|$)")
+_YAML_KEY = re.compile(r"^[\w.\"'-]+:(\s|\Z)")
 
 
 @dataclass(frozen=True)

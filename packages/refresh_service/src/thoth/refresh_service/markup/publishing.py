@@ -15,7 +15,7 @@ from typing import Any
 
 from thoth.refresh_service.markup.frontmatter import split_front_matter
 from thoth.refresh_service.markup.site import Site
-from thoth.refresh_service.sources import glob_regex
+from thoth.refresh_service.sources.snapshot import glob_regex
 
 MARKDOWN = (".md", ".markdown", ".mdx")
 PUBLISH_KEYS = ("publishdate", "pubdate", "published", "date")

@@ -7,11 +7,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup.publishing import not_content
 from thoth.refresh_service.markup.site import SITE_GLOBS, Site, load_site
 from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
-from thoth.refresh_service.sources import FileEntry, Snapshot, glob_regex, selected
+from thoth.refresh_service.sources.definitions import SourceConfig
+from thoth.refresh_service.sources.snapshot import FileEntry, Snapshot, glob_regex, selected
 
 MAX_NAMED = 5  # files named in the report's "not pages" entry
 
