@@ -129,3 +129,15 @@ def test_a_file_read_into_a_list_items_code_block_stays_in_it() -> None:
     assert "  ```text\n  Scorecard\n  =========\n  all good\n  ```" in out.text
     assert "  ```yaml\n  a: 1\n  ```" in out.text
     assert len(out.starts) >= out.text.count("\n") and len(out.ends) >= out.text.count("\n")
+
+
+def test_the_glossary_page_lists_every_term_with_its_definition() -> None:
+    files = {
+        "content/glossary/_index.md": "---\ncascade:\n  build: {render: never}\n---\n",
+        "content/glossary/cascade.md": "---\ntitle: cascade\n---\nValues a section passes down.\n",
+        "content/glossary/bundle.md": "---\ntitle: page bundle\n---\nA folder that is a page.\n",
+    }
+    page = "content/glossary/_index.md"
+    data = clean("{{% glossary %}}\n", 1, site({**PAGES, **files}), unlimited(), page=page)
+    expected = "**page bundle**: A folder that is a page.\n\n**cascade**: Values a section passes down.\n"
+    assert data.text == expected

@@ -31,3 +31,18 @@ def glossary_page(term: str, site: Site) -> str | None:
         if candidate and candidate in terms:
             return terms[candidate]
     return None
+
+
+def glossary_terms(page: str, site: Site) -> list[str]:
+    """The term pages of the glossary section `page` heads (`{{% glossary %}}` lists them), by name."""
+    here = site.locate(page)
+    if here is None or "glossary" not in posixpath.dirname(here.logical).lower().split("/"):
+        return []
+    folder = posixpath.dirname(here.logical).lower()
+    return [
+        path
+        for (lang, logical), path in sorted(by_logical(site).items())
+        if lang == here.lang
+        and posixpath.dirname(logical) == folder
+        and posixpath.splitext(posixpath.basename(logical))[0] not in ("_index", "index")
+    ]

@@ -52,7 +52,8 @@ class Action:
     """What to emit for one tag: `text`, a lead line, an include of `value`, a code fence up to
     `until` (language `value`), or dropping everything up to `until` (a hidden body)."""
 
-    kind: str  # "drop" | "text" | "markdown" | "lead" | "include" | "glossary" | "fence" | "hide"
+    # "drop" | "text" | "markdown" | "lead" | "include" | "glossary" | "glossary-list" | "fence" | "hide"
+    kind: str
     value: str = ""
     until: int = -1  # for "fence" and "hide": index of the closing tag
     name: str = ""  # the shortcode's name (an include's kind)
@@ -192,6 +193,8 @@ def plan(
             code = (tag.arg("code") or "").lower() == "true"
             lang = (tag.arg(*LANG_ARGS) or "") if code else ""
             actions.append(Action("include", tag.arg(*INCLUDE_ARGS) or "", name=name, title=lang, code=code))
+        elif name == "glossary" and i not in pairs:  # the glossary page lists every term
+            actions.append(Action("glossary-list"))
         elif name in GLOSSARY_TERM and tag.arg(0, "term"):
             actions.append(Action("glossary", tag.arg(0, "term") or ""))
         elif name in REF and tag.arg("path", 0):

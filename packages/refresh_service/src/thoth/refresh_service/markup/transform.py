@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from thoth.refresh_service.markup import hugo
 from thoth.refresh_service.markup.blocks import code_ranges
 from thoth.refresh_service.markup.budget import Budget
-from thoth.refresh_service.markup.glossary import glossary_page
+from thoth.refresh_service.markup.glossary import glossary_page, glossary_terms
 from thoth.refresh_service.markup.includes import (
     MAX_INCLUDE_DEPTH,
     MAX_INCLUDES_PER_PAGE,
@@ -24,6 +24,7 @@ from thoth.refresh_service.markup.includes import (
 )
 from thoth.refresh_service.markup.linemap import Output
 from thoth.refresh_service.markup.prose import prose_events
+from thoth.refresh_service.markup.publishing import front_matter
 from thoth.refresh_service.markup.scan import Event, Links, scan
 from thoth.refresh_service.markup.shortcodes import ShortcodeTag, parse_shortcode
 from thoth.refresh_service.markup.site import Site
@@ -186,6 +187,8 @@ def _shortcode(
         out.insert(_indented(included, text, start))
     elif action.kind == "glossary" and site is not None:
         out.insert(glossary_term(action.value, site, budget, stack, result))
+    elif action.kind == "glossary-list" and site is not None and page is not None:
+        out.insert(_glossary_list(page, site, budget, stack, result))
 
 
 def _indented(inserted: str, text: str, at: int) -> str:
@@ -194,6 +197,21 @@ def _indented(inserted: str, text: str, at: int) -> str:
     line = text[text.rfind("\n", 0, at) + 1 : at]
     indent = line[: len(line) - len(line.lstrip())]
     return inserted.replace("\n", "\n" + indent) if indent and not line.strip() else inserted
+
+
+def _glossary_list(page: str, site: Site, budget: Budget, stack: tuple[str, ...], into: Cleaned) -> str:
+    """`{{% glossary %}}` on a glossary section's page: each term in bold with its definition."""
+    entries: list[str] = []
+    for path in glossary_terms(page, site):
+        budget.includes += 1
+        if budget.includes > MAX_INCLUDES_PER_PAGE:
+            break
+        title = front_matter(path, site).get("title")
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        name = title if isinstance(title, str) and title.strip() else stem
+        text = expand(Target(path, True), site, budget, stack, into, None).strip()
+        entries.append(f"**{name.strip()}**: {text}" if text else f"**{name.strip()}**")
+    return "\n\n".join(entries)
 
 
 def _lead(title: str) -> str:
