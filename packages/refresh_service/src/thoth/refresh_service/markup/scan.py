@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from thoth.refresh_service.markup.blocks import code_ranges
@@ -70,25 +70,33 @@ class Links:
     definitions: dict[str, str]
     site: Site | None
     page: str | None
+    resolved: dict[str, str] = field(default_factory=dict)  # a page links to the same place often
+
+    def resolve(self, dest: str) -> str:
+        found = self.resolved.get(dest)
+        if found is None:
+            found = self.resolved[dest] = resolve(dest, self.site, self.page)
+        return found
 
     def reference(self, label: str) -> str | None:
         found = self.definitions.get(label_key(label))
-        return None if found is None else resolve(found, self.site, self.page)
+        return None if found is None else self.resolve(found)
 
 
 def _close(text: str, q: int, opener: int, links: Links) -> Event | None:
     """The replacement of `]…` at `q` (a link's close) by `](url)`, or None to leave it as written."""
-    image = opener > 0 and text[opener - 1] == "!"
     after = q + 1
     if text.startswith("(", after):
-        if image:
-            return None  # an image's source stays as written
+        if (opener > 0 and text[opener - 1] == "!") or links.site is None or not links.site.base_url:
+            return None  # an image's source stays as written; without a base URL nothing resolves
         m = _DEST.match(text, after)
         if m is None:
             return None
         dest = destination(m.group(1))
-        resolved = resolve(dest, links.site, links.page)
+        resolved = links.resolve(dest)
         return None if resolved == dest else (q, m.end(), "text", f"]({resolved})")
+    if not links.definitions:
+        return None
     m = _LABEL.match(text, after)
     if m is not None:
         url = links.reference(m.group(1) or text[opener + 1 : q])
