@@ -54,6 +54,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_ALLOWED_HOSTS", "mcp_server", "any (serve: its own address)", "Host allowlist"),
     Variable("THOTH_AUTH", "mcp_server", "on", "off disables API keys locally (refused on Lambda)"),
     Variable("THOTH_LOG_QUERIES", "mcp_server", "off", "on: metrics records carry the query text"),
+    Variable("THOTH_WEAK_MATCH_FLOOR", "mcp_server", "0.27", "below it an answer says nothing matches well"),
     Variable("THOTH_MAX_BODY_BYTES", "mcp_server", "1048576", "largest request body"),
     Variable("THOTH_OAUTH_ISSUER", "mcp_server", "unset: OAuth off", "issuer URL; turns OAuth tokens on"),
     Variable("THOTH_OAUTH_AUDIENCE", "mcp_server", "the /mcp URL", "accepted aud or client_id (commas)"),
@@ -62,6 +63,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_OAUTH_RESOURCE", "mcp_server", "from the request", "public /mcp URL in the metadata"),
     Variable("THOTH_OAUTH_ALGORITHMS", "mcp_server", "RS256", "JWT algorithms (asymmetric only)"),
     Variable("THOTH_OAUTH_LEEWAY_S", "mcp_server", "60", "clock skew allowed on exp, nbf, iat"),
+    Variable("THOTH_SOURCE_ACCESS", "mcp_server", "unset: tokens read all", "token groups/scopes to sources"),
     Variable("THOTH_SOURCES_CONFIG", "refresh_service", "store:config/sources.yaml", "sources file"),
     Variable("THOTH_MAX_FILE_BYTES", "refresh_service", "2097152", "larger files are skipped"),
     Variable("THOTH_KEEP_VERSIONS", "refresh_service", "3", "index versions kept per source"),
@@ -72,6 +74,9 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("TRANSFORMERS_VERBOSITY", "refresh_service", "error (set by the embedder)", "transformers logs"),
     Variable("HF_HUB_DISABLE_PROGRESS_BARS", "refresh_service", "1 (set by the embedder)", "no hub bars"),
     Variable("THOTH_LOCK_TARGET", "tools", "x86_64", "platform the locks are compiled for"),
+    Variable(
+        "THOTH_BENCH_CORPORA", "tools", "../shared/corpora if present", "cloned corpora of the quality bench"
+    ),
 )
 BY_NAME: Final = {v.name: v for v in VARIABLES}
 KNOWN_THOTH_VARS: Final = frozenset(name for name in BY_NAME if name.startswith("THOTH_"))

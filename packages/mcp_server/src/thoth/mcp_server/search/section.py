@@ -7,6 +7,7 @@ from typing import Any
 
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
 from thoth.mcp_server.search import cursor
+from thoth.mcp_server.search.access import scope_tag
 from thoth.mcp_server.search.registry import NoSuchPage, Served, registry
 from thoth.shared.index import Chunk
 
@@ -161,7 +162,7 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     with_parent: bool = args.get("with_parent", False)
     if with_parent and heading is None:
         raise ToolArgumentError("argument 'with_parent' needs 'heading': name the section to give context to")
-    bound = cursor.binding(args)
+    bound = cursor.binding(args, scope_tag(deadline.sources))
     expected, offset = (
         cursor.decode("get_handbook_section", bound, args["cursor"]) if "cursor" in args else ("", 0)
     )
