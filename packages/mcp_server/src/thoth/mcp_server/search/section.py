@@ -39,16 +39,45 @@ def _with_parent(page: list[Chunk], section: list[Chunk], path: list[str]) -> tu
     return lead + section, (parent[-1] if parent else None)
 
 
+def _overlap(previous: str, body: str) -> int:
+    """Length of the longest run of whole lines that ends `previous` and starts `body` (the blocks a
+    chunk repeats from the one before it, for context)."""
+    best = 0
+    end = body.find("\n")
+    while True:
+        cut = len(body) if end < 0 else end
+        head = body[:cut]
+        if head.strip() and previous.endswith(head) and (len(previous) == cut or previous[-cut - 1] == "\n"):
+            best = cut
+        if end < 0:
+            return best
+        end = body.find("\n", end + 1)
+
+
 def _assemble(chunks: list[Chunk]) -> str:
-    """Page text from its chunks; a heading line is added where a chunk starts a new section without one."""
+    """Page text from its chunks, each block once: the overlap a chunk repeats from the previous one
+    (same section, overlapping lines) is left out; a heading line is added where a chunk starts a new
+    section without one."""
     parts: list[str] = []
-    previous: list[str] | None = None
+    previous: Chunk | None = None
     for chunk in chunks:
         body = chunk.text.strip("\n")
-        if chunk.heading_path != previous and chunk.heading_path and not body.lstrip().startswith("#"):
+        if (
+            previous is not None
+            and previous.path == chunk.path
+            and previous.heading_path == chunk.heading_path
+            and chunk.line_start <= previous.line_end
+        ):
+            body = body[_overlap(previous.text.strip("\n"), body) :].lstrip("\n")
+        elif (
+            chunk.heading_path
+            and not body.lstrip().startswith("#")
+            and (previous is None or chunk.heading_path != previous.heading_path)
+        ):
             parts.append("#" * min(6, len(chunk.heading_path)) + " " + chunk.heading_path[-1])
-        parts.append(body)
-        previous = chunk.heading_path
+        if body:
+            parts.append(body)
+        previous = chunk
     return "\n\n".join(parts) + "\n"
 
 
