@@ -238,6 +238,15 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     return _search(_snapshot(env, ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES")))
 
 
+def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
+    """When ChatGPT's search and fetch are listed: "auto" (over HTTP, not over stdio), "on" or "off".
+
+    Read on its own, so tools/list never depends on an unrelated search setting being valid.
+    """
+    env = os.environ if env is None else env
+    return env_choice(env, "THOTH_CHATGPT_TOOLS", ("auto", "on", "off"), "auto")
+
+
 def local_overrides(*, no_auth: bool, allowed_hosts: str | None, loopback_origins: bool = False) -> None:
     """What `serve`/`invoke` change for a local run: auth off on request, hosts the socket answers to,
     and (serve) browser origins on this machine; a value the user set is kept."""
