@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.mcp_search_support import call_tool, publish
-from tests.unit.mcp_protocol.support import META, call, modern_headers, post, request
+from tests.support.mcp_app import META, call, modern_headers, post, request
+from tests.support.mcp_search import call_tool, publish
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.protocol.resources import ResourceNotFound, ResourceUriError
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, ToolArgumentError, UnknownToolError
@@ -123,7 +123,7 @@ def _post(app: App, method: str, params: dict[str, Any], version: str) -> Any:
 def test_links_and_reads_through_the_endpoint(
     published: LivePointer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.unit.mcp_protocol.support import KEY
+    from tests.support.mcp_app import KEY
 
     monkeypatch.setenv("THOTH_API_KEYS", KEY)
     app = App()

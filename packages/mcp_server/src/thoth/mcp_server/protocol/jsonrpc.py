@@ -6,7 +6,6 @@ import json
 import re
 from typing import Any, Final, Literal, NamedTuple
 
-from thoth.mcp_server.transport.events import dumps
 from thoth.shared.errors import ThothError
 
 __all__ = [
@@ -24,6 +23,11 @@ UNSUPPORTED_PROTOCOL_VERSION: Final = -32022  # 2026-07-28
 
 RequestId = str | int
 _ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.\-]+/)+[\w.\-]*")
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact JSON; ASCII-only so lone surrogates from any text can never break encoding."""
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 class RpcError(ThothError):
