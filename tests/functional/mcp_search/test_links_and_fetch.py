@@ -316,3 +316,23 @@ def test_the_setting_decides_who_sees_search_and_fetch(monkeypatch: pytest.Monke
         ConfigError, match="THOTH_CHATGPT_TOOLS='sometimes' is invalid; use one of auto, on, off"
     ):
         CATALOG.tool_specs()
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("#", "no page with path ''"),
+        ("#compensation", "no page with path ''"),
+        ("/#x", "no page with path '/'"),
+        ("?x#y", "no page with path '?x'"),
+        ("https://#x", "no page with path 'https://'"),
+        ("engineering/on-call.md#" + "x" * 1000, "has no section #xxxxxxxx"),
+        ("engineering/on-call.md#%00", "has no section #%00"),
+        ("engineering/on-call.md##compensation", "has no section ##compensation"),
+        ("../../etc/passwd#x", "no page with path '../../etc/passwd'"),
+    ],
+)
+def test_hostile_urls_are_clear_misses(published: LivePointer, path: str, message: str) -> None:
+    output = call_tool("get_handbook_section", {"path": path})
+    assert output.is_error and message in output.text
+    assert len(output.text) < 2000  # a long anchor is not echoed back whole
