@@ -69,6 +69,8 @@ def test_filters(published: LivePointer) -> None:
         "query": "policy",
         "results": [],
         "truncated": False,
+        "weak": True,  # nothing matches: the text says "No results"
+        "match_floor": 0.27,
     }
     assert "No results" in nothing.text
     unknown = call_tool("search_handbook", {"query": "policy", "source": "wiki"})

@@ -55,6 +55,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_AUTH", "mcp_server", "on", "off disables API keys locally (refused on Lambda)"),
     Variable("THOTH_LOG_QUERIES", "mcp_server", "off", "on: metrics records carry the query text"),
     Variable("THOTH_CHATGPT_TOOLS", "mcp_server", "auto", "search/fetch tools: auto (HTTP only), on, off"),
+    Variable("THOTH_WEAK_MATCH_FLOOR", "mcp_server", "0.27", "below it an answer says nothing matches well"),
     Variable("THOTH_MAX_BODY_BYTES", "mcp_server", "1048576", "largest request body"),
     Variable("THOTH_OAUTH_ISSUER", "mcp_server", "unset: OAuth off", "issuer URL; turns OAuth tokens on"),
     Variable("THOTH_OAUTH_AUDIENCE", "mcp_server", "the /mcp URL", "accepted aud or client_id (commas)"),
@@ -73,6 +74,9 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("TRANSFORMERS_VERBOSITY", "refresh_service", "error (set by the embedder)", "transformers logs"),
     Variable("HF_HUB_DISABLE_PROGRESS_BARS", "refresh_service", "1 (set by the embedder)", "no hub bars"),
     Variable("THOTH_LOCK_TARGET", "tools", "x86_64", "platform the locks are compiled for"),
+    Variable(
+        "THOTH_BENCH_CORPORA", "tools", "../shared/corpora if present", "cloned corpora of the quality bench"
+    ),
 )
 BY_NAME: Final = {v.name: v for v in VARIABLES}
 KNOWN_THOTH_VARS: Final = frozenset(name for name in BY_NAME if name.startswith("THOTH_"))

@@ -35,7 +35,7 @@ def search(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     query = " ".join(args["query"].split())
     if not query:
         raise ToolArgumentError("argument 'query' is blank; give a question or keywords")
-    hits = search_query.run(query, RESULTS, deadline)
+    hits, weak, _ = search_query.weak_cut(search_query.run(query, RESULTS, deadline))
     results = []
     for hit in hits:
         chunk = hit.chunk
@@ -55,7 +55,7 @@ def search(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     return ToolOutput(
         _answer({"results": results}),
         None,
-        metrics=search_query.measures(hits),
+        metrics=search_query.measures(hits, weak),
         properties=search_query.context(None, query, hits),
     )
 

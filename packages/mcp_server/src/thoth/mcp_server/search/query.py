@@ -9,6 +9,8 @@ from thoth.mcp_server.search import encoder, ranking
 from thoth.mcp_server.search.registry import registry
 from thoth.mcp_server.settings import search_settings
 
+WEAK_RESULTS = 3  # results a weak answer shows: the closest few, marked as weak matches
+
 
 def run(
     query: str,
@@ -27,7 +29,17 @@ def run(
     return ranking.search([s.prepared for s in served], query, vector, limit, path_prefix, pages=pages)
 
 
-def measures(hits: list[ranking.Hit]) -> dict[str, float]:
+def weak_cut(hits: list[ranking.Hit]) -> tuple[list[ranking.Hit], bool, float]:
+    """The hits an answer shows, whether they are weak matches, and the floor (THOTH_WEAK_MATCH_FLOOR).
+
+    When no hit matches at the floor, only the best few are kept, so a weak answer stays short.
+    """
+    floor = search_settings().weak_match_floor
+    weak = not hits or max(h.match for h in hits) < floor  # no result at all matches nothing either
+    return (hits[:WEAK_RESULTS] if weak else hits), weak, floor
+
+
+def measures(hits: list[ranking.Hit], weak: bool) -> dict[str, float]:
     """What a search's metrics record says about its hits."""
     top = hits[0] if hits else None
     return {
@@ -35,6 +47,8 @@ def measures(hits: list[ranking.Hit]) -> dict[str, float]:
         "ZeroResults": 0 if top else 1,
         "TopScore": top.score if top else 0.0,
         "TopSimilarity": max(0.0, top.cosine) if top else 0.0,
+        "TopMatch": max(h.match for h in hits) if hits else 0.0,
+        "WeakMatch": 1 if weak else 0,
     }
 
 

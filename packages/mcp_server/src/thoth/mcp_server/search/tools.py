@@ -36,6 +36,7 @@ def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_c
         "line_end": chunk.line_end,
         "snippet": text.cut(snippet_chars),
         "score": hit.score,
+        "match": hit.match,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
         "more_sections": [
@@ -49,10 +50,18 @@ def _anchor(url: str) -> str:
     return "#" + url.rpartition("#")[2] if "#" in url else url
 
 
-def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
+def _render_hits(query: str, results: list[dict[str, Any]], weak: bool, floor: float) -> str:
     if not results:
         return f"No results for {query!r}. Try other words, or drop source/path_prefix."
-    lines = [f"{len(results)} result(s) for {query!r}:"]
+    if weak:
+        best = max(r["match"] for r in results)
+        lines = [
+            f"Nothing in the handbook matches {query!r} well (best match {best:.2f}, below {floor:.2f}). "
+            f"The {len(results)} closest result(s) below are weak matches: use one only if it plainly "
+            "answers the question; otherwise say that the handbook does not cover it, or try other words."
+        ]
+    else:
+        lines = [f"{len(results)} result(s) for {query!r}:"]
     for r in results:
         trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
         facts = [f"{r['source']}:{r['path']} lines {r['line_start']}-{r['line_end']}"]
@@ -60,9 +69,10 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
             facts.append(f"updated {str(r['last_modified'])[:10]}")  # the date; the time is in structured
         if r["commit"]:
             facts.append(f"commit {str(r['commit'])[:12]}")
+        label = "weak match" if weak else "score"
         lines += [
             "",
-            f"{r['rank']}. {trail} (score {r['score']:.2f})",
+            f"{r['rank']}. {trail} ({label} {r['match'] if weak else r['score']:.2f})",
             f"   {r['url']}",
             "   " + " · ".join(facts),
         ]
@@ -81,6 +91,7 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     limit: int = args["limit"]
     prefix = args.get("path_prefix", "").lstrip("/") or None
     hits = search_query.run(query, limit, deadline, args.get("source"), prefix, pages=args["spread_pages"])
+    hits, weak, floor = search_query.weak_cut(hits)
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     budget = min(HARD_CAP_CHARS, ANSWER_CHARS_PER_RESULT * limit)
     truncated = False
@@ -90,14 +101,20 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
             _hit_record(i, hit, text, snippet_chars)
             for i, (hit, text) in enumerate(zip(hits, texts, strict=False), start=1)
         ]
-        structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
-        text = _render_hits(query, results)
+        structured: dict[str, Any] = {
+            "query": query,
+            "results": results,
+            "truncated": truncated,
+            "weak": weak,
+            "match_floor": floor,
+        }
+        text = _render_hits(query, results, weak, floor)
         used = size(text, structured)
         if used <= budget or not hits or (snippet_chars <= SNIPPET_MIN and used <= HARD_CAP_CHARS):
             return ToolOutput(
                 text,
                 structured,
-                metrics=search_query.measures(hits),
+                metrics=search_query.measures(hits, weak),
                 properties=search_query.context(args.get("source"), query, hits),
                 links=links(hits),
             )
