@@ -248,3 +248,18 @@ variable "oauth_algorithms" {
   type        = string
   default     = ""
 }
+
+variable "source_access" {
+  description = <<-EOT
+    THOTH_SOURCE_ACCESS: which sources an OAuth token may read, by group (Cognito's cognito:groups) and
+    by scope; default is what every token reads. null: every token reads every source. With Cognito,
+    each group named here is created in the user pool (add users to it to grant its sources).
+    API keys carry their own sources in the api-key secret ({"key": "...", "sources": [...]}).
+  EOT
+  type = object({
+    groups  = optional(map(list(string)), {})
+    scopes  = optional(map(list(string)), {})
+    default = optional(list(string), [])
+  })
+  default = null
+}

@@ -253,6 +253,11 @@ def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
     return env_choice(env, "THOTH_CHATGPT_TOOLS", ("auto", "on", "off"), "auto")
 
 
+def source_access(env: Mapping[str, str] | None = None) -> str | None:
+    """THOTH_SOURCE_ACCESS as set (parsed by thoth.mcp_server.access), or None."""
+    return env_str(os.environ if env is None else env, "THOTH_SOURCE_ACCESS")
+
+
 def local_overrides(*, no_auth: bool, allowed_hosts: str | None, loopback_origins: bool = False) -> None:
     """What `serve`/`invoke` change for a local run: auth off on request, hosts the socket answers to,
     and (serve) browser origins on this machine; a value the user set is kept."""

@@ -64,6 +64,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_OAUTH_RESOURCE", "mcp_server", "from the request", "public /mcp URL in the metadata"),
     Variable("THOTH_OAUTH_ALGORITHMS", "mcp_server", "RS256", "JWT algorithms (asymmetric only)"),
     Variable("THOTH_OAUTH_LEEWAY_S", "mcp_server", "60", "clock skew allowed on exp, nbf, iat"),
+    Variable("THOTH_SOURCE_ACCESS", "mcp_server", "unset: tokens read all", "token groups/scopes to sources"),
     Variable("THOTH_SOURCES_CONFIG", "refresh_service", "store:config/sources.yaml", "sources file"),
     Variable("THOTH_MAX_FILE_BYTES", "refresh_service", "2097152", "larger files are skipped"),
     Variable("THOTH_KEEP_VERSIONS", "refresh_service", "3", "index versions kept per source"),

@@ -97,15 +97,33 @@ class ToolOutput(NamedTuple):
 
 
 class Deadline:
-    """When one request's time budget ends, on the `time.monotonic()` clock; carried by the call."""
+    """When one request's time budget ends (`time.monotonic()` clock), and which sources the caller
+    may read; the call carries it to every tool.
 
-    def __init__(self, at: float, clock: Callable[[], float] = time.monotonic) -> None:
+    `sources` None means every source (no policy, auth off, stdio); a set names the only sources the
+    authenticated caller may see (thoth.mcp_server.access decides it; the search registry honours it).
+    """
+
+    def __init__(
+        self,
+        at: float,
+        clock: Callable[[], float] = time.monotonic,
+        sources: frozenset[str] | None = None,
+    ) -> None:
         self.at = at
         self._clock = clock
+        self.sources = sources
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
         return cls(time.monotonic() + seconds)
+
+    def for_caller(self, sources: frozenset[str] | None) -> Deadline:
+        """The same time budget, limited to `sources` (None: unchanged)."""
+        if sources is None:
+            return self
+        allowed = sources if self.sources is None else sources & self.sources
+        return Deadline(self.at, self._clock, allowed)
 
     def remaining(self) -> float:
         """Seconds left (negative once it has passed)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final, NamedTuple
 
 from thoth.mcp_server.protocol.tools import Deadline
+from thoth.mcp_server.search.access import visible
 from thoth.mcp_server.search.address import Address, anchor_of
 from thoth.mcp_server.search.registry import NoSuchPage, registry
 from thoth.mcp_server.search.section import anchors, assemble, no_such_page, page_end, section_at
@@ -37,7 +38,8 @@ class Reading(NamedTuple):
 
 
 def _page(address: Address, deadline: Deadline) -> list[Chunk]:
-    live = [p.source for p in registry().pointers()]
+    # Only the caller's sources: one it may not read is answered as one that does not exist.
+    live = [p.source for p in visible(registry().pointers(), deadline.sources)]
     if address.source not in live:
         raise NoSuchPage(
             f"no source named {address.source!r} is live; live sources: {', '.join(live) or 'none yet'}"

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
 from thoth.mcp_server.search import cursor
+from thoth.mcp_server.search.access import scope_tag
 from thoth.mcp_server.search.address import anchor_of
 from thoth.mcp_server.search.registry import NoSuchPage, Served, registry
 from thoth.shared.index import Chunk
@@ -217,7 +218,7 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     heading: str | None = args.get("heading")
     max_chars: int = args["max_chars"]
     with_parent: bool = args.get("with_parent", False)
-    bound = cursor.binding(args)
+    bound = cursor.binding(args, scope_tag(deadline.sources))
     expected, offset = (
         cursor.decode("get_handbook_section", bound, args["cursor"]) if "cursor" in args else ("", 0)
     )

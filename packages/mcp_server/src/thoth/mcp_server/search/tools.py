@@ -132,7 +132,7 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
 
 
 def index_status(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
-    status = registry().status()
+    status = registry().status(deadline.sources)
     lines = [f"Index status: {status['status']}" + (f" ({status['reason']})" if status["reason"] else "")]
     for s in status["sources"]:
         age = f"{s['age_s'] / 3600:.1f} h old" if s["age_s"] is not None else "age unknown"
