@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from thoth.mcp_server.search.section import _assemble
+from thoth.mcp_server.search.section import assemble
 from thoth.refresh_service.chunk import ChunkSettings, chunk_document, markdown_blocks, page_url
 from thoth.refresh_service.markup import ParseError, parse_document
 from thoth.refresh_service.markup.sitefiles import widened, with_site
@@ -35,7 +35,7 @@ def pages(folder: str) -> list[tuple[str, list[str], str]]:
         if doc.kind == "markdown":
             markdown_blocks(lines, snap.site)  # as the chunker does: `{#id}` leaves the heading text
         if chunks:
-            out.append((path, lines, _assemble(chunks)))
+            out.append((path, lines, assemble(chunks)[0]))
     return out
 
 
@@ -59,6 +59,6 @@ def test_a_heading_with_only_subsections_and_a_repeated_entry_read_back_once() -
         doc, source="s", url="u", commit=None, last_modified=None,
         settings=ChunkSettings(target_tokens=20, overlap_tokens=10),
     )  # fmt: skip
-    read_back = _assemble(chunks)
+    read_back = assemble(chunks)[0]
     assert len(chunks) > 3 and read_back.startswith("## Install\n\n### On Linux")
     assert [read_back.count(f"definition {i} of") for i in range(12)] == [1] * 12

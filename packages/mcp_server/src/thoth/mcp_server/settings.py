@@ -244,6 +244,15 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     return _search(_snapshot(env, names))
 
 
+def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
+    """When ChatGPT's search and fetch are listed: "auto" (over HTTP, not over stdio), "on" or "off".
+
+    Read on its own, so tools/list never depends on an unrelated search setting being valid.
+    """
+    env = os.environ if env is None else env
+    return env_choice(env, "THOTH_CHATGPT_TOOLS", ("auto", "on", "off"), "auto")
+
+
 def source_access(env: Mapping[str, str] | None = None) -> str | None:
     """THOTH_SOURCE_ACCESS as set (parsed by thoth.mcp_server.access), or None."""
     return env_str(os.environ if env is None else env, "THOTH_SOURCE_ACCESS")
