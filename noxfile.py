@@ -24,6 +24,8 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
+# tools.locks imports tools.runtimes (the Lambda runtime table): loaded first, it is found by name.
+runtimes = _load("tools.runtimes", ROOT / "tools" / "runtimes.py")
 locks = _load("tools.locks", ROOT / "tools" / "locks.py")
 TARGET = locks.target_from_env()
 
@@ -63,6 +65,24 @@ def install_lock(session: nox.Session, *names: str, editable: bool = True) -> No
     marker.write_text(wanted)
 
 
+def _resolver(session: nox.Session, python: str) -> Path:
+    """A venv of Python `python` with the locked pip-tools: a runtime's lock resolves under its own Python."""
+    row = runtimes.for_python(python)
+    interpreter = runtimes.interpreter(row)
+    if interpreter is None:
+        session.error(runtimes.missing_interpreter(row))
+    venv = Path(session.virtualenv.location) / f"resolver-python{python}"
+    wanted = locks.install_digest(["pip-tools"], ROOT, False) + str(interpreter)
+    marker = venv / "thoth-locks.sha256"
+    if not (marker.exists() and marker.read_text() == wanted):
+        session.run(str(interpreter), "-m", "venv", "--clear", str(venv), external=True)
+        pip_tools = str(locks.LOCKS["pip-tools"].output(ROOT))
+        session.run(str(venv / "bin" / "pip"), "install", "--quiet", "--require-hashes", "--no-deps",
+                    "-r", pip_tools, external=True)  # fmt: skip
+        marker.write_text(wanted)
+    return venv
+
+
 @nox.session(python=PYTHON, venv_backend="venv")
 def lock(session: nox.Session) -> None:
     """Compile requirements/*.in into hashed locks (`-- --check` lists stale ones and fails)."""
@@ -85,7 +105,12 @@ def lock(session: nox.Session) -> None:
             out = Path(tmp) / lock.output(ROOT).name
             if lock.output(ROOT).exists():
                 out.write_bytes(lock.output(ROOT).read_bytes())  # keep unchanged pins stable
-            session.run(*locks.pip_compile_args(lock, ROOT, out))
+            pip_compile, *args = locks.pip_compile_args(lock, ROOT, out)
+            python = locks.python_of(lock, TARGET)
+            if python == session.python:
+                session.run(pip_compile, *args)
+            else:
+                session.run(str(_resolver(session, python) / "bin" / pip_compile), *args, external=True)
             written = locks.write_lock(lock, ROOT, TARGET, out)
         session.log(f"wrote {written.relative_to(ROOT)}")
     session.log(f"compiled {len(names)} lock(s)")
@@ -158,23 +183,23 @@ def build_encoder(session: nox.Session) -> None:
 # --- build ---
 
 
-def _packaging(session: nox.Session, command: str, lock: str) -> None:
-    _stop_if_stale(session, [lock])
+def _packaging(session: nox.Session, command: str, *lock_names: str) -> None:
+    _stop_if_stale(session, list(lock_names))
     session.run("python", "-m", "tools.build.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
 
 
 @nox.session(python=PYTHON, default=False)
 def build_layer(session: nox.Session) -> None:
-    """Build lambda-layers/ (dependency + encoder layers) and the function zip; gates + smoke test."""
+    """Build the MCP layers and function zip for a runtime: `-- [--runtime ID] [--arch arm64]`."""
     install_lock(session, "dev")
-    _packaging(session, "layer", "mcp-layer")
+    _packaging(session, "layer", *locks.runtime_locks())
 
 
 @nox.session(python=PYTHON, default=False)
 def build_functions(session: nox.Session) -> None:
     """Build lambda-functions/thoth-mcp-server.zip (thoth.shared + thoth.mcp_server, precompiled)."""
     install_lock(session, "dev")
-    _packaging(session, "functions", "mcp-layer")
+    _packaging(session, "functions", *locks.runtime_locks())
 
 
 @nox.session(python=PYTHON, default=False)
