@@ -12,6 +12,7 @@ functions blocked); AWS moves them now and then: check the page when you touch a
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -113,6 +114,15 @@ def check_arch(row: Runtime, arch: str) -> str:
     return arch
 
 
+def terraform_table() -> str:
+    """The table as Terraform's `mcp_runtimes` variable reads it (JSON)."""
+    rows = {
+        row.identifier: {"architectures": list(row.architectures), "snap_start": row.snap_start}
+        for row in RUNTIMES.values()
+    }
+    return json.dumps(rows, sort_keys=True)
+
+
 def _version_key(path: str) -> tuple[int, ...]:
     match = re.search(r"/versions/(\d+)\.(\d+)\.(\d+)/", path)
     return tuple(int(part) for part in match.groups()) if match else (0,)
@@ -136,7 +146,7 @@ def find_python(version: str) -> Path | None:
     This interpreter when it is one; else the newest patch release under `$(pyenv root)/versions`;
     else `python3.X` on PATH.
     """
-    if f"{sys.version_info.major}.{sys.version_info.minor}" == version:
+    if "{}.{}".format(*sys.version_info[:2]) == version:
         return Path(sys.executable)
     root = _pyenv_root()
     if root is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from tools.deploy import artifacts, image, lambda_ops, smoke, store
 from tools.deploy.callcount import changing_calls
+from tools.deploy.errors import DeployError
 from tools.deploy.release import Release, release
 from tools.deploy.session import Session
 
@@ -32,10 +33,20 @@ def deploy_mcp(
     """Steps 2, 3 and 5 for the MCP server: layers, code, then publish + alias + smoke."""
     env, name = session.env, session.env.mcp_function
     config = lambda_ops.function_config(session, name)
+    runtime, arch = lambda_ops.runtime_of(config)
+    built = artifacts.built_for([function_zip.path, *(layer.path for layer in layer_zips)])
+    if built is not None and built != (runtime, arch):
+        raise DeployError(
+            f"{name} runs {runtime} {arch} but the artifacts are built for {built[0]} {built[1]}; "
+            f"build for the function (`nox -s build_layer -- --runtime {runtime} --arch {arch}`) "
+            f"or move the function (mcp_runtime / mcp_architecture in "
+            f"infra/environments/{env.name}.tfvars, then "
+            f"`nox -s infra -- {env.name} apply`)"
+        )
     bucket = _bucket(config, session)
     layers = []
     for layer_zip in layer_zips:
-        result = lambda_ops.ensure_layer(session, layer_zip, bucket)
+        result = lambda_ops.ensure_layer(session, layer_zip, bucket, runtime, arch)
         store.keep(env.name, layer_zip)
         print(f"layer {result.name}: {result.action} (version {result.version})")
         layers.append(result)
@@ -137,7 +148,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
     env = session.env
     session.check_credentials()
     if not args.no_build:
-        artifacts.build(image=not args.skip_image and not args.container)
+        runtime, arch = lambda_ops.runtime_of(lambda_ops.function_config(session, env.mcp_function))
+        artifacts.build(image=not args.skip_image and not args.container, runtime=runtime, arch=arch)
     function_zip = artifacts.load_zip(Path(args.function) if args.function else artifacts.DEFAULT_FUNCTION)
     layer_zips = [artifacts.load_zip(p) for p in _layers(args)]
     total = artifacts.check_budget(function_zip, layer_zips)

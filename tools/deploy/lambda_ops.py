@@ -10,8 +10,6 @@ from tools.deploy.errors import AwsCallError, DeployError
 from tools.deploy.session import Session
 
 ALIAS = "live"
-LAYER_RUNTIME = "python3.11"
-LAYER_ARCH = "x86_64"
 
 
 @dataclass(frozen=True)
@@ -37,8 +35,13 @@ def upload(session: Session, bucket: str, key: str, artifact: ZipArtifact) -> No
     session.cli.run("s3api", "put-object", "--bucket", bucket, "--key", key, "--body", str(artifact.path))
 
 
-def ensure_layer(session: Session, artifact: ZipArtifact, bucket: str) -> LayerResult:
-    """Publish a layer version only when the zip's sha256 differs from the latest published version's."""
+def ensure_layer(
+    session: Session, artifact: ZipArtifact, bucket: str, runtime: str, arch: str
+) -> LayerResult:
+    """Publish a layer version only when the zip's sha256 differs from the latest published version's.
+
+    `runtime` and `arch` are what the layer was built for (a row of tools/runtimes.py).
+    """
     name = layer_name(session, artifact)
     listing = session.cli.run("lambda", "list-layer-versions", "--layer-name", name)
     versions = (listing or {}).get("LayerVersions", [])
@@ -54,9 +57,9 @@ def ensure_layer(session: Session, artifact: ZipArtifact, bucket: str) -> LayerR
         "--description",
         _description(artifact),
         "--compatible-runtimes",
-        LAYER_RUNTIME,
+        runtime,
         "--compatible-architectures",
-        LAYER_ARCH,
+        arch,
     ]
     if artifact.via_s3:
         key = f"artifacts/layers/{name}/{artifact.sha256}.zip"
@@ -129,6 +132,11 @@ def update_layers(session: Session, function: str, arns: list[str]) -> None:
     """Attach exactly these layer versions; every other setting is left as it is."""
     session.cli.run("lambda", "update-function-configuration", "--function-name", function, "--layers", *arns)
     wait_updated(session, function)
+
+
+def runtime_of(config: dict[str, Any]) -> tuple[str, str]:
+    """(Runtime, architecture) of a function configuration."""
+    return str(config.get("Runtime")), str((config.get("Architectures") or ["x86_64"])[0])
 
 
 def layer_arns(config: dict[str, Any]) -> list[str]:

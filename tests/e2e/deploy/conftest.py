@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from tests.e2e.deploy import support
+from tools import runtimes
 from tools.bench.embedded_aws import moto_server
 from tools.deploy.awscli import AwsCli
 from tools.deploy.bootstrap import bootstrap_zip
@@ -52,7 +53,7 @@ def provisioned(moto_url: str) -> Session:
     client(moto_url, "s3").create_bucket(Bucket=BUCKET)
     lam = client(moto_url, "lambda")
     lam.create_function(
-        FunctionName=env.mcp_function, Runtime="python3.11", Role=role["Role"]["Arn"],
+        FunctionName=env.mcp_function, Runtime=runtimes.DEFAULT, Role=role["Role"]["Arn"],
         Handler="thoth.mcp_server.lambda_handler.handler", Code={"ZipFile": bootstrap_zip().read_bytes()},
         Publish=True, MemorySize=512, Timeout=29,
         Environment={"Variables": {"ENVIRONMENT": "local", "S3_BUCKET_NAME": BUCKET,
