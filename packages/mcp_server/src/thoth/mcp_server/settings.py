@@ -208,6 +208,11 @@ def on_lambda(env: Mapping[str, str] | None = None) -> bool:
     return bool((os.environ if env is None else env).get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
+def snap_start_init(env: Mapping[str, str] | None = None) -> bool:
+    """True while Lambda initializes a function version for a SnapStart snapshot."""
+    return (os.environ if env is None else env).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
     """Current HTTP settings; parsing is cached per distinct set of values, so env changes apply at once."""
     env = os.environ if env is None else env
