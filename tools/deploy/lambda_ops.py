@@ -172,7 +172,20 @@ def publish_version(session: Session, function: str, code_sha256: str) -> str:
         "--description",
         "nox -s deploy",
     )
-    return str(published["Version"])
+    version = str(published["Version"])
+    if published.get("State") == "Pending":  # SnapStart: the snapshot is taken before it can serve
+        print(f"  {function}: version {version} is taking its SnapStart snapshot; waiting until it is Active")
+        try:
+            session.cli.run("lambda", "wait", "published-version-active", "--function-name", function,
+                            "--qualifier", version, output=False)  # fmt: skip
+        except AwsCallError:
+            config = function_config(session, function, version)
+            raise DeployError(
+                f"version {version} of {function} did not become Active ({config.get('State')}: "
+                f"{config.get('StateReason')}); `live` was not moved; fix the cause (a failing init or "
+                "before-snapshot hook shows in the function's logs) and redeploy"
+            ) from None
+    return version
 
 
 def list_versions(session: Session, function: str) -> list[str]:

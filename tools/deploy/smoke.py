@@ -207,7 +207,9 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
         return SmokeResult(False, "local-artifacts", reason)
     response = result["response"]
     passed, detail = judge_health(int(response.get("statusCode", 0)), str(response.get("body", "")))
-    return SmokeResult(passed, "local-artifacts", detail)
+    return SmokeResult(
+        passed, "local-artifacts", f"{detail}; under {interpreter} ({row.identifier}'s Python)"
+    )
 
 
 def invoke_version(session: Session, function: str, version: str) -> SmokeResult:
