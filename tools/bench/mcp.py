@@ -1,11 +1,12 @@
 """MCP server benchmark: published bytes per chunk, warm search, cold starts from the embedded S3
 (empty vs filled cache, bytes fetched), query embedding vs sentence-transformers, peak RSS, and
-cold starts through the Lambda handler (with and without precompiled bytecode), and the
+cold starts through the Lambda handler (with and without precompiled bytecode), the cold start of
+each Lambda runtime's artifacts on its own interpreter (tools/bench/mcp_runtimes.py), and the
 authentication paths (/health and API-key cold starts against a baseline ref; OAuth's import and
 first-verification cost: tools/bench/mcp_auth.py).
 
 Usage: python -m tools.bench.mcp [--sizes 10000,50000] [--runs 5] [--queries 300] [--skip-bytecode]
-       [--baseline=REF] [--only=auth]
+       [--baseline=REF] [--only=auth|runtimes]
 (through nox: `nox -s bench -- mcp --baseline=REF`; the `=` keeps nox from reading REF as a benchmark)
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.bench import embedded_aws, mcp_auth
+from tools.bench import embedded_aws, mcp_auth, mcp_runtimes
 from tools.paths import BUILD, ENCODER, ROOT
 
 WORK = BUILD / "bench-mcp"
@@ -370,6 +371,14 @@ def cold_from_s3(home: Path, chunks: int, url: str, runs: int) -> dict[str, floa
     return out
 
 
+def runtimes_side_by_side(chunks: int, runs: int) -> None:
+    """Each Lambda runtime's artifacts on its own interpreter: cold /health and first search, empty cache."""
+    log(f"\nper Lambda runtime, its own artifacts and interpreter, fresh processes, {chunks} chunks:")
+    home = build_index(chunks)
+    with embedded_aws.moto_server() as url:
+        mcp_runtimes.compare(home, chunks, url, bench_env(home), events(QUERIES[0]), COLD, max(runs, 5))
+
+
 def sizes_report(home: Path, chunks: int) -> None:
     files = published_bytes(home)
     total = sum(files.values())
@@ -391,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REF",
         help="git ref(s), comma-separated, whose /health and API-key cold starts are measured alongside",
     )
-    parser.add_argument("--only", choices=("all", "auth"), default="all", help="auth: only the auth figures")
+    parser.add_argument(
+        "--only", choices=("all", "auth", "runtimes"), default="all", help="only the auth or runtime figures"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -399,6 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     log("mcp bench: preparing (encoder, synthetic indexes; cached in build/)")
     log(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (high load makes timings noisy)")
     ensure_encoder()
+    if args.only == "runtimes":
+        runtimes_side_by_side(max(sizes), args.runs)
+        log(f"\nmcp bench: done (load average now {os.getloadavg()[0]:.1f})")
+        return 0
     small = build_index(args.small)
     health_event, _ = events("how do I request time off")
     runs = max(args.runs, 9)  # the 5% question needs more samples than the headline figures
@@ -425,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  (the {args.small}-chunk run is the reference: costs that do not grow with the index)")
         for n, home in {args.small: small, **homes}.items():
             cold_from_s3(home, n, url, args.runs)
+    runtimes_side_by_side(max(sizes), args.runs)
     log("\nquery embedding side by side (one query at a time):")
     ours, theirs = embedding_side_by_side(min(args.queries, 200))
     onnx, st = statistics.median(ours), statistics.median(theirs)
