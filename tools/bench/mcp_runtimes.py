@@ -32,6 +32,25 @@ from tools.paths import BUILD
 
 WORK = BUILD / "bench-mcp" / "runtimes"
 BUCKET = "bench-runtimes"
+# A SnapStart restore, simulated: the init and the before-snapshot hook ran before the snapshot, so the
+# clock starts after them (Lambda's own restore latency is not measurable here and is not included).
+RESTORED = r"""
+import json, sys, time
+from thoth.mcp_server import snapstart
+from thoth.mcp_server.lambda_handler import handler
+snapstart.before_snapshot()
+snapstart.after_restore()
+t0 = time.perf_counter()
+health = handler(json.loads(sys.argv[1]), None)
+t_health = time.perf_counter() - t0
+search = handler(json.loads(sys.argv[2]), None)
+t_search = time.perf_counter() - t0
+ok = health["statusCode"] == 200 and search["statusCode"] == 200
+ok = ok and not json.loads(search["body"])["result"].get("isError")
+rss = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+detail = search["body"][:400]
+print(json.dumps({"health": t_health, "search": t_search, "ok": ok, "rss": rss, "detail": detail}))
+"""
 
 
 def stage(row: runtimes.Runtime, log: Callable[[str], None]) -> Path:
@@ -112,38 +131,45 @@ def compare(
     embedded_aws.publish(home, url, BUCKET)
     env = {k: v for k, v in base_env.items() if k != "PYTHONPATH"}
     env.update(embedded_aws.aws_env(url, BUCKET))
-    figures: dict[str, list[dict[str, Any]]] = {name: [] for name in staged}
+    # name -> (runtime, child code): every runtime cold, and SnapStart's restore where the runtime has it.
+    variants = {name: (name, cold_code) for name in staged}
+    variants.update(
+        {f"{name} SnapStart": (name, RESTORED) for name in staged if runtimes.get(name).snap_start}
+    )
+    figures: dict[str, list[dict[str, Any]]] = {name: [] for name in variants}
     for _ in range(runs):
-        for name, (interpreter, root) in staged.items():
+        for name, (runtime, code) in variants.items():
+            interpreter, root = staged[runtime]
             cache = Path(tempfile.mkdtemp(prefix="thoth-bench-cache-"))
             try:
                 figures[name].append(
-                    cold_child(interpreter, root, dict(env, THOTH_CACHE_DIR=str(cache)), cold_code, *events)
+                    cold_child(interpreter, root, dict(env, THOTH_CACHE_DIR=str(cache)), code, *events)
                 )
             finally:
                 shutil.rmtree(cache, ignore_errors=True)
     medians: dict[str, dict[str, float]] = {}
     columns = ("cold /health", "first search", "search call", "peak RSS")
-    log(f"  {'runtime':<11} {'Python':<8} " + " ".join(f"{c:>13}" for c in columns))
+    log(f"  {'runtime':<21} {'Python':<8} " + " ".join(f"{c:>13}" for c in columns))
     for name, results in figures.items():
         health = statistics.median(r["health"] for r in results)
         search = statistics.median(r["search"] for r in results)
         call = statistics.median(r["search"] - r["health"] for r in results)
         rss = max(r["rss"] for r in results) / 2**20
         medians[name] = {"health": health, "search": search}
-        python = interpreter_version(staged[name][0])
+        python = interpreter_version(staged[variants[name][0]][0])
         log(
-            f"  {name:<11} {python:<8} {health * 1000:>10.1f} ms {search * 1000:>10.1f} ms "
+            f"  {name:<21} {python:<8} {health * 1000:>10.1f} ms {search * 1000:>10.1f} ms "
             f"{call * 1000:>10.1f} ms {rss:>9.0f} MiB"
         )
     log(
         f"  (median of {runs} fresh processes each, alternating; {chunks}-chunk index on the embedded S3, "
-        "empty cache; times from process start, interpreter start-up excluded)"
+        "empty cache; times from process start, interpreter start-up excluded; SnapStart: from the "
+        "restore, Lambda's restore latency not included)"
     )
     if runtimes.DEFAULT in medians and len(medians) > 1:
         base = medians[runtimes.DEFAULT]
         for name, other in medians.items():
-            if name != runtimes.DEFAULT:
+            if name != runtimes.DEFAULT and name in runtimes.RUNTIMES:
                 log(
                     f"  {runtimes.DEFAULT} / {name}: /health {base['health'] / other['health']:.2f}x, "
                     f"first search {base['search'] / other['search']:.2f}x (below 1 is faster)"
