@@ -22,7 +22,7 @@ from thoth.mcp_server.search import cursor
 
 CHILD = r"""
 import json, sys
-HEAVY = {"numpy", "onnxruntime", "tokenizers", "zstandard"}
+HEAVY = {"numpy", "onnxruntime", "tokenizers", "zstandard", "boto3", "botocore"}
 loaded = lambda: sorted(HEAVY & {m.split(".")[0] for m in sys.modules})
 from thoth.mcp_server.lambda_handler import handler
 seen = {"import": loaded(), "hooks_module": "snapshot_restore_py" in sys.modules}
@@ -78,7 +78,7 @@ def test_the_snapshot_holds_the_search_stack_and_a_loaded_encoder(
 ) -> None:
     seen = run_child(tmp_path, built_encoder, "snap-start")
     assert seen["import"] == [] and seen["registered"] == [1, 1]  # registering loads nothing itself
-    assert seen["snapshot"] == ["numpy", "onnxruntime", "tokenizers", "zstandard"]
+    assert seen["snapshot"] == ["boto3", "botocore", "numpy", "onnxruntime", "tokenizers", "zstandard"]
     assert seen["encoder_loaded"] is True and seen["health"] in (200, 503)
 
 

@@ -36,11 +36,16 @@ def register(env: Mapping[str, str] | None = None) -> bool:
 def before_snapshot() -> None:
     """Import the search stack and load the query encoder, so a restored copy's first search pays neither.
 
-    No index, secret or client is touched: those belong to each restored copy (and to the live pointer).
+    boto3 and botocore are imported too (the state and object stores need them on the first request),
+    but no client is created and no index, secret or credential is read: those belong to each restored
+    copy, and clients hold connections that must not be shared between copies.
     """
+    import boto3
+    import botocore.config
+
     from thoth.mcp_server.search import encoder, tools
 
-    del tools  # imported for its modules (numpy, the index reader, ranking), not called
+    del boto3, botocore, tools  # imported for their modules, not called here
     encoder.get_encoder().encode(WARM_QUERY)  # the first run sizes ONNX Runtime's buffers
 
 
