@@ -1,6 +1,6 @@
 """A generated hostile corpus: 2 MiB of each construct that has stalled markdown parsers.
 
-Shared by the hostile-input test (tests/functional/refresh/test_hostile.py: every file finishes
+Shared by the hostile-input test (tests/functional/refresh_service/test_hostile.py: every file finishes
 within BOUND_S_PER_MB per MiB) and `nox -s bench -- refresh --hostile` (slowest file per MB).
 """
 

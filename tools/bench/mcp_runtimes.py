@@ -20,8 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tools import runtimes
-from tools.bench import embedded_aws
+from tools import embedded_aws, runtimes
 from tools.build import manifest, wheels
 from tools.build.encoder import build_encoder_layer
 from tools.build.functions import FUNCTION_NAME, build_function

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -144,9 +145,10 @@ def ensure_encoder() -> None:
 def index(root: Path, home: Path) -> dict[str, Any]:
     """Refresh the corpus into `home` with the real pipeline and embedder (a no-op when unchanged)."""
     from thoth.refresh_service.__main__ import ProgressPrinter
-    from thoth.refresh_service.config import SourceConfig
     from thoth.refresh_service.embed import SentenceTransformerEmbedder
-    from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
+    from thoth.refresh_service.pipeline import Refresher
+    from thoth.refresh_service.runs import RunOptions, Services
+    from thoth.refresh_service.sources.definitions import SourceConfig
     from thoth.shared.config import get_settings
     from thoth.shared.state import SqliteStateStore
     from thoth.shared.storage import LocalObjectStore
@@ -155,8 +157,7 @@ def index(root: Path, home: Path) -> dict[str, Any]:
         store=LocalObjectStore(home / "objects"),
         state=SqliteStateStore(home / "state.sqlite3"),
         embedder=SentenceTransformerEmbedder(),
-        settings=get_settings(),
-        cache_dir=home / "cache",
+        settings=dataclasses.replace(get_settings(), cache_dir=home / "cache"),
     )
     from thoth.shared.index import FORMAT_VERSION
 

@@ -11,13 +11,13 @@ from typing import Any
 
 from tools import runtimes
 from tools.build import gates, manifest
-from tools.build.container import DEFAULT_BASE, build_image, detect_tool
 from tools.build.encoder import build_encoder_layer
 from tools.build.errors import PackagingError
 from tools.build.functions import FUNCTION_NAME, build_function
+from tools.build.import_smoke import run_smoke
 from tools.build.layer import LAYER_NAME, LayerOptions, build_layer
 from tools.build.lockfile import canonical
-from tools.build.smoke import run_smoke
+from tools.build.refresh_image import DEFAULT_BASE, build_image, detect_tool
 from tools.build.targets import Target
 from tools.paths import CACHE, FUNCTIONS, LAYERS
 
@@ -114,7 +114,7 @@ def container_command(args: argparse.Namespace) -> None:
     tool = detect_tool(args.tool)
     base = args.base_image
     if args.standin:
-        from tools.build.standin import ensure_base
+        from tools.build.base_image import ensure_base
 
         base = ensure_base(tool)
     result = build_image(base_image=base, tool=tool)

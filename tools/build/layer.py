@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.build import artifact, gates, manifest, smoke, trim, wheels
+from tools.build import artifact, gates, import_smoke, manifest, trim, wheels
 from tools.build.errors import PackagingError
 from tools.build.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
 from tools.build.targets import Target, interpreter_version
@@ -134,7 +134,7 @@ def _smoke(
     function_zip, *other_layers = options.smoke_with
     runtime = [found[k] for k, why in sorted(excluded.items()) if why.startswith("provided by the Lambda")]
     expected = [{"name": d["name"], "version": d["version"]} for d in meta["distributions"]]
-    smoke.run_smoke([layer_zip, *other_layers], function_zip, runtime, expected, interpreter, log=log)
+    import_smoke.run_smoke([layer_zip, *other_layers], function_zip, runtime, expected, interpreter, log=log)
     return {"tested": True, "python": interpreter_version(interpreter)}
 
 
@@ -144,11 +144,16 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     pins = read_lock(options.lock)
     interpreter = options.target.interpreter()
     key = artifact.digest_paths(
-        [options.lock, RUNTIMES_MODULE,
-         *artifact.code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child")],
+        [
+            options.lock,
+            RUNTIMES_MODULE,
+            *artifact.code_files(
+                "layer", "lockfile", "targets", "trim", "wheels", "import_smoke", "import_smoke_child"
+            ),
+        ],
         ROOT,
         options.key_data(interpreter_version(interpreter)),
-    )  # fmt: skip
+    )
     meta = manifest.reuse(options.zip_path, key, log)
     if meta is not None:
         return meta

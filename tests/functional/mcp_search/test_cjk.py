@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.mcp_search_support import call_tool, embed, publish
+from tests.support.mcp_search import call_tool, embed, publish
 from thoth.shared.index import Chunk
 
 # A real paragraph of the kind the handbook's Japanese translation holds (paid leave rules).

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.mcp_search_support import call_tool
+from tests.support.mcp_search import call_tool
 from thoth.shared.config import get_settings
 from thoth.shared.live import LivePointer
 from thoth.shared.metrics import METRICS, parse

