@@ -99,7 +99,8 @@ def run_smoke(
                 "ship precompiled unchecked-hash bytecode for every module (see artifact.compile_tree)",
             )
         log(
-            f"smoke test passed under Python {result['python']}: {len(result['imported'])} top-level modules imported, "
+            f"smoke test passed under Python {result['python']}: "
+            f"{len(result['imported'])} top-level modules imported, "
             f"{len(result['versions'])} versions checked, /health {result['health']}, "
             f"search ranked {result['search_top']} first"
         )

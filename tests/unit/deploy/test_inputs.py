@@ -166,19 +166,19 @@ def test_artifacts_say_which_runtime_they_were_built_for_and_a_mix_is_refused(tm
     layer = _zip_with_manifest(tmp_path / "a" / "layer.zip", {"runtime": "python3.13", "arch": "x86_64"})
     function = _zip_with_manifest(tmp_path / "b" / "function.zip", {"runtime": "python3.13"})
     encoder = _zip_with_manifest(tmp_path / "c" / "encoder.zip", {"layer": "thoth-encoder-layer"})
-    assert artifacts.built_for([function, layer, encoder]) == ("python3.13", "x86_64")
-    assert artifacts.built_for([encoder]) is None
+    assert build_outputs.built_for([function, layer, encoder]) == ("python3.13", "x86_64")
+    assert build_outputs.built_for([encoder]) is None
     old = _zip_with_manifest(tmp_path / "d" / "layer.zip", {"runtime": "python3.11", "arch": "x86_64"})
     with pytest.raises(DeployError, match=r"different runtimes \(python3\.11 x86_64, python3\.13 x86_64\)"):
-        artifacts.built_for([function, old])
+        build_outputs.built_for([function, old])
 
 
 def test_terraform_gets_the_runtime_table_and_defaults_the_tfvars_may_override(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from tools import runtimes
-    from tools.deploy.awscli import AwsCli
-    from tools.deploy.session import Session
+    from tools.aws.awscli import AwsCli
+    from tools.aws.session import Session
 
     monkeypatch.delenv("TF_VAR_mcp_runtime", raising=False)
     env = terraform.terraform_env(Session(resolve("dev"), AwsCli(env={}, region="us-east-1")))
