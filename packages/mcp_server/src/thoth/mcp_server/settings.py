@@ -210,6 +210,11 @@ def _snapshot(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str
     return tuple((name, env.get(name, "")) for name in names)
 
 
+def snap_start_init(env: Mapping[str, str] | None = None) -> bool:
+    """True while Lambda initializes a function version for a SnapStart snapshot."""
+    return (os.environ if env is None else env).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
     """Current HTTP settings; parsing is cached per distinct set of values, so env changes apply at once."""
     env = os.environ if env is None else env
