@@ -87,6 +87,10 @@ module "mcp_server" {
   environment             = var.environment
   role_arn                = module.iam.mcp_role_arn
   bootstrap_zip           = var.bootstrap_zip
+  runtime                 = var.mcp_runtime
+  architecture            = var.mcp_architecture
+  runtimes                = var.mcp_runtimes
+  snap_start              = var.mcp_snap_start
   bucket_name             = module.storage.bucket_name
   table_name              = module.state.table_name
   log_level               = var.log_level

@@ -1,11 +1,12 @@
 """MCP server benchmark: published bytes per chunk, warm search, cold starts from the embedded S3
 (empty vs filled cache, bytes fetched), query embedding vs sentence-transformers, peak RSS, and
-cold starts through the Lambda handler (with and without precompiled bytecode), and the
+cold starts through the Lambda handler (with and without precompiled bytecode), the cold start of
+each Lambda runtime's artifacts on its own interpreter (tools/bench/mcp_runtimes.py), and the
 authentication paths (/health and API-key cold starts against a baseline ref; OAuth's import and
 first-verification cost: tools/bench/mcp_auth.py).
 
 Usage: python -m tools.bench.mcp [--sizes 10000,50000] [--runs 5] [--queries 300] [--skip-bytecode]
-       [--baseline=REF] [--only=auth]
+       [--baseline=REF] [--only=auth|runtimes]
 (through nox: `nox -s bench -- mcp --baseline=REF`; the `=` keeps nox from reading REF as a benchmark)
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import embedded_aws
-from tools.bench import mcp_auth
+from tools.bench import mcp_auth, mcp_runtimes
 from tools.paths import BUILD, ENCODER, ROOT
 
 WORK = BUILD / "bench-mcp"
@@ -406,6 +407,14 @@ def cold_from_s3(home: Path, chunks: int, url: str, runs: int) -> dict[str, floa
     return out
 
 
+def runtimes_side_by_side(chunks: int, runs: int) -> None:
+    """Each Lambda runtime's artifacts on its own interpreter: cold /health and first search, empty cache."""
+    log(f"\nper Lambda runtime, its own artifacts and interpreter, fresh processes, {chunks} chunks:")
+    home = build_index(chunks)
+    with embedded_aws.moto_server() as url:
+        mcp_runtimes.compare(home, chunks, url, bench_env(home), events(QUERIES[0]), COLD, max(runs, 5))
+
+
 def sizes_report(home: Path, chunks: int) -> None:
     files = published_bytes(home)
     total = sum(files.values())
@@ -429,9 +438,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("all", "auth", "policy"),
+        choices=("all", "auth", "policy", "runtimes"),
         default="all",
-        help="auth: only the auth figures; policy: only search with/without a source policy",
+        help="auth: the auth figures; policy: search with/without a source policy; runtimes: per runtime",
     )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -440,6 +449,10 @@ def main(argv: list[str] | None = None) -> int:
     log("mcp bench: preparing (encoder, synthetic indexes; cached in build/)")
     log(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (high load makes timings noisy)")
     ensure_encoder()
+    if args.only == "runtimes":
+        runtimes_side_by_side(max(sizes), args.runs)
+        log(f"\nmcp bench: done (load average now {os.getloadavg()[0]:.1f})")
+        return 0
     small = build_index(args.small)
     if args.only == "policy":
         home = build_index(sizes[0])
@@ -472,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  (the {args.small}-chunk run is the reference: costs that do not grow with the index)")
         for n, home in {args.small: small, **homes}.items():
             cold_from_s3(home, n, url, args.runs)
+    runtimes_side_by_side(max(sizes), args.runs)
     log("\nquery embedding side by side (one query at a time):")
     ours, theirs = embedding_side_by_side(min(args.queries, 200))
     onnx, st = statistics.median(ours), statistics.median(theirs)

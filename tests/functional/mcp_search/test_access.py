@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pytest
 
 from tests.support.changes import publish_change, write_pages
-from tests.support.mcp_app import Reply, call, modern
+from tests.support.mcp_app import META, Reply, call, modern, modern_headers, post, request
 from tests.support.mcp_search import embed, markdown_chunks, publish
 from tests.support.oauth_issuer import AUDIENCE, ISSUER, Issuer
 from thoth.mcp_server.lambda_handler import App
@@ -93,6 +93,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("get_handbook_section", {"path": "merger.md"}),
     ("recent_changes", {"since": "7d"}),
     ("recent_changes", {"since": "7d", "query": "zephyr budget"}),
+    ("search", {"query": "zephyr acquisition merger plans"}),
 ]
 
 
@@ -169,3 +170,28 @@ def test_a_policy_naming_an_unknown_source_fails_with_the_fix(
     assert "handbok" in reply.text and "THOTH_SOURCE_ACCESS" in reply.text
     health = CATALOG.index_health()
     assert health["status"] == "degraded" and "handbok" in health["reason"]
+
+
+def read(world: World, caller: str, uri: str) -> Reply:
+    body = request("resources/read", {"uri": uri, "_meta": dict(META)})
+    headers = {**modern_headers("resources/read", uri), "host": "thoth.example"}
+    return call(world.app, post(body, {**headers, "authorization": f"Bearer {_bearer(world, caller)}"}))
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_fetch_and_resources_answer_a_denied_source_as_a_missing_one(app: World, caller: str) -> None:
+    named = tool(app, caller, "fetch", {"id": f"thoth://{SECRET}/merger.md#project-zephyr"})
+    missing = tool(app, caller, "fetch", {"id": "thoth://nosuch/merger.md#project-zephyr"})
+    read_named = read(app, caller, f"thoth://{SECRET}/merger.md#project-zephyr")
+    read_missing = read(app, caller, "thoth://nosuch/merger.md#project-zephyr")
+    assert missing.result["isError"] and read_missing.error["code"] == -32602
+    if CALLERS[caller]:
+        assert not named.result.get("isError") and "zephyr acquisition" in named.text
+        assert "zephyr acquisition" in read_named.result["contents"][0]["text"]
+        return
+    assert named.text.replace(SECRET, "X") == missing.text.replace("nosuch", "X")
+    assert "live sources: handbook" in named.text and "acquisition" not in named.text
+    assert read_named.status == read_missing.status == 400
+    assert json.dumps(read_named.error).replace(SECRET, "X") == json.dumps(read_missing.error).replace(
+        "nosuch", "X"
+    )

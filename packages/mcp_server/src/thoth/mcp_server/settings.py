@@ -210,6 +210,11 @@ def _snapshot(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str
     return tuple((name, env.get(name, "")) for name in names)
 
 
+def snap_start_init(env: Mapping[str, str] | None = None) -> bool:
+    """True while Lambda initializes a function version for a SnapStart snapshot."""
+    return (os.environ if env is None else env).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
     """Current HTTP settings; parsing is cached per distinct set of values, so env changes apply at once."""
     env = os.environ if env is None else env
@@ -249,6 +254,15 @@ def history_window_days(env: Mapping[str, str] | None = None) -> int:
     from thoth.shared.history import history_days  # datetime and json: not on the cold-start path
 
     return history_days(os.environ if env is None else env)
+
+
+def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
+    """When ChatGPT's search and fetch are listed: "auto" (over HTTP, not over stdio), "on" or "off".
+
+    Read on its own, so tools/list never depends on an unrelated search setting being valid.
+    """
+    env = os.environ if env is None else env
+    return env_choice(env, "THOTH_CHATGPT_TOOLS", ("auto", "on", "off"), "auto")
 
 
 def source_access(env: Mapping[str, str] | None = None) -> str | None:

@@ -55,6 +55,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_ALLOWED_HOSTS", "mcp_server", "any (serve: its own address)", "Host allowlist"),
     Variable("THOTH_AUTH", "mcp_server", "on", "off disables API keys locally (refused on Lambda)"),
     Variable("THOTH_LOG_QUERIES", "mcp_server", "off", "on: metrics records carry the query text"),
+    Variable("THOTH_CHATGPT_TOOLS", "mcp_server", "auto", "search/fetch tools: auto (HTTP only), on, off"),
     Variable("THOTH_WEAK_MATCH_FLOOR", "mcp_server", "0.27", "below it an answer says nothing matches well"),
     Variable("THOTH_MAX_BODY_BYTES", "mcp_server", "1048576", "largest request body"),
     Variable("THOTH_OAUTH_ISSUER", "mcp_server", "unset: OAuth off", "issuer URL; turns OAuth tokens on"),

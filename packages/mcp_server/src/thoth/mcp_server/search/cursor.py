@@ -55,6 +55,13 @@ def _key() -> bytes:
         return _fallback
 
 
+def forget_process_key() -> None:
+    """Drop the random per-process key (after a SnapStart restore every copy must draw its own)."""
+    global _fallback
+    with _fallback_lock:
+        _fallback = None
+
+
 def _tag(payload: bytes) -> bytes:
     return hmac.new(_key(), payload, hashlib.sha256).digest()[:_TAG_BYTES]
 

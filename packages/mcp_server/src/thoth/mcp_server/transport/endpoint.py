@@ -62,6 +62,7 @@ MODERN_STATUS: Final = {
 ALLOW: Final = {"allow": "POST"}
 KNOWN_METHODS: Final = frozenset(
     {"initialize", "ping", "tools/list", "tools/call", "server/discover", "notifications/initialized"}
+    | {"resources/list", "resources/templates/list", "resources/read"}
 )
 
 

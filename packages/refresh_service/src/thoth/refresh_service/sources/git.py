@@ -6,11 +6,11 @@ import io
 import posixpath
 import re
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
+from thoth.refresh_service.sources.gitdates import commit_dates, commits_since
 from thoth.refresh_service.sources.snapshot import (
     FileEntry,
     Skipped,
@@ -23,7 +23,6 @@ from thoth.refresh_service.sources.snapshot import (
 )
 from thoth.shared.logging import redact
 
-HISTORY_LIMIT = 500  # commits walked to date files; older files get the oldest walked commit's time
 _SHA_RE = re.compile(r"^[0-9a-f]{40}\Z")
 
 
@@ -152,27 +151,6 @@ def _walk(
             out[path] = (entry.mode, entry.sha)
 
 
-def _dates(repo: Any, commit: bytes, paths: set[str]) -> dict[str, str]:
-    """When each path last changed, walking at most HISTORY_LIMIT commits of the available history."""
-    dates: dict[str, str] = {}
-    oldest = None
-    try:
-        for entry in repo.get_walker(include=[commit], max_entries=HISTORY_LIMIT):
-            when = datetime.fromtimestamp(entry.commit.commit_time, UTC).isoformat(timespec="seconds")
-            oldest = when
-            for change in entry.changes():
-                for item in change if isinstance(change, list) else [change]:
-                    if item.new is not None and item.new.path is not None:
-                        path = item.new.path.decode("utf-8", errors="surrogateescape")
-                        if path in paths and path not in dates:
-                            dates[path] = when
-            if len(dates) == len(paths):
-                break
-    except KeyError:
-        pass  # a shallow clone: history ends here
-    return {path: dates.get(path) or oldest or "" for path in paths}
-
-
 def git_snapshot(
     config: SourceConfig, cache_dir: Path, token: str | None, ref: str | None, since: str | None
 ) -> Snapshot:
@@ -216,50 +194,15 @@ def _snapshot(
             continue
         blobs[path] = sha
         files[path] = FileEntry(path, "git:" + sha.decode(), repo.object_store.get_raw(sha)[1].__len__())
-    dates = _dates(repo, commit, set(files))
+    dates = commit_dates(repo, commit, set(files))
     files = {p: FileEntry(f.path, f.digest, f.size, dates.get(p) or None) for p, f in files.items()}
     renames = _renames(repo, since, tree, files) if since else None
-    commits = _commits(repo, commit, since) if since else None
+    commits = commits_since(repo, commit, since) if since else None
 
     def read(path: str) -> bytes:
         return bytes(repo[blobs[path]].data)
 
     return Snapshot("git", commit.decode(), files, read, skipped, renames, commits, repo.close)
-
-
-def subject(message: bytes) -> str:
-    """A commit message's first line, at most 200 characters."""
-    line = message.decode("utf-8", errors="replace").strip().split("\n", 1)[0].strip()
-    return line if len(line) <= 200 else line[:199] + "\u2026"
-
-
-def _commits(repo: Any, commit: bytes, since: str) -> dict[str, list[dict[str, str]]] | None:
-    """Per path, the commits after `since` up to `commit` that touched it, newest first: sha, author
-    date and subject only (names and e-mails are personal data). None when `since` is not in the
-    available history (a shallow fetch, a force push)."""
-    if since.encode() not in repo.object_store:
-        return None
-    found: dict[str, list[dict[str, str]]] = {}
-    try:
-        walker = repo.get_walker(include=[commit], exclude=[since.encode()], max_entries=HISTORY_LIMIT)
-        for entry in walker:
-            item = entry.commit
-            info = {
-                "sha": item.id.decode(),
-                "date": datetime.fromtimestamp(item.author_time, UTC).isoformat(timespec="seconds"),
-                "subject": subject(item.message),
-            }
-            for change in entry.changes():
-                for one in change if isinstance(change, list) else [change]:
-                    for side in (one.new, one.old):
-                        if side is not None and side.path is not None:
-                            path = side.path.decode("utf-8", errors="surrogateescape")
-                            listed = found.setdefault(path, [])
-                            if not listed or listed[-1]["sha"] != info["sha"]:
-                                listed.append(info)
-    except KeyError:
-        pass  # history ends (shallow): what was walked stands
-    return found
 
 
 def _renames(repo: Any, since: str, tree: Any, files: dict[str, FileEntry]) -> dict[str, str] | None:
