@@ -103,6 +103,7 @@ module "mcp_server" {
   enable_http_api         = var.enable_http_api
   alarm_actions           = var.alarm_actions
   oauth_environment       = local.oauth_environment
+  history_days            = var.history_days
 }
 
 module "refresh_service" {
@@ -120,6 +121,7 @@ module "refresh_service" {
   keep_images        = var.ecr_keep_images
   force_destroy      = var.force_destroy
   alarm_actions      = var.alarm_actions
+  history_days       = var.history_days
 }
 
 module "observability" {

@@ -291,3 +291,13 @@ variable "source_access" {
   })
   default = null
 }
+
+variable "history_days" {
+  description = "THOTH_HISTORY_DAYS on both functions: the refresh deletes change records older than this, recent_changes refuses a since further back."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.history_days >= 1 && var.history_days <= 3660 && floor(var.history_days) == var.history_days
+    error_message = "history_days must be a whole number of days from 1 to 3660."
+  }
+}

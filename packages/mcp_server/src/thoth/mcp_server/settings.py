@@ -249,6 +249,13 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     return _search(_snapshot(env, names))
 
 
+def history_window_days(env: Mapping[str, str] | None = None) -> int:
+    """THOTH_HISTORY_DAYS: how far back recent_changes may look (the refresh keeps records that long)."""
+    from thoth.shared.history import history_days  # datetime and json: not on the cold-start path
+
+    return history_days(os.environ if env is None else env)
+
+
 def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
     """When ChatGPT's search and fetch are listed: "auto" (over HTTP, not over stdio), "on" or "off".
 

@@ -37,6 +37,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_SECRETS_BACKEND", "shared", "aws when an AWS name is set, else env", "aws or env"),
     Variable("THOTH_API_KEYS", "shared", "unset", "local API keys (a key or a JSON list)"),
     Variable("THOTH_GITLAB_TOKEN", "shared", "unset", "local git token for remote sources"),
+    Variable("THOTH_HISTORY_DAYS", "shared", "90", "days change records are kept (recent_changes)"),
     Variable("THOTH_CURSOR_KEY", "shared", "unset: random per process", "local pagination-cursor HMAC key"),
     Variable("THOTH_SECRET_CACHE_TTL_S", "shared", "300", "seconds a Secrets Manager value is cached"),
     Variable("THOTH_AWS_TIMEOUT_S", "shared", "10", "seconds per AWS call"),
