@@ -51,7 +51,6 @@ def cognito_like_upstream(callback: str) -> Iterator[Upstream]:
     import oidc_provider_mock
     import werkzeug.serving
 
-    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"  # the provider itself is plain http on 127.0.0.1
     app = flask.Flask("thoth-test-upstream")
     oidc_provider_mock.init_app(app, require_client_registration=True)
     app.secret_key = secrets.token_bytes(16)

@@ -56,17 +56,17 @@ def register(request: HttpRequest, context: Context, server_metadata: dict[str, 
         return _error("invalid_client_metadata", "send the client metadata as a JSON object")
     if not isinstance(data, dict) or not data:
         return _error("invalid_client_metadata", "send the client metadata as a JSON object")
-    try:
-        metadata = _Registration(server_metadata).extract_client_metadata(_JsonRequest(data))
-    except OAuth2Error as error:
-        return _error(error.error or "invalid_client_metadata", error.description or "invalid client metadata")
-    uris = metadata.get("redirect_uris")
+    uris = data.get("redirect_uris")
     if not isinstance(uris, list) or not uris or len(uris) > MAX_REDIRECT_URIS:
         return _error("invalid_redirect_uri", f"register 1 to {MAX_REDIRECT_URIS} redirect_uris")
     for uri in uris:
         problem = redirect_uri_problem(uri)
         if problem:
             return _error("invalid_redirect_uri", problem)
+    try:
+        metadata = _Registration(server_metadata).extract_client_metadata(_JsonRequest(data))
+    except OAuth2Error as error:
+        return _error(error.error or "invalid_client_metadata", error.description or "invalid client metadata")
     grants = metadata.get("grant_types") or ["authorization_code"]
     if "authorization_code" not in grants or not set(grants) <= set(GRANT_TYPES):
         return _error("invalid_client_metadata", f"grant_types must include authorization_code, among {GRANT_TYPES}")
