@@ -1,4 +1,4 @@
-"""The authorization-server front's test world: an upstream shaped like Cognito, a browser, an https CIMD host.
+"""The authorization-server front's test world: a Cognito-like upstream, a browser, an https CIMD host.
 
 The upstream is oidc-provider-mock (an Authlib OpenID provider) made to look like Cognito: Thoth's app
 client is registered once, beforehand, with Thoth's one callback (as Terraform does), then the
@@ -14,7 +14,6 @@ import datetime
 import http.server
 import ipaddress
 import json
-import os
 import secrets
 import ssl
 import threading
@@ -126,7 +125,9 @@ def make_test_ca(directory: Path) -> TestCA:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=2))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
@@ -172,7 +173,7 @@ def https_documents(ca: TestCA) -> Iterator[DocumentHost]:
     host = DocumentHost("", {}, [])
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             host.requests.append(self.path)
             status, headers, body = host.documents.get(self.path, (404, {}, b"not found"))
             self.send_response(status)

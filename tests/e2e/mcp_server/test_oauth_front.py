@@ -48,7 +48,9 @@ class _Memory:
         self.client = client_info
 
 
-async def _session(url: str, storage: _Memory, asked: list[str], metadata_url: str | None = None) -> tuple[Any, Any]:
+async def _session(
+    url: str, storage: _Memory, asked: list[str], metadata_url: str | None = None
+) -> tuple[Any, Any]:
     import httpx2
     from mcp.client import Client
     from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
@@ -93,7 +95,9 @@ def _front_env(home: Path, upstream_env: dict[str, str], **extra: str) -> dict[s
     return offline_env(home, **upstream_env, **extra)
 
 
-def _check_signed_in(url: str, storage: _Memory, asked: list[str], listing: Any, result: Any) -> dict[str, Any]:
+def _check_signed_in(
+    url: str, storage: _Memory, asked: list[str], listing: Any, result: Any
+) -> dict[str, Any]:
     assert listing.tools[0].name == "search_handbook"
     assert not result.is_error and "time-off" in result.structured_content["results"][0]["path"]
     assert len(asked) == 1

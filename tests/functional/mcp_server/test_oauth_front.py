@@ -154,7 +154,11 @@ def test_a_signed_in_client_gets_a_token_bound_to_mcp(front: Front) -> None:
     secret = verifier()
     tokens = front.exchange(client_id, front.code(client_id, secret), secret).json()
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
-    assert claims["aud"] == f"{front.url}/mcp" and claims["iss"] == front.url and claims["scope"] == "thoth/search"
+    assert (
+        claims["aud"] == f"{front.url}/mcp"
+        and claims["iss"] == front.url
+        and claims["scope"] == "thoth/search"
+    )
     headers = {"authorization": f"Bearer {tokens['access_token']}", "accept": "application/json"}
     assert httpx.post(f"{front.url}/mcp", json=PING, headers=headers).status_code == 200
 
@@ -164,11 +168,18 @@ def test_a_confidential_client_authenticates_with_its_derived_secret(front: Fron
     client_id, client_secret = registered["client_id"], registered["client_secret"]
     secret = verifier()
     code = front.code(client_id, secret)
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": secret}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": secret,
+    }
     wrong = httpx.post(f"{front.url}/oauth/token", data=form, auth=(client_id, client_secret + "x"))
     refused(wrong, "invalid_client", 401)
     code = front.code(client_id, secret)
-    answer = httpx.post(f"{front.url}/oauth/token", data={**form, "code": code}, auth=(client_id, client_secret))
+    answer = httpx.post(
+        f"{front.url}/oauth/token", data={**form, "code": code}, auth=(client_id, client_secret)
+    )
     assert answer.status_code == 200 and answer.json()["access_token"]
 
 
@@ -183,7 +194,10 @@ def test_a_mismatched_redirect_uri_at_the_token_endpoint_is_refused(front: Front
     client_id = front.register(redirect_uris=[REDIRECT, "http://127.0.0.1:33419/callback"])["client_id"]
     secret = verifier()
     code = front.code(client_id, secret)
-    refused(front.exchange(client_id, code, secret, redirect_uri="http://127.0.0.1:33419/callback"), "invalid_grant")
+    refused(
+        front.exchange(client_id, code, secret, redirect_uri="http://127.0.0.1:33419/callback"),
+        "invalid_grant",
+    )
 
 
 @pytest.mark.parametrize(
@@ -211,7 +225,11 @@ def test_a_forged_client_id_is_refused(front: Front) -> None:
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["redirect_uris"] = ["https://attacker.example/callback"]
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    for forged in (f"{head}.{forged_payload}.{signature}", f"{head}.{payload}.{signature[:-4]}AAAA", "made-up"):
+    for forged in (
+        f"{head}.{forged_payload}.{signature}",
+        f"{head}.{payload}.{signature[:-4]}AAAA",
+        "made-up",
+    ):
         answer = httpx.get(
             front.authorize_url(forged, verifier(), redirect_uri="https://attacker.example/callback")
         )
@@ -256,7 +274,9 @@ def test_a_code_for_another_client_or_resource_is_refused(front: Front) -> None:
     secret = verifier()
     refused(front.exchange(other, front.code(client_id, secret), secret), "invalid_grant")
     code = front.code(client_id, secret)
-    refused(front.exchange(client_id, code, secret, resource="https://elsewhere.example/mcp"), "invalid_target")
+    refused(
+        front.exchange(client_id, code, secret, resource="https://elsewhere.example/mcp"), "invalid_target"
+    )
 
 
 def test_a_replayed_rotated_refresh_token_revokes_the_family(front: Front) -> None:
@@ -276,14 +296,18 @@ def test_a_pending_sign_in_serves_once_and_expires(front: Front, clock: Clock) -
     state = parse_qs(urlsplit(to_upstream.headers["location"]).query)["state"][0]
     clock.now += store.PENDING_TTL_S + 1
     refused(httpx.get(f"{front.url}/oauth/callback", params={"state": state, "code": "x"}), "invalid_request")
-    refused(httpx.get(f"{front.url}/oauth/callback", params={"state": "made-up", "code": "x"}), "invalid_request")
+    refused(
+        httpx.get(f"{front.url}/oauth/callback", params={"state": "made-up", "code": "x"}), "invalid_request"
+    )
 
 
 def test_an_upstream_refusal_reaches_the_client(front: Front) -> None:
     client_id = front.register()["client_id"]
     to_upstream = httpx.get(front.authorize_url(client_id, verifier()), follow_redirects=False)
     state = parse_qs(urlsplit(to_upstream.headers["location"]).query)["state"][0]
-    answer = redirected_error(f"{front.url}/oauth/callback?" + urlencode({"state": state, "error": "access_denied"}))
+    answer = redirected_error(
+        f"{front.url}/oauth/callback?" + urlencode({"state": state, "error": "access_denied"})
+    )
     assert answer["error"] == ["access_denied"] and answer["state"] == ["client-state-1"]
 
 
@@ -318,7 +342,9 @@ def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def _cimd(host: Any, path: str = "/client.json", **changes: Any) -> str:
     url = host.base + path
-    host.json(path, {"client_id": url, "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", **changes})
+    host.json(
+        path, {"client_id": url, "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "none", **changes}
+    )
     return str(url)
 
 

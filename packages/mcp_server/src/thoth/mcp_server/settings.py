@@ -177,7 +177,8 @@ def _scope_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     for scope in scopes:
         if not _SCOPE_TOKEN.fullmatch(scope):
             raise ConfigError(
-                f"{name} holds {scope[:40]!r}, not a valid scope; separate scopes with spaces, e.g. thoth/search"
+                f"{name} holds {scope[:40]!r}, not a valid scope; separate scopes with spaces, "
+                "e.g. thoth/search"
             )
     return tuple(dict.fromkeys(scopes))
 
@@ -196,7 +197,8 @@ def _front(env: Mapping[str, str], on_lambda: bool) -> OAuthSettings:
     if client_id is None:
         raise ConfigError(
             "THOTH_OAUTH_UPSTREAM is set without THOTH_OAUTH_UPSTREAM_CLIENT_ID; set the id of the upstream "
-            "app client whose only callback is <this server>/oauth/callback (terraform output cognito_client_id)"
+            "app client whose only callback is <this server>/oauth/callback "
+            "(terraform output cognito_client_id)"
         )
     loopback = env_choice(env, "THOTH_OAUTH_CIMD_ALLOW_LOOPBACK", ("on", "off"), "off") == "on"
     if loopback and on_lambda:
@@ -235,8 +237,8 @@ def _oauth(env: Mapping[str, str], on_lambda: bool = False) -> OAuthSettings | N
     stray = [name for name in FRONT_NAMES[1:] if env_str(env, name)]
     if stray:
         raise ConfigError(
-            f"{', '.join(stray)} set without THOTH_OAUTH_UPSTREAM; set the upstream OpenID issuer to turn the "
-            "authorization-server front on, or unset them"
+            f"{', '.join(stray)} set without THOTH_OAUTH_UPSTREAM; set the upstream OpenID issuer to turn "
+            "the authorization-server front on, or unset them"
         )
     issuer = env_str(env, "THOTH_OAUTH_ISSUER")
     if issuer is None:

@@ -120,7 +120,9 @@ def fetch_document(client_id: str, allow_loopback: bool) -> dict[str, Any]:
         connection.request("GET", target, headers={"accept": "application/json", "user-agent": USER_AGENT})
         response = connection.getresponse()
         if 300 <= response.status < 400:
-            raise CimdError("the client metadata document URL redirects; serve it at the client_id URL itself")
+            raise CimdError(
+                "the client metadata document URL redirects; serve it at the client_id URL itself"
+            )
         if response.status != 200:
             raise CimdError(f"the client metadata document answered HTTP {response.status}")
         declared = response.getheader("content-length")
@@ -128,7 +130,9 @@ def fetch_document(client_id: str, allow_loopback: bool) -> dict[str, Any]:
             raise CimdError(f"the client metadata document is larger than {MAX_DOCUMENT_BYTES} bytes")
         body = _read(response, connection.sock, deadline)
     except (OSError, http.client.HTTPException) as exc:
-        reason = "certificate not trusted" if isinstance(exc, ssl.SSLCertVerificationError) else type(exc).__name__
+        reason = (
+            "certificate not trusted" if isinstance(exc, ssl.SSLCertVerificationError) else type(exc).__name__
+        )
         raise CimdError(f"the client metadata document cannot be fetched ({reason})") from None
     finally:
         connection.close()
@@ -157,10 +161,16 @@ def client_from_document(client_id: str, document: dict[str, Any]) -> Client:
         # A document is public: a secret in it is no secret, and this server keys no client's jwks.
         raise CimdError("a client metadata document must use token_endpoint_auth_method 'none'")
     grants = document.get("grant_types", ["authorization_code"])
-    if not isinstance(grants, list) or not set(grants) <= set(GRANT_TYPES) or "authorization_code" not in grants:
+    if (
+        not isinstance(grants, list)
+        or not set(grants) <= set(GRANT_TYPES)
+        or "authorization_code" not in grants
+    ):
         raise CimdError(f"the client metadata document's grant_types must be among {', '.join(GRANT_TYPES)}")
     name = document.get("client_name")
-    return Client(client_id, tuple(uris), "none", tuple(grants), name[:100] if isinstance(name, str) else None)
+    return Client(
+        client_id, tuple(uris), "none", tuple(grants), name[:100] if isinstance(name, str) else None
+    )
 
 
 class CimdClients:

@@ -21,7 +21,13 @@ from thoth.mcp_server.settings import HttpSettings, http_settings
 from thoth.mcp_server.transport import guards
 from thoth.mcp_server.transport.auth.front import paths, registration, store, upstream
 from thoth.mcp_server.transport.auth.front.keys import key_ring
-from thoth.mcp_server.transport.auth.front.server import Context, FrontRequest, FrontServer, Subject, description
+from thoth.mcp_server.transport.auth.front.server import (
+    Context,
+    FrontRequest,
+    FrontServer,
+    Subject,
+    description,
+)
 from thoth.mcp_server.transport.events import HttpRequest, HttpResponse, error_response
 from thoth.shared.errors import ConfigError, ThothError
 from thoth.shared.secrets import Secrets
@@ -29,7 +35,7 @@ from thoth.shared.secrets import Secrets
 MAX_FORM_BYTES: Final = 16 * 1024
 PUBLIC_CORS: Final = {"access-control-allow-origin": "*"}
 NO_STORE: Final = {"cache-control": "no-store", "pragma": "no-cache"}
-CLIENT_SECRET_NAME: Final = "oauth-client-secret"
+CLIENT_SECRET_NAME: Final = "oauth-client-secret"  # noqa: S105 - the secret's name, not its value
 # What an upstream may tell the client through Thoth (anything else becomes access_denied).
 UPSTREAM_ERRORS: Final = frozenset({"access_denied", "temporarily_unavailable", "server_error"})
 
@@ -40,7 +46,7 @@ _SECRETS = Secrets()
 class _Headers(dict[str, str]):
     """Lowercase header names, looked up in any case (Authlib asks for "Authorization")."""
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         return super().get(name.lower(), default)
 
 
@@ -50,7 +56,9 @@ def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> H
 
 def oauth_error(status: int, error: str, text: str, headers: dict[str, str] | None = None) -> HttpResponse:
     """An RFC 6749 section 5.2 error body."""
-    return _json(status, {"error": error, "error_description": description(text)}, {**NO_STORE, **(headers or {})})
+    return _json(
+        status, {"error": error, "error_description": description(text)}, {**NO_STORE, **(headers or {})}
+    )
 
 
 def metadata(context: Context) -> dict[str, Any]:
@@ -77,7 +85,9 @@ def _with_iss(response: tuple[int, Any, dict[str, str]], context: Context) -> Ht
     """An Authlib answer as an HTTP response; a redirect to the client carries `iss` (RFC 9207)."""
     status, body, headers = response
     if "location" in headers:
-        return HttpResponse(302, b"", {"location": add_params_to_uri(headers["location"], [("iss", context.issuer)])})
+        return HttpResponse(
+            302, b"", {"location": add_params_to_uri(headers["location"], [("iss", context.issuer)])}
+        )
     payload = dumps(body if isinstance(body, dict) else {"error": "server_error"})
     return HttpResponse(status, payload, {**headers, **NO_STORE, "content-type": "application/json"})
 
@@ -95,7 +105,9 @@ def front_response(request: HttpRequest, note: dict[str, Any]) -> HttpResponse:
     """Answer one request to a path of `paths.FRONT_PATHS`."""
     settings = http_settings()
     if settings.oauth is None or settings.oauth.front is None or not settings.auth_enabled:
-        return error_response(404, "not_found", "this server is no authorization server (THOTH_OAUTH_UPSTREAM is unset)")
+        return error_response(
+            404, "not_found", "this server is no authorization server (THOTH_OAUTH_UPSTREAM is unset)"
+        )
     if not guards.host_allowed(request.header("host"), settings):
         return guards.misdirected()
     note["auth"] = "oauth_front"
@@ -108,7 +120,9 @@ def front_response(request: HttpRequest, note: dict[str, Any]) -> HttpResponse:
         log.error("oauth front unavailable", extra={"error": str(exc)[:500]})
         if isinstance(exc, ConfigError):
             return oauth_error(503, "server_error", "the authorization server is misconfigured; see its logs")
-        return oauth_error(503, "temporarily_unavailable", "the authorization server cannot answer now; retry")
+        return oauth_error(
+            503, "temporarily_unavailable", "the authorization server cannot answer now; retry"
+        )
 
 
 def _route(request: HttpRequest, context: Context) -> HttpResponse:
@@ -138,7 +152,11 @@ def _route(request: HttpRequest, context: Context) -> HttpResponse:
         if method != "GET":
             return error_response(405, "method_not_allowed", "use GET", {"allow": "GET"})
         pairs = parse_qsl(request.query, keep_blank_values=True)
-        return authorize(request, context, pairs) if path == paths.AUTHORIZE_PATH else callback(request, context, pairs)
+        return (
+            authorize(request, context, pairs)
+            if path == paths.AUTHORIZE_PATH
+            else callback(request, context, pairs)
+        )
     if method != "POST":
         return error_response(405, "method_not_allowed", "use POST", {"allow": "POST", **PUBLIC_CORS})
     if len(request.body) > MAX_FORM_BYTES:
@@ -169,15 +187,20 @@ def authorize(request: HttpRequest, context: Context, pairs: list[tuple[str, str
         found, _ = upstream.discover(context.settings.upstream)
     except upstream.UpstreamError as exc:
         log.error("oauth upstream unavailable", extra={"error": str(exc)[:500]})
-        error = OAuth2Error(
+        unavailable = OAuth2Error(
             "the sign-in provider cannot be reached; try again shortly",
             error="temporarily_unavailable",
             redirect_uri=grant.redirect_uri,
             state=oauth_request.payload.state,
         )
-        return _with_iss(server.handle_error_response(oauth_request, error), context)
+        return _with_iss(server.handle_error_response(oauth_request, unavailable), context)
     state, verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(16)
-    pending = {"params": [list(pair) for pair in pairs], "verifier": verifier, "nonce": nonce, "issuer": context.issuer}
+    pending = {
+        "params": [list(pair) for pair in pairs],
+        "verifier": verifier,
+        "nonce": nonce,
+        "issuer": context.issuer,
+    }
     store.save(store.PENDING, state, pending, store.PENDING_TTL_S)
     location = upstream.authorization_url(
         found,
@@ -203,7 +226,9 @@ def callback(request: HttpRequest, context: Context, pairs: list[tuple[str, str]
         )
     server = FrontServer(context)
     params = [(str(name), str(value)) for name, value in pending["params"]]
-    oauth_request = FrontRequest("GET", _uri(context, paths.AUTHORIZE_PATH), _Headers(request.headers), params)
+    oauth_request = FrontRequest(
+        "GET", _uri(context, paths.AUTHORIZE_PATH), _Headers(request.headers), params
+    )
     try:
         grant = server.get_consent_grant(oauth_request)  # checked again: a CIMD document may have changed
     except OAuth2Error as error:
@@ -235,19 +260,27 @@ def _sign_in(context: Context, answer: dict[str, str], pending: dict[str, Any]) 
             _uri(context, paths.CALLBACK_PATH),
             str(pending["verifier"]),
         )
-        claims = upstream.identity(found, keys, tokens["id_token"], context.settings.client_id, str(pending["nonce"]))
+        claims = upstream.identity(
+            found, keys, tokens["id_token"], context.settings.client_id, str(pending["nonce"])
+        )
     except upstream.UpstreamError as exc:
         log.warning("oauth upstream sign-in failed", extra={"error": str(exc)[:500]})
-        raise OAuth2Error("the sign-in provider's answer could not be used; try again", error="server_error") from None
+        raise OAuth2Error(
+            "the sign-in provider's answer could not be used; try again", error="server_error"
+        ) from None
     email = claims.get("email")
-    return Subject(claims["sub"], secrets.token_urlsafe(16), context.resource, email if isinstance(email, str) else None)
+    return Subject(
+        claims["sub"], secrets.token_urlsafe(16), context.resource, email if isinstance(email, str) else None
+    )
 
 
 def token(request: HttpRequest, context: Context) -> HttpResponse:
     """POST /oauth/token: the authorization-code and refresh-token grants (Authlib)."""
     content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
-        return oauth_error(400, "invalid_request", "send the token request as application/x-www-form-urlencoded")
+        return oauth_error(
+            400, "invalid_request", "send the token request as application/x-www-form-urlencoded"
+        )
     try:
         pairs = parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:

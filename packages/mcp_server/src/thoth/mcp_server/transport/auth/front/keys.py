@@ -31,7 +31,7 @@ from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError
 from thoth.shared.secrets import Secrets
 
-SECRET_NAME: Final = "oauth-signing-key"
+SECRET_NAME: Final = "oauth-signing-key"  # noqa: S105 - the secret's name, not its value
 LOCAL_KEY_FILE: Final = "oauth-signing-key.pem"
 MIN_RSA_BITS: Final = 2048
 _PEM_START: Final = "-----BEGIN "
@@ -70,7 +70,9 @@ def signing_key(private: Any) -> SigningKey:
     elif isinstance(private, rsa.RSAPrivateKey) and private.key_size >= MIN_RSA_BITS:
         algorithm, jwk = "RS256", RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
     else:
-        raise ConfigError(f"the OAuth signing key is a {type(private).__name__} Thoth cannot sign with; {KEY_FIX}")
+        raise ConfigError(
+            f"the OAuth signing key is a {type(private).__name__} Thoth cannot sign with; {KEY_FIX}"
+        )
     kid = _thumbprint(jwk)
     return SigningKey(kid, algorithm, private, {**jwk, "kid": kid, "alg": algorithm, "use": "sig"})
 
@@ -85,7 +87,9 @@ def parse_keys(text: str) -> tuple[SigningKey, ...]:
         try:
             private = serialization.load_pem_private_key(block.strip().encode("ascii"), password=None)
         except (ValueError, TypeError, UnicodeEncodeError):
-            raise ConfigError(f"PEM block #{position} of the OAuth signing key is no private key; {KEY_FIX}") from None
+            raise ConfigError(
+                f"PEM block #{position} of the OAuth signing key is no private key; {KEY_FIX}"
+            ) from None
         keys.append(signing_key(private))
     return tuple(keys)
 
@@ -141,7 +145,9 @@ def _local_key(home: Path) -> str:
     try:
         return path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the OAuth signing key {path} ({exc}); delete it to have a new one made") from None
+        raise ConfigError(
+            f"cannot read the OAuth signing key {path} ({exc}); delete it to have a new one made"
+        ) from None
 
 
 def key_ring(secrets: Secrets | None = None) -> KeyRing:
@@ -151,8 +157,8 @@ def key_ring(secrets: Secrets | None = None) -> KeyRing:
     if text is None:
         if settings.secrets_backend == "aws":
             raise ConfigError(
-                f"the secret {settings.secret_name(SECRET_NAME)} is missing; `terraform apply` creates it, or "
-                f"store a PEM private key there ({KEY_FIX})"
+                f"the secret {settings.secret_name(SECRET_NAME)} is missing; `terraform apply` creates "
+                f"it, or store a PEM private key there ({KEY_FIX})"
             )
         text = _local_key(settings.home)
     with _lock:

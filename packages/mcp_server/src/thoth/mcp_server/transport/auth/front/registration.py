@@ -66,11 +66,17 @@ def register(request: HttpRequest, context: Context, server_metadata: dict[str, 
     try:
         metadata = _Registration(server_metadata).extract_client_metadata(_JsonRequest(data))
     except OAuth2Error as error:
-        return _error(error.error or "invalid_client_metadata", error.description or "invalid client metadata")
+        return _error(
+            error.error or "invalid_client_metadata", error.description or "invalid client metadata"
+        )
     grants = metadata.get("grant_types") or ["authorization_code"]
     if "authorization_code" not in grants or not set(grants) <= set(GRANT_TYPES):
-        return _error("invalid_client_metadata", f"grant_types must include authorization_code, among {GRANT_TYPES}")
-    metadata["token_endpoint_auth_method"] = metadata.get("token_endpoint_auth_method") or "client_secret_basic"
+        return _error(
+            "invalid_client_metadata", f"grant_types must include authorization_code, among {GRANT_TYPES}"
+        )
+    metadata["token_endpoint_auth_method"] = (
+        metadata.get("token_endpoint_auth_method") or "client_secret_basic"
+    )
     client_id, secret = sign_registration(context.keys, metadata)
     body: dict[str, Any] = {
         "client_id": client_id,

@@ -99,11 +99,11 @@ class FrontRequest(OAuth2Request):  # type: ignore[misc]
 
     @property
     def args(self) -> dict[str, str]:
-        return self.payload.data  # type: ignore[no-any-return]
+        return self.payload.data
 
     @property
     def form(self) -> dict[str, str]:
-        return self.payload.data  # type: ignore[no-any-return]
+        return self.payload.data
 
 
 class _CodeRecord:
@@ -275,8 +275,15 @@ class FrontServer(AuthorizationServer):  # type: ignore[misc]
             "exp": now + ACCESS_TOKEN_TTL_S,
             "jti": str(uuid.uuid4()),
         }
-        access = jwt.encode(claims, key.private, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "at+jwt"})
-        token = {"token_type": "Bearer", "access_token": access, "expires_in": ACCESS_TOKEN_TTL_S, "scope": scope or ""}
+        access = jwt.encode(
+            claims, key.private, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "at+jwt"}
+        )
+        token = {
+            "token_type": "Bearer",
+            "access_token": access,
+            "expires_in": ACCESS_TOKEN_TTL_S,
+            "scope": scope or "",
+        }
         if include_refresh_token:
             token["refresh_token"] = secrets.token_urlsafe(32)
         return token

@@ -1,4 +1,4 @@
-"""The front's short-lived state in the state table (DynamoDB on AWS, SQLite locally): any instance continues a flow.
+"""The front's short-lived state in the state table (DynamoDB on AWS, SQLite locally): any instance goes on.
 
 Items are keyed by a SHA-256 of the secret they stand for (a state id, a code, a refresh token), so the
 table never holds a usable credential. Single use is a conditional write: an item is consumed by a
@@ -85,9 +85,11 @@ def _consume(kind: str, secret: str, used_ttl_s: float) -> dict[str, Any] | None
     item = states.get(kind, digest(secret))
     if item is None:
         return None
-    if item.value.get("used") or states.swap(
-        kind, item.sk, {**item.value, "used": True}, expected_rev=item.rev, ttl_s=used_ttl_s
-    ) is None:
+    if (
+        item.value.get("used")
+        or states.swap(kind, item.sk, {**item.value, "used": True}, expected_rev=item.rev, ttl_s=used_ttl_s)
+        is None
+    ):
         revoke_family(str(item.value.get("family")))
         return None
     return item.value

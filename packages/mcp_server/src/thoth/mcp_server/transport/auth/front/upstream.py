@@ -1,4 +1,4 @@
-"""The upstream OpenID provider (Cognito, or any): discovery, the sign-in redirect, the code exchange, who signed in.
+"""The upstream OpenID provider (Cognito, or any): discovery, sign-in redirect, code exchange, the user.
 
 Thoth is one confidential client of the upstream with one callback (`/oauth/callback`), and uses PKCE
 (S256) there too, whether or not the upstream's metadata advertises it (Cognito's does not). The ID
@@ -79,7 +79,13 @@ def discover(issuer: str, fetch: Any = fetch_json) -> tuple[Upstream, KeySet]:
 
 
 def authorization_url(
-    upstream: Upstream, client_id: str, callback: str, scopes: tuple[str, ...], state: str, challenge: str, nonce: str
+    upstream: Upstream,
+    client_id: str,
+    callback: str,
+    scopes: tuple[str, ...],
+    state: str,
+    challenge: str,
+    nonce: str,
 ) -> str:
     """Where the user's browser signs in upstream, coming back to Thoth's one callback."""
     query = urlencode(
@@ -108,7 +114,12 @@ def exchange(
     upstream: Upstream, client_id: str, secret: str | None, code: str, callback: str, verifier: str
 ) -> dict[str, Any]:
     """The upstream's token response for `code`; UpstreamError (without the code) otherwise."""
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": callback, "code_verifier": verifier}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": callback,
+        "code_verifier": verifier,
+    }
     headers = {
         "content-type": "application/x-www-form-urlencoded",
         "accept": "application/json",
@@ -128,9 +139,13 @@ def exchange(
             body = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as exc:
         detail = _error_code(exc.read(4096))
-        raise UpstreamError(f"the upstream token endpoint refused the code (HTTP {exc.code}{detail})") from None
+        raise UpstreamError(
+            f"the upstream token endpoint refused the code (HTTP {exc.code}{detail})"
+        ) from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise UpstreamError(f"the upstream token endpoint is unreachable ({getattr(exc, 'reason', exc)})") from None
+        raise UpstreamError(
+            f"the upstream token endpoint is unreachable ({getattr(exc, 'reason', exc)})"
+        ) from None
     if time.monotonic() > deadline or len(body) > MAX_RESPONSE_BYTES:
         raise UpstreamError("the upstream token endpoint answered too slowly or too much")
     try:
@@ -138,7 +153,9 @@ def exchange(
     except ValueError:
         raise UpstreamError("the upstream token endpoint did not answer JSON") from None
     if not isinstance(tokens, dict) or not isinstance(tokens.get("id_token"), str):
-        raise UpstreamError("the upstream token response holds no id_token; ask upstream for the 'openid' scope")
+        raise UpstreamError(
+            "the upstream token response holds no id_token; ask upstream for the 'openid' scope"
+        )
     return tokens
 
 
@@ -157,7 +174,9 @@ def identity(upstream: Upstream, keys: KeySet, id_token: str, client_id: str, no
         header = jwt.get_unverified_header(id_token)
         algorithm = header.get("alg")
         if algorithm not in ASYMMETRIC_ALGORITHMS:
-            raise UpstreamError(f"the upstream ID token is signed with {str(algorithm)[:12]!r}, not a public key")
+            raise UpstreamError(
+                f"the upstream ID token is signed with {str(algorithm)[:12]!r}, not a public key"
+            )
         key = keys.key(header.get("kid"), algorithm)
         claims: dict[str, Any] = jwt.decode(
             id_token,
