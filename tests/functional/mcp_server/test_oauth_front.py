@@ -391,3 +391,9 @@ def test_a_cimd_document_naming_another_client_id_is_refused(
     answer = httpx.get(front.authorize_url(url, verifier()))
     refused(answer, "invalid_client")
     assert "differs from its URL" in answer.json()["error_description"]
+
+
+def test_plain_http_is_served_only_on_loopback(front: Front) -> None:
+    answer = httpx.get(f"{front.url}/.well-known/oauth-authorization-server", headers={"host": "thoth.example"})
+    refused(answer, "invalid_request", 403)
+    assert "https only" in answer.json()["error_description"]

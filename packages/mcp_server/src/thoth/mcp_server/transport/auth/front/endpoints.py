@@ -34,6 +34,7 @@ from thoth.shared.secrets import Secrets
 
 MAX_FORM_BYTES: Final = 16 * 1024
 PUBLIC_CORS: Final = {"access-control-allow-origin": "*"}
+LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 NO_STORE: Final = {"cache-control": "no-store", "pragma": "no-cache"}
 CLIENT_SECRET_NAME: Final = "oauth-client-secret"  # noqa: S105 - the secret's name, not its value
 # What an upstream may tell the client through Thoth (anything else becomes access_denied).
@@ -98,6 +99,14 @@ def _context(request: HttpRequest, settings: HttpSettings) -> Context | HttpResp
     if resource is None:
         return error_response(400, "bad_request", "the Host header is missing or malformed")
     parts = urlsplit(resource)
+    if parts.scheme != "https" and parts.hostname not in LOOPBACK:
+        # Codes and tokens never cross a network in clear: plain http is for `serve` on this machine.
+        return oauth_error(
+            403,
+            "invalid_request",
+            "this authorization server answers over https only (plain http on 127.0.0.1 alone); "
+            "reach it through TLS, or set THOTH_OAUTH_RESOURCE to its public https /mcp URL",
+        )
     return Context(f"{parts.scheme}://{parts.netloc}", resource, settings.oauth.front, key_ring())
 
 
