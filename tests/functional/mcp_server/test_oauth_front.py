@@ -394,6 +394,7 @@ def test_a_cimd_document_naming_another_client_id_is_refused(
 
 
 def test_plain_http_is_served_only_on_loopback(front: Front) -> None:
-    answer = httpx.get(f"{front.url}/.well-known/oauth-authorization-server", headers={"host": "thoth.example"})
+    metadata = f"{front.url}/.well-known/oauth-authorization-server"
+    answer = httpx.get(metadata, headers={"host": "thoth.example"})
     refused(answer, "invalid_request", 403)
     assert "https only" in answer.json()["error_description"]

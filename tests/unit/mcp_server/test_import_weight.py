@@ -104,6 +104,7 @@ def test_the_front_loads_only_for_its_own_paths(tmp_path: Path) -> None:
         "THOTH_SECRETS_BACKEND": "env",
         "THOTH_OAUTH_UPSTREAM": "http://127.0.0.1:9",  # never reached: no sign-in happens here
         "THOTH_OAUTH_UPSTREAM_CLIENT_ID": "thoth-app-client",
+        "THOTH_OAUTH_RESOURCE": "https://abc123.lambda-url.us-east-1.on.aws/mcp",  # https, as on Lambda
         "LOG_LEVEL": "ERROR",
     }
     done = subprocess.run(

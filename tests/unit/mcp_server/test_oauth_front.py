@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from thoth.mcp_server.settings import http_settings
-from thoth.mcp_server.transport.auth.front import cimd, clients
+from thoth.mcp_server.transport.auth.front import cimd, clients, upstream
 from thoth.mcp_server.transport.auth.front.keys import KeyRing, parse_keys, signing_key
 from thoth.shared.errors import ConfigError
 
@@ -49,7 +49,6 @@ def test_the_upstream_turns_the_front_on() -> None:
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"THOTH_OAUTH_UPSTREAM_CLIENT_ID": ""}, "without THOTH_OAUTH_UPSTREAM_CLIENT_ID"),
         ({"THOTH_OAUTH_ISSUER": "https://issuer.example"}, "Thoth is the issuer"),
         ({"THOTH_OAUTH_AUDIENCE": "x"}, "unset THOTH_OAUTH_AUDIENCE"),
         ({"THOTH_OAUTH_UPSTREAM": "http://idp.example"}, "plain http"),
@@ -58,7 +57,7 @@ def test_the_upstream_turns_the_front_on() -> None:
             "refused on AWS Lambda",
         ),
     ],
-    ids=["no-client-id", "with-issuer", "with-audience", "http-upstream", "loopback-cimd-on-lambda"],
+    ids=["with-issuer", "with-audience", "http-upstream", "loopback-cimd-on-lambda"],
 )
 def test_front_settings_refusals_name_the_fix(extra: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -253,3 +252,53 @@ def test_keys_rotate_by_prepending_and_every_key_is_published() -> None:
 def test_unusable_signing_keys_name_the_fix(text: str) -> None:
     with pytest.raises(ConfigError, match=r"PEM|cannot sign"):
         parse_keys(text)
+
+
+def test_seeds_derive_the_same_key_everywhere_and_rotate_like_pem() -> None:
+    seed, new_seed = "s" * 20 + "0123456789abcdefghijklmnop", "n" * 43
+    ring = KeyRing(parse_keys(seed))
+    again = KeyRing(parse_keys(f"  {seed}\n"))
+    assert ring.current.algorithm == "ES256" and ring.current.kid == again.current.kid
+    rotated = KeyRing(parse_keys(f"{new_seed}\n{seed}"))
+    assert [k.kid for k in rotated.keys][1] == ring.current.kid and rotated.current.kid != ring.current.kid
+    with pytest.raises(ConfigError, match="43"):
+        parse_keys("short-seed")
+
+
+class _Secrets:
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+
+    def get(self, name: str) -> str | None:
+        assert name == "oauth-client-secret"
+        return self.value
+
+
+@pytest.mark.parametrize(
+    ("configured", "stored", "expected"),
+    [
+        ("app", "s3cret", ("app", "s3cret")),
+        ("app", None, ("app", None)),
+        (None, '{"client_id": "tf-app", "client_secret": "s3cret"}', ("tf-app", "s3cret")),
+        ("tf-app", '{"client_id": "tf-app", "client_secret": "s3cret"}', ("tf-app", "s3cret")),
+    ],
+)
+def test_upstream_credentials(
+    configured: str | None, stored: str | None, expected: tuple[str, str | None]
+) -> None:
+    assert upstream.credentials(configured, _Secrets(stored)) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("configured", "stored", "message"),
+    [
+        (None, None, "no upstream client id"),
+        (None, "s3cret", "no upstream client id"),
+        ("other", '{"client_id": "tf-app", "client_secret": "s3cret"}', "differs"),
+        (None, '{"client_secret": "s3cret"}', "lacks a string client_id"),
+        (None, "{not json", "not JSON"),
+    ],
+)
+def test_upstream_credentials_refusals(configured: str | None, stored: str | None, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        upstream.credentials(configured, _Secrets(stored))  # type: ignore[arg-type]

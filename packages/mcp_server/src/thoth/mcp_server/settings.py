@@ -69,7 +69,7 @@ class FrontSettings(NamedTuple):
     """
 
     upstream: str
-    client_id: str
+    client_id: str | None  # None: from the oauth-client-secret secret's JSON (what Terraform stores)
     upstream_scopes: tuple[str, ...]
     scopes: tuple[str, ...]
     cimd_allow_loopback: bool = False
@@ -194,12 +194,6 @@ def _front(env: Mapping[str, str], on_lambda: bool) -> OAuthSettings:
             )
     upstream = _url("THOTH_OAUTH_UPSTREAM", env_str(env, "THOTH_OAUTH_UPSTREAM") or "", query=False)
     client_id = env_str(env, "THOTH_OAUTH_UPSTREAM_CLIENT_ID")
-    if client_id is None:
-        raise ConfigError(
-            "THOTH_OAUTH_UPSTREAM is set without THOTH_OAUTH_UPSTREAM_CLIENT_ID; set the id of the upstream "
-            "app client whose only callback is <this server>/oauth/callback "
-            "(terraform output cognito_client_id)"
-        )
     loopback = env_choice(env, "THOTH_OAUTH_CIMD_ALLOW_LOOPBACK", ("on", "off"), "off") == "on"
     if loopback and on_lambda:
         raise ConfigError(

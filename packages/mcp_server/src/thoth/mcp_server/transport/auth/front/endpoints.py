@@ -36,7 +36,6 @@ MAX_FORM_BYTES: Final = 16 * 1024
 PUBLIC_CORS: Final = {"access-control-allow-origin": "*"}
 LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 NO_STORE: Final = {"cache-control": "no-store", "pragma": "no-cache"}
-CLIENT_SECRET_NAME: Final = "oauth-client-secret"  # noqa: S105 - the secret's name, not its value
 # What an upstream may tell the client through Thoth (anything else becomes access_denied).
 UPSTREAM_ERRORS: Final = frozenset({"access_denied", "temporarily_unavailable", "server_error"})
 
@@ -210,10 +209,11 @@ def authorize(request: HttpRequest, context: Context, pairs: list[tuple[str, str
         "nonce": nonce,
         "issuer": context.issuer,
     }
+    client_id, _ = upstream.credentials(context.settings.client_id, _SECRETS)
     store.save(store.PENDING, state, pending, store.PENDING_TTL_S)
     location = upstream.authorization_url(
         found,
-        context.settings.client_id,
+        client_id,
         _uri(context, paths.CALLBACK_PATH),
         context.settings.upstream_scopes,
         state,
@@ -260,18 +260,16 @@ def _sign_in(context: Context, answer: dict[str, str], pending: dict[str, Any]) 
         raise OAuth2Error("the sign-in provider sent no code", error="server_error")
     try:
         found, keys = upstream.discover(context.settings.upstream)
-        secret = _SECRETS.get(CLIENT_SECRET_NAME)
+        client_id, secret = upstream.credentials(context.settings.client_id, _SECRETS)
         tokens = upstream.exchange(
             found,
-            context.settings.client_id,
+            client_id,
             secret,
             answer["code"],
             _uri(context, paths.CALLBACK_PATH),
             str(pending["verifier"]),
         )
-        claims = upstream.identity(
-            found, keys, tokens["id_token"], context.settings.client_id, str(pending["nonce"])
-        )
+        claims = upstream.identity(found, keys, tokens["id_token"], client_id, str(pending["nonce"]))
     except upstream.UpstreamError as exc:
         log.warning("oauth upstream sign-in failed", extra={"error": str(exc)[:500]})
         raise OAuth2Error(

@@ -1,10 +1,14 @@
 """The front's signing keys: the thoth/<env>/oauth-signing-key secret on AWS, a generated file locally.
 
-The secret holds one or more PEM private keys (EC P-256 signs ES256, RSA 2048+ signs RS256): the first
-signs, every one is published, so a key is rotated by prepending the new one and dropping the old one
-once the tokens it signed have expired. Each key's `kid` is its RFC 7638 thumbprint. HMAC keys for the
-stateless client registrations are derived from the signing key (HKDF, one label per use), so there is
-one secret to keep, and no client id or secret can ever pass as an access token (HS256 is refused there).
+The secret holds one or more keys, the first of which signs while every one is published, so a key is
+rotated by prepending the new one and dropping the old one once the tokens it signed have expired.
+A key is a PEM private key (EC P-256 signs ES256, RSA 2048+ signs RS256) or a random seed of at least
+43 characters, from which a P-256 key is derived (HKDF): what Terraform stores, since Secrets Manager
+can draw a random password write-only (never in the plan or state) but cannot make a PEM key.
+
+Each key's `kid` is its RFC 7638 thumbprint. HMAC keys for the stateless client registrations are
+derived from the signing key (HKDF, one label per use), so there is one secret to keep, and no client
+id or secret can ever pass as an access token (HS256 is refused there).
 
 Loaded on the bearer-token path too (the resource server verifies Thoth's tokens with `own_fetch`): it
 imports only what PyJWT already needs.
@@ -34,10 +38,11 @@ from thoth.shared.secrets import Secrets
 SECRET_NAME: Final = "oauth-signing-key"  # noqa: S105 - the secret's name, not its value
 LOCAL_KEY_FILE: Final = "oauth-signing-key.pem"
 MIN_RSA_BITS: Final = 2048
+MIN_SEED_CHARS: Final = 43  # 256 bits of base64 text
 _PEM_START: Final = "-----BEGIN "
 KEY_FIX: Final = (
-    "store one or more PEM private keys (EC P-256 or RSA 2048+), e.g. from "
-    "`openssl ecparam -name prime256v1 -genkey | openssl pkcs8 -topk8 -nocrypt`"
+    "store a random seed (python -c 'import secrets; print(secrets.token_urlsafe(48))') or PEM private "
+    "keys (EC P-256 or RSA 2048+); `terraform apply` stores a seed"
 )
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
@@ -77,11 +82,23 @@ def signing_key(private: Any) -> SigningKey:
     return SigningKey(kid, algorithm, private, {**jwk, "kid": kid, "alg": algorithm, "use": "sig"})
 
 
+def seed_key(seed: str) -> ec.EllipticCurvePrivateKey:
+    """The P-256 key a random seed stands for (same seed, same key, on every instance)."""
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # the P-256 group order
+    material = HKDF(hashes.SHA256(), 48, None, b"thoth oauth front: signing key").derive(seed.encode("utf-8"))
+    return ec.derive_private_key(int.from_bytes(material, "big") % (order - 1) + 1, ec.SECP256R1())
+
+
 def parse_keys(text: str) -> tuple[SigningKey, ...]:
-    """Every PEM private key in `text`, in order (the first signs)."""
+    """Every key in `text`, in order (the first signs): PEM private keys, or seeds one per line."""
+    if _PEM_START not in text:
+        seeds = text.split()
+        if not seeds or any(len(seed) < MIN_SEED_CHARS for seed in seeds):
+            raise ConfigError(
+                f"the OAuth signing key is neither PEM nor seeds of {MIN_SEED_CHARS}+ characters; {KEY_FIX}"
+            )
+        return tuple(signing_key(seed_key(seed)) for seed in seeds)
     blocks = [_PEM_START + part for part in text.split(_PEM_START)[1:]]
-    if not blocks:
-        raise ConfigError(f"the OAuth signing key holds no PEM block; {KEY_FIX}")
     keys = []
     for position, block in enumerate(blocks, 1):
         try:

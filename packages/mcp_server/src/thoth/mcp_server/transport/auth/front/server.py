@@ -293,7 +293,7 @@ class FrontServer(AuthorizationServer):  # type: ignore[misc]
         if not refresh:
             return
         subject: Subject = request.user
-        store.store().create(store.FAMILY, subject.family, {"revoked": False}, ttl_s=store.FAMILY_TTL_S)
+        store.open_family(subject.family)
         grant = {
             "client_id": request.client.get_client_id(),
             "scope": token.get("scope", ""),

@@ -45,24 +45,33 @@ def digest(secret: str) -> str:
 
 
 def save(kind: str, secret: str, value: dict[str, Any], ttl_s: float) -> None:
-    store().put(kind, digest(secret), value, ttl_s=ttl_s)
+    state = store()
+    state.put(kind, digest(secret), value, ttl_s=ttl_s)
 
 
-def take_pending(state: str) -> dict[str, Any] | None:
-    """The pending sign-in for `state`, removed so it serves once; None when unknown, expired or taken."""
-    states = store()
-    item = states.get(PENDING, digest(state))
-    if item is None or not states.delete(PENDING, item.sk, expected_rev=item.rev):
+def take_pending(state_id: str) -> dict[str, Any] | None:
+    """The pending sign-in for `state_id`, removed so it serves once; None when unknown, expired or taken."""
+    state = store()
+    item = state.get(PENDING, digest(state_id))
+    if item is None or not state.delete(PENDING, item.sk, expected_rev=item.rev):
         return None
     return item.value
 
 
+def open_family(family: str) -> None:
+    """Start a token family (a no-op when it exists: a revoked family stays revoked)."""
+    state = store()
+    state.create(FAMILY, family, {"revoked": False}, ttl_s=FAMILY_TTL_S)
+
+
 def revoke_family(family: str) -> None:
-    store().put(FAMILY, family, {"revoked": True}, ttl_s=FAMILY_TTL_S)
+    state = store()
+    state.put(FAMILY, family, {"revoked": True}, ttl_s=FAMILY_TTL_S)
 
 
 def family_live(family: str) -> bool:
-    item = store().get(FAMILY, family)
+    state = store()
+    item = state.get(FAMILY, family)
     return item is not None and not item.value.get("revoked")
 
 
@@ -81,14 +90,14 @@ def take_refresh(token: str) -> dict[str, Any] | None:
 
 
 def _consume(kind: str, secret: str, used_ttl_s: float) -> dict[str, Any] | None:
-    states = store()
-    item = states.get(kind, digest(secret))
+    state = store()
+    item = state.get(kind, digest(secret))
     if item is None:
         return None
+    used = {**item.value, "used": True}
     if (
         item.value.get("used")
-        or states.swap(kind, item.sk, {**item.value, "used": True}, expected_rev=item.rev, ttl_s=used_ttl_s)
-        is None
+        or state.swap(kind, item.sk, used, expected_rev=item.rev, ttl_s=used_ttl_s) is None
     ):
         revoke_family(str(item.value.get("family")))
         return None

@@ -23,13 +23,20 @@ from thoth.mcp_server.settings import ASYMMETRIC_ALGORITHMS
 from thoth.mcp_server.transport.auth.errors import KeysUnavailable
 from thoth.mcp_server.transport.auth.fetch import USER_AGENT, FetchError, fetch_json, secure_url
 from thoth.mcp_server.transport.auth.jwks import KeySet, UnknownKey, metadata_urls
-from thoth.shared.errors import ThothError
+from thoth.shared.errors import ConfigError, ThothError
+from thoth.shared.logging import register_secret
+from thoth.shared.secrets import Secrets
 
 FETCH_TIMEOUT_S: Final = 3.0
 EXCHANGE_TIMEOUT_S: Final = 10.0
 METADATA_TTL_S: Final = 3600.0
 MAX_RESPONSE_BYTES: Final = 64 * 1024
 LEEWAY_S: Final = 60
+CLIENT_SECRET_NAME: Final = "oauth-client-secret"  # noqa: S105 - the secret's name, not its value
+CREDENTIALS_FIX: Final = (
+    "set THOTH_OAUTH_UPSTREAM_CLIENT_ID (and THOTH_OAUTH_UPSTREAM_CLIENT_SECRET locally), or store "
+    '{"client_id": "...", "client_secret": "..."} in the thoth/<env>/oauth-client-secret secret'
+)
 
 
 class UpstreamError(ThothError):
@@ -102,6 +109,35 @@ def authorization_url(
     )
     separator = "&" if "?" in upstream.authorization_endpoint else "?"
     return f"{upstream.authorization_endpoint}{separator}{query}"
+
+
+def credentials(configured_id: str | None, secrets: Secrets) -> tuple[str, str | None]:
+    """Thoth's upstream client id and secret. The secret holds the secret alone, or (as Terraform writes
+    it: the app client is created after the function, whose URL is its callback) a JSON object with both."""
+    raw = secrets.get(CLIENT_SECRET_NAME)
+    client_id, secret = configured_id, raw
+    if raw is not None and raw.lstrip().startswith("{"):
+        try:
+            document = json.loads(raw)
+        except ValueError:
+            raise ConfigError(
+                f"the upstream client secret starts with '{{' but is not JSON; {CREDENTIALS_FIX}"
+            ) from None
+        stored_id, secret = document.get("client_id"), document.get("client_secret")
+        if not isinstance(stored_id, str) or not (secret is None or isinstance(secret, str)):
+            raise ConfigError(
+                f"the upstream client secret's JSON lacks a string client_id; {CREDENTIALS_FIX}"
+            )
+        if configured_id and configured_id != stored_id:
+            raise ConfigError(
+                "THOTH_OAUTH_UPSTREAM_CLIENT_ID differs from the client_id in the oauth-client-secret "
+                "secret; unset THOTH_OAUTH_UPSTREAM_CLIENT_ID or fix the secret"
+            )
+        client_id = stored_id
+        register_secret(secret)
+    if not client_id:
+        raise ConfigError(f"the front has no upstream client id; {CREDENTIALS_FIX}")
+    return client_id, secret or None
 
 
 def _basic(client_id: str, secret: str) -> str:
