@@ -71,9 +71,7 @@ def test_the_audit_fails_on_a_grant_the_code_never_calls_and_on_a_missing_one(tm
     assert wider != text and narrower != wider, "the mutations no longer apply; update them"
     main.write_text(narrower)
     mutated = planned_policies(module, tmp_path / "root")
-    assert any(
-        "grants dynamodb:Scan, which the code never calls" in p for p in audit("mcp", mutated["mcp"])
-    )
+    assert any("grants dynamodb:Scan, which the code never calls" in p for p in audit("mcp", mutated["mcp"]))
     assert any("needs s3:DeleteObject" in p for p in audit("refresh", mutated["refresh"]))
 
 
