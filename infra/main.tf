@@ -28,6 +28,7 @@ locals {
     { THOTH_OAUTH_UPSTREAM = local.oauth_issuer },
     var.oauth_scopes != "" ? { THOTH_OAUTH_SCOPES = var.oauth_scopes } : {},
     var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
+    var.source_access != null ? { THOTH_SOURCE_ACCESS = jsonencode(var.source_access) } : {},
   )
   # Thoth's /oauth/callback on every public origin of the function; Cognito matches callbacks exactly.
   front_callback_urls = [
@@ -45,6 +46,7 @@ locals {
     var.oauth_jwks_url != "" ? { THOTH_OAUTH_JWKS_URL = var.oauth_jwks_url } : local.use_cognito ? { THOTH_OAUTH_JWKS_URL = module.cognito[0].jwks_url } : {},
     var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
     var.oauth_algorithms != "" ? { THOTH_OAUTH_ALGORITHMS = var.oauth_algorithms } : {},
+    var.source_access != null ? { THOTH_SOURCE_ACCESS = jsonencode(var.source_access) } : {},
   )
 }
 
@@ -58,6 +60,7 @@ module "cognito" {
   front                  = local.use_front
   front_callback_urls    = local.use_front ? local.front_callback_urls : []
   front_client_secret_id = module.secrets.oauth_client_secret_id
+  groups                 = var.source_access != null ? keys(var.source_access.groups) : []
 }
 
 module "storage" {
@@ -108,6 +111,10 @@ module "mcp_server" {
   environment             = var.environment
   role_arn                = module.iam.mcp_role_arn
   bootstrap_zip           = var.bootstrap_zip
+  runtime                 = var.mcp_runtime
+  architecture            = var.mcp_architecture
+  runtimes                = var.mcp_runtimes
+  snap_start              = var.mcp_snap_start
   bucket_name             = module.storage.bucket_name
   table_name              = module.state.table_name
   log_level               = var.log_level

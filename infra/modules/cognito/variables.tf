@@ -58,3 +58,9 @@ variable "front_client_secret_id" {
   type        = string
   default     = ""
 }
+
+variable "groups" {
+  description = "User-pool groups to create; their names reach access tokens as cognito:groups (THOTH_SOURCE_ACCESS maps them to sources)."
+  type        = list(string)
+  default     = []
+}

@@ -302,3 +302,18 @@ def test_upstream_credentials(
 def test_upstream_credentials_refusals(configured: str | None, stored: str | None, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         upstream.credentials(configured, _Secrets(stored))  # type: ignore[arg-type]
+
+
+def test_minted_tokens_carry_the_upstream_groups_for_source_access(ring: KeyRing) -> None:
+    from thoth.mcp_server.settings import FrontSettings
+    from thoth.mcp_server.transport.auth.front.server import Context, FrontServer, Subject
+
+    settings = FrontSettings("https://idp.example", "app", ("openid",), ("thoth/search",))
+    context = Context("https://thoth.example", "https://thoth.example/mcp", settings, ring)
+    client = clients.Client("client-1", ("https://app.example/cb",))
+    subject = Subject("alice", "family-1", context.resource, None, ("staff",))
+    token = FrontServer(context)._tokens("authorization_code", client, subject, "thoth/search")
+    claims = jwt.decode(token["access_token"], options={"verify_signature": False})
+    assert claims["groups"] == ["staff"] and claims["aud"] == "https://thoth.example/mcp"
+    assert claims["iss"] == "https://thoth.example" and claims["client_id"] == "client-1"
+    assert token["refresh_token"] and token["expires_in"] == 3600

@@ -16,6 +16,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import OAuth2Error
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from thoth.mcp_server.access import claim_groups
 from thoth.mcp_server.protocol.jsonrpc import dumps
 from thoth.mcp_server.settings import HttpSettings, http_settings
 from thoth.mcp_server.transport import guards
@@ -276,8 +277,13 @@ def _sign_in(context: Context, answer: dict[str, str], pending: dict[str, Any]) 
             "the sign-in provider's answer could not be used; try again", error="server_error"
         ) from None
     email = claims.get("email")
+    groups = tuple(sorted(claim_groups(claims)))
     return Subject(
-        claims["sub"], secrets.token_urlsafe(16), context.resource, email if isinstance(email, str) else None
+        claims["sub"],
+        secrets.token_urlsafe(16),
+        context.resource,
+        email if isinstance(email, str) else None,
+        groups,
     )
 
 

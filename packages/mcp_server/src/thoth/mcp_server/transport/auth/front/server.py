@@ -71,6 +71,7 @@ class Subject:
     family: str
     resource: str
     email: str | None = None
+    groups: tuple[str, ...] = ()  # the upstream's groups (cognito:groups): THOTH_SOURCE_ACCESS maps them
 
 
 class _Payload(OAuth2Payload):  # type: ignore[misc]
@@ -133,7 +134,10 @@ class _RefreshRecord:
 
 
 def _subject(grant: dict[str, Any]) -> Subject:
-    return Subject(str(grant["sub"]), str(grant["family"]), str(grant["resource"]), grant.get("email"))
+    groups = tuple(str(group) for group in grant.get("groups") or ())
+    return Subject(
+        str(grant["sub"]), str(grant["family"]), str(grant["resource"]), grant.get("email"), groups
+    )
 
 
 class S256Challenge(CodeChallenge):  # type: ignore[misc]
@@ -186,6 +190,7 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
             "challenge": data.get("code_challenge"),
             "sub": subject.sub,
             "email": subject.email,
+            "groups": list(subject.groups),
             "family": subject.family,
             "resource": subject.resource,
         }
@@ -275,6 +280,8 @@ class FrontServer(AuthorizationServer):  # type: ignore[misc]
             "exp": now + ACCESS_TOKEN_TTL_S,
             "jti": str(uuid.uuid4()),
         }
+        if user.groups:
+            claims["groups"] = list(user.groups)
         access = jwt.encode(
             claims, key.private, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "at+jwt"}
         )
@@ -299,6 +306,7 @@ class FrontServer(AuthorizationServer):  # type: ignore[misc]
             "scope": token.get("scope", ""),
             "sub": subject.sub,
             "email": subject.email,
+            "groups": list(subject.groups),
             "family": subject.family,
             "resource": subject.resource,
         }
