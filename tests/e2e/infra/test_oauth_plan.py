@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tools import runtimes
 from tools.embedded_aws import moto_server
 
 INFRA = Path(__file__).resolve().parents[3] / "infra"
@@ -43,6 +44,10 @@ def _env(work: Path) -> dict[str, str]:
         TF_CLI_CONFIG_FILE=str(INFRA / "terraform.rc"),
         TF_DATA_DIR=str(work / ".terraform"),
         TF_IN_AUTOMATION="1",
+        # what `nox -s infra` passes (tools/deploy/terraform.py): the runtime table and its defaults
+        TF_VAR_mcp_runtimes=runtimes.terraform_table(),
+        TF_VAR_mcp_runtime=runtimes.DEFAULT,
+        TF_VAR_mcp_architecture=runtimes.DEFAULT_ARCH,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )
