@@ -148,8 +148,6 @@ def systems() -> dict[str, System]:
         script_aware=False,
         coverage_weight=0.0,
         identifier_keyword_weight=None,
-        phrase_bonus=0.0,
-        rank_tiebreak=0.0,
     )
     return {
         s.name: s

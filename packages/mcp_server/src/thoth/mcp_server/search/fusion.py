@@ -39,21 +39,6 @@ class RankingConfig:
     coverage_weight: float = 0.75
     # The keyword weight for a query naming an identifier (match.names_identifier); None: keyword_weight.
     identifier_keyword_weight: float | None = 1.0
-    # Added for a query of at most `head_terms` distinct terms: this times the share of its IDF mass
-    # the section's title, headings and description hold (a short query names a section).
-    head_bonus: float = 0.0
-    head_terms: int = 4
-    # Added to each candidate: this times the fused scores of its page's other candidates (summed).
-    page_share: float = 0.0
-    # Added to the first `phrase_depth` candidates: this times the share of the query's adjacent term
-    # pairs (of its quoted parts, when quoted) adjacent in the section's text (tune MRR@5 with
-    # rank_tiebreak: 0.915 -> 0.918; alone 0.909 -> 0.910).
-    phrase_bonus: float = 0.2
-    phrase_depth: int = 10
-    # Added to each candidate: this times its reciprocal-rank fusion score of the same signals, as a
-    # share of a first rank everywhere: agreement between the rankings settles near-ties of the score
-    # fusion (tune macro MRR@5 0.909 -> 0.915, Docsy 0.95 -> 0.97).
-    rank_tiebreak: float = 0.5
     rrf_k: int = RRF_K
     candidates: int = CANDIDATES
     per_page: int = 1  # at most this many chunks of one page (the rest are linked: Hit.also) ...
@@ -64,21 +49,14 @@ class RankingConfig:
 
     def __post_init__(self) -> None:
         weights = (self.keyword_weight, self.vector_weight, self.head_weight, self.page_weight)
-        extra = (
-            self.coverage_weight,
-            self.identifier_keyword_weight or 0.0,
-            self.head_bonus,
-            self.page_share,
-            self.phrase_bonus,
-            self.rank_tiebreak,
-        )
+        extra = (self.coverage_weight, self.identifier_keyword_weight or 0.0)
         if (
             any(w < 0 for w in (*weights, *extra))
             or self.keyword_weight + self.vector_weight + self.page_weight <= 0
         ):
             raise ValueError("ranking weights must be >= 0 with at least one ranking signal above 0")
-        if self.rrf_k < 0 or min(self.candidates, self.per_page, self.window, self.phrase_depth) < 1:
-            raise ValueError("rrf_k must be >= 0; candidates, per_page, window and phrase_depth >= 1")
+        if self.rrf_k < 0 or self.candidates < 1 or self.per_page < 1 or self.window < 1:
+            raise ValueError("rrf_k must be >= 0; candidates, per_page and window >= 1")
         if self.prf_terms < 0 or self.prf_docs < 1 or self.prf_weight < 0:
             raise ValueError("prf_terms and prf_weight must be >= 0, prf_docs >= 1")
 
@@ -92,8 +70,6 @@ PLAIN_RRF = RankingConfig(
     script_aware=False,
     coverage_weight=0.0,
     identifier_keyword_weight=None,
-    phrase_bonus=0.0,
-    rank_tiebreak=0.0,
 )
 
 
@@ -135,7 +111,7 @@ def convex(
 def best_possible(config: RankingConfig, weights: Sequence[float]) -> float:
     """The fused score of a row first in every signal (and holding every query term): scores are
     reported as a share of it."""
-    total = sum(weights) + config.coverage_weight + config.head_bonus + config.phrase_bonus + config.rank_tiebreak
+    total = sum(weights) + config.coverage_weight
     return total / (config.rrf_k + 1) if config.fusion == "rrf" else total
 
 

@@ -13,35 +13,11 @@ import math
 import re
 from collections.abc import Sequence
 
-from thoth.shared.text import tokenize
-
 # `--flag`, `-f`, `a.b`, `bun:ffi`, `blocks/cover`, `snake_case`, `camelCase`, `no-process-env` (one
 # hyphen is English: "ten-hour", "built-in")
 _IDENTIFIER = re.compile(r"(?:^|\s)--?[A-Za-z]|[A-Za-z0-9][._:/][A-Za-z0-9]|[a-z][A-Z]|_|\w-\w+-\w")
 # The match measure: cosine and keyword coverage of the best result, 1.0 for a perfect one.
 COVERAGE_SHARE = 1.0 / 3.0
-
-
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」')
-
-
-def phrase_pairs(query: str) -> set[tuple[str, str]]:
-    """Adjacent keyword-term pairs of the query's quoted parts, or of the whole query when nothing is
-    quoted: a section holding them side by side holds the phrase (stopwords aside)."""
-    quoted = ["".join(parts) for parts in _QUOTED.findall(query)]
-    pairs: set[tuple[str, str]] = set()
-    for part in quoted or [query]:
-        terms = tokenize(part)
-        pairs.update(zip(terms, terms[1:], strict=False))
-    return pairs
-
-
-def phrase_share(pairs: set[tuple[str, str]], text: str) -> float:
-    """Share of `pairs` adjacent in `text`'s keyword terms (0 when there are no pairs)."""
-    if not pairs:
-        return 0.0
-    terms = tokenize(text)
-    return len(pairs & set(zip(terms, terms[1:], strict=False))) / len(pairs)
 
 
 def readable_share(terms: Sequence[str]) -> float:

@@ -23,13 +23,7 @@ from thoth.mcp_server.search.fusion import (
     page_aware,
     rrf,
 )
-from thoth.mcp_server.search.match import (
-    match_measure,
-    names_identifier,
-    phrase_pairs,
-    phrase_share,
-    readable_share,
-)
+from thoth.mcp_server.search.match import match_measure, names_identifier, readable_share
 from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex
 from thoth.shared.text import tokenize
 
@@ -136,8 +130,6 @@ class _Signals:
     weights: list[float]
     coverage: npt.NDArray[np.float32]
     readable: float
-    head: npt.NDArray[np.float32] | None  # the head field's coverage, for a short query (head_bonus)
-    pages: npt.NDArray[np.int64]  # each row's page
 
 
 def _signals(
@@ -169,12 +161,7 @@ def _signals(
         row_pages = index.row_pages if rows is None else index.row_pages[rows]  # page vectors: per page table
         signals.append(per_page[row_pages])
         weights.append(config.page_weight * trust)
-    head = None
-    if config.head_bonus > 0 and 0 < len(set(terms)) <= config.head_terms:
-        head = index.keywords.head_coverage(terms)
-        head = head if rows is None else head[rows]
-    pages = index.row_pages if rows is None else index.row_pages[rows]
-    return _Signals(signals, weights, coverage, readable, head, pages.astype(np.int64, copy=False))
+    return _Signals(signals, weights, coverage, readable)
 
 
 def _document_frequency(keywords: KeywordIndex, term: str) -> int:
@@ -225,39 +212,11 @@ def _fuse(signals: _Signals, config: RankingConfig) -> dict[int, float]:
     else:
         fused = convex(list(zip(picks, scores, strict=True)), weights)
         bonus = config.coverage_weight
-    if not fused:
-        return fused
-    rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
-    extra = np.zeros(rows.size, dtype=np.float64)
-    scale = 1.0 / (config.rrf_k + 1) if config.fusion == "rrf" else 1.0  # under RRF: of one first rank
-    if bonus > 0:
-        extra += bonus * signals.coverage[rows]
-    if signals.head is not None:
-        extra += scale * config.head_bonus * signals.head[rows]
-    if config.rank_tiebreak > 0:
-        ranks = rrf([p.tolist() for p in picks], config.rrf_k, weights)
-        first = sum(weights) / (config.rrf_k + 1)
-        extra += scale * config.rank_tiebreak / first * np.array([ranks.get(r, 0.0) for r in rows.tolist()])
-    values = np.fromiter(fused.values(), dtype=np.float64, count=rows.size) + extra
-    if config.page_share > 0:
-        _, page = np.unique(signals.pages[rows], return_inverse=True)
-        totals = np.bincount(page, weights=values)
-        values = values + config.page_share * (totals[page] - values)
-    return dict(zip(rows.tolist(), values.tolist(), strict=True))
-
-
-def _phrase(
-    fused: dict[int, float],
-    pairs: set[tuple[str, str]],
-    prepared: Prepared,
-    rows: npt.NDArray[np.int64] | None,
-    config: RankingConfig,
-) -> None:
-    """Add the phrase bonus to the first `config.phrase_depth` candidates (their texts are read)."""
-    first = sorted(fused, key=lambda r: (-fused[r], r))[: config.phrase_depth]
-    chosen = prepared.index.chunks_at([r if rows is None else int(rows[r]) for r in first])
-    for row, chunk in zip(first, chosen, strict=True):
-        fused[row] += config.phrase_bonus * phrase_share(pairs, chunk.keyword_text)
+    if bonus > 0 and fused:
+        rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        for row, held in zip(rows.tolist(), signals.coverage[rows].tolist(), strict=True):
+            fused[row] += bonus * held
+    return fused
 
 
 def search(
@@ -296,9 +255,6 @@ def search(
                     expansion if rows is None else expansion[rows]
                 )
                 fused = _fuse(signals, config)
-        pairs = phrase_pairs(query) if config.phrase_bonus > 0 else set()
-        if pairs and fused:
-            _phrase(fused, pairs, prepared, rows, config)
         best = best_possible(config, signals.weights)
         for local, score in fused.items():
             row = local if rows is None else int(rows[local])

@@ -147,25 +147,6 @@ class KeywordIndex:
         coverage = np.zeros(self.size, dtype=np.float32)
         return self._score(query, field_weights, coverage), coverage
 
-    def head_coverage(self, query: str | Sequence[str]) -> npt.NDArray[np.float32]:
-        """Per chunk, the share of the query's IDF mass its head field (title, headings, description)
-        holds, 0..1: how far the section is named by the query's words."""
-        tokens = tokenize(query) if isinstance(query, str) else list(query)
-        n = self.size
-        coverage = np.zeros(n, dtype=np.float32)
-        held = 0.0
-        for term in dict.fromkeys(tokens):
-            pos = self.terms.find(term)
-            df = int(self.df[pos]) if pos >= 0 else 0
-            idf = float(np.log1p((n - df + 0.5) / (df + 0.5)))
-            held += idf
-            if pos >= 0:
-                docs, _ = self.head.docs(pos)
-                coverage[docs] += np.float32(idf)
-        if held > 0:
-            coverage /= np.float32(held)
-        return coverage
-
     def _score(
         self,
         query: str | Sequence[str],
