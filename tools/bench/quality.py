@@ -213,11 +213,11 @@ def evaluate(
         finally:
             result.ranking.append(time.perf_counter() - began)
 
-    ranking.search = timed  # type: ignore[assignment]
+    ranking.search = timed
     try:
         return _evaluate(corpus, items, offs, system, floor, result)
     finally:
-        ranking.search = search  # type: ignore[assignment]
+        ranking.search = search
 
 
 def _evaluate(

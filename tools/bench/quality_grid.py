@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import time
 from typing import Any
 
-from tools.bench.quality import WORK, ask, environment
-from tools.bench.quality_corpora import CORPORA, corpora_dir
+from tools.bench.quality import ask, environment
+from tools.bench.quality_corpora import CORPORA, WORK, corpora_dir
 from tools.bench.quality_metrics import Scores, macro, percentile
 
 
@@ -29,22 +30,25 @@ def variant(spec: str) -> tuple[str, Any]:
         if key not in fields:
             raise SystemExit(f"unknown RankingConfig field {key!r}; choose from {', '.join(fields)}")
         kind = str(fields[key])
-        values[key] = (
-            int(raw) if "int" in kind else raw if "Literal" in kind else None if raw == "none" else float(raw)
-        )
+        if kind == "bool":
+            values[key] = raw.lower() in ("1", "true", "yes")
+        elif kind == "int":
+            values[key] = int(raw)
+        elif "Literal" in kind:
+            values[key] = raw
+        else:
+            values[key] = None if raw == "none" else float(raw)
     return name, RankingConfig(**values)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variants", nargs="+")
-    parser.add_argument("--corpora")
-    parser.add_argument("--only")
+    parser.add_argument("variants", nargs="+", help="name:field=value,... (RankingConfig fields)")
+    parser.add_argument("--corpora", help="folder holding the cloned 18F handbook and Docsy (README)")
+    parser.add_argument("--only", help="comma-separated corpora (default: every one found)")
     args = parser.parse_args(argv)
     folder = corpora_dir(args.corpora)
     environment(WORK / "home")
-    import os
-
     os.environ["THOTH_WEAK_MATCH_FLOOR"] = "0"
     from thoth.mcp_server.search import ranking
 
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             spent.append(time.perf_counter() - began)
 
-    ranking.search = timed  # type: ignore[assignment]
+    ranking.search = timed
     for corpus, items in found:  # warm every index and encoder before timing
         ask(corpus.source, items[0].query, {})
     print(f"{'variant':<24} " + " ".join(f"{c.name:>11}" for c, _ in found) + "  macro MRR  R@1   rank p50")
