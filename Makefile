@@ -2,7 +2,8 @@
 PYTHON ?= python3
 NOX := .venv/bin/nox
 # When this `make` started, so `make demo` can print its real total (bootstrap and installs included).
-export THOTH_STARTED_AT := $(shell date +%s)
+# Not THOTH_*: Thoth refuses THOTH_ variables it does not know.
+export MAKE_STARTED_AT := $(shell date +%s)
 
 .PHONY: test lint typecheck lock demo serve bench build clean
 

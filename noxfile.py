@@ -289,8 +289,8 @@ def invoke(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Index samples/handbook, serve it locally and run an official-SDK MCP client session against it."""
     env = use_env(session, "dev")
-    # The demo's total counts from `make demo` (THOTH_STARTED_AT, set by the Makefile) or from here.
-    started = os.environ.get("THOTH_STARTED_AT") or f"{STARTED_AT:.3f}"
+    # The demo's total counts from `make demo` (MAKE_STARTED_AT, set by the Makefile) or from here.
+    started = os.environ.get("MAKE_STARTED_AT") or f"{STARTED_AT:.3f}"
     env.run("python", "-m", "tools.demo", "--started-at", started, *session.posargs, env=OFFLINE)
 
 
