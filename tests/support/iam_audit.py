@@ -63,7 +63,7 @@ PLATFORM: dict[str, dict[str, str]] = {
         "xray:PutTelemetryRecords": "tracing_config Active: the runtime sends traces",
         "logs:CreateLogStream": "the runtime writes the function's logs",
         "logs:PutLogEvents": "the runtime writes the function's logs",
-        "s3:ListBucket": "without it S3 answers a missing key 403, not 404 (indexes/ prefix only)",
+        "s3:ListBucket": "recent_changes lists history/; under indexes/ S3 answers a missing key 403, not 404",
     },
     "refresh": {
         "xray:PutTraceSegments": "tracing_config Active: the runtime sends traces",
@@ -384,11 +384,13 @@ def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
 def expected_resources(role: str) -> dict[str, set[str]]:
     """{action: resources it may apply to}, from the key prefixes and partitions the code uses."""
     from thoth.refresh_service.sources.definitions import DEFAULT_CONFIG_KEY
+    from thoth.shared.history import PREFIX as HISTORY_PREFIX
     from thoth.shared.index.format import version_prefix
 
     indexes = BUCKET + "/" + version_prefix("x", "y").split("/", 1)[0] + "/*"
     config = BUCKET + "/" + DEFAULT_CONFIG_KEY.split("/", 1)[0] + "/*"
     embeddings = BUCKET + "/cache/embeddings/*"
+    history = BUCKET + "/" + HISTORY_PREFIX + "*"
     log_group = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/thoth-audit-{}:*"
     common = {
         "xray:PutTraceSegments": {"*"},
@@ -400,7 +402,7 @@ def expected_resources(role: str) -> dict[str, set[str]]:
             **common,
             "logs:CreateLogStream": {logs},
             "logs:PutLogEvents": {logs},
-            "s3:GetObject": {indexes},
+            "s3:GetObject": {indexes, history},
             "s3:ListBucket": {BUCKET},
             "dynamodb:Query": {TABLE},
             # the authorization-server front (audited with it on): its state partitions and secrets
@@ -418,9 +420,9 @@ def expected_resources(role: str) -> dict[str, set[str]]:
         **common,
         "logs:CreateLogStream": {logs},
         "logs:PutLogEvents": {logs},
-        "s3:GetObject": {indexes, embeddings, config, source_objects},
-        "s3:PutObject": {indexes, embeddings},
-        "s3:DeleteObject": {indexes, embeddings},
+        "s3:GetObject": {indexes, embeddings, config, history, source_objects},
+        "s3:PutObject": {indexes, embeddings, history},
+        "s3:DeleteObject": {indexes, embeddings, history},
         "s3:ListBucket": {BUCKET, source_bucket},
         "dynamodb:GetItem": {TABLE},
         "dynamodb:UpdateItem": {TABLE},

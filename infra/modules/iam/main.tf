@@ -21,6 +21,7 @@ locals {
   indexes    = "${var.bucket_arn}/indexes/*"
   embeddings = "${var.bucket_arn}/cache/embeddings/*"
   config     = "${var.bucket_arn}/config/*"
+  history    = "${var.bucket_arn}/history/*" # change records (thoth.shared.history), beside the versions
 }
 
 resource "aws_iam_role" "mcp" {
@@ -43,20 +44,21 @@ data "aws_iam_policy_document" "mcp" {
     resources = ["${local.log_group_arn}/${var.mcp_function_name}:*"]
   }
   statement {
-    sid       = "ReadIndexes"
+    sid       = "ReadIndexesAndChangeRecords"
     actions   = ["s3:GetObject"]
-    resources = [local.indexes]
+    resources = [local.indexes, local.history]
   }
   statement {
-    # Never called by the code: without it S3 answers a missing key 403 instead of 404, and a
-    # missing index version would read as "access denied".
-    sid       = "MissingMeansNotFound"
+    # recent_changes lists a source's change records (history/); under indexes/ the code never
+    # lists, but without it S3 answers a missing key 403 instead of 404, and a missing index
+    # version would read as "access denied".
+    sid       = "ListChangeRecordsMissingMeansNotFound"
     actions   = ["s3:ListBucket"]
     resources = [var.bucket_arn]
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["indexes/*"]
+      values   = ["indexes/*", "history/*"]
     }
   }
   statement {
@@ -115,9 +117,9 @@ data "aws_iam_policy_document" "refresh" {
   statement {
     # Index versions and the embedding cache (every object is one put_object: no multipart upload,
     # so no s3:AbortMultipartUpload).
-    sid       = "WriteIndexesAndEmbeddings"
+    sid       = "WriteIndexesEmbeddingsAndChangeRecords"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = [local.indexes, local.embeddings]
+    resources = [local.indexes, local.embeddings, local.history]
   }
   statement {
     sid       = "ReadSourcesConfig"
@@ -131,7 +133,7 @@ data "aws_iam_policy_document" "refresh" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["indexes/*", "cache/embeddings/*", "config/*"]
+      values   = ["indexes/*", "cache/embeddings/*", "config/*", "history/*"]
     }
   }
   dynamic "statement" {

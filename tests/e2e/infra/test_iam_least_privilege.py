@@ -41,13 +41,14 @@ def test_the_code_scan_sees_every_aws_call() -> None:
 
 def test_the_mcp_server_code_writes_only_the_fronts_state() -> None:
     used, secrets = role_uses("mcp")
-    # query: the live pointers; the rest: the authorization-server front's codes, tokens and sign-ins
+    # query: the live pointers; the rest: the authorization-server front's codes, tokens and sign-ins;
+    # list: recent_changes finds a source's change records
     assert used["StateStore"] == {"query", "get", "put", "create", "swap", "delete"}
     assert used["ObjectStore"] <= {"get", "open", "download", "list"}
     assert secrets == {"api-key", "cursor-key", "oauth-client-secret", "oauth-signing-key"}
     assert set(code_actions("mcp")) == {
-        "s3:GetObject", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-        "secretsmanager:GetSecretValue",
+        "s3:GetObject", "s3:ListBucket", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem", "secretsmanager:GetSecretValue",
     }  # fmt: skip
 
 
