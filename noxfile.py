@@ -129,12 +129,12 @@ def tests_e2e(session: nox.Session) -> None:
     _pytest(session, ("tests/e2e",))
 
 
-BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact")
+BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile")
 
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Run benchmarks and print figures: `-- refresh|mcp|quality|layer|deploy|hint` (default: all)."""
+    """Print benchmark figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile` (default all)."""
     install_lock(session, "dev")
     names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
     extra = [a for a in session.posargs if a.startswith("-")]

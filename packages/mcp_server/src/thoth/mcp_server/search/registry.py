@@ -83,12 +83,14 @@ class IndexRegistry:
         cache: Path,
         ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
+        memory_mb: int | None = None,
     ) -> None:
         self._state_factory, self._store_factory = state, store
         self._state: StateStore | None = None
         self._store: ObjectStore | None = None
         self.cache = cache
         self.ttl_s = ttl_s
+        self.memory_mb = memory_mb  # the function's memory (None: this machine's) bounds a version's load
         self._clock = clock
         self._pointers: list[LivePointer] | None = None
         self._checked_at = 0.0
@@ -129,20 +131,18 @@ class IndexRegistry:
 
     def _load(self, pointer: LivePointer, fingerprint: str, *, swap: bool) -> Served:
         from thoth.mcp_server.search.ranking import prepare
-        from thoth.shared.index import open_version
+        from thoth.shared.index import memory_budget, open_version
 
         if self._store is None:
             self._store = self._store_factory()
         # A hot swap verifies every text block before it replaces a serving version; a cold start
         # (nothing serving yet) reads texts by range, the blocks checked one by one as they arrive.
+        # The manifest must match the pointer's chunk count and fit the memory budget before a byte
+        # of data is fetched (a tampered one could otherwise inflate gigabytes from a few KB).
         index = open_version(
-            self._store, pointer.source, pointer.version, self.cache, fingerprint, verify_texts=swap
-        )
-        if index.manifest.chunk_count != pointer.chunk_count:
-            raise IndexFormatError(
-                f"index {pointer.source}/{pointer.version} holds {index.manifest.chunk_count} chunks, "
-                f"its live pointer says {pointer.chunk_count}; republish it with the refresh service"
-            )
+            self._store, pointer.source, pointer.version, self.cache, fingerprint, verify_texts=swap,
+            expected_chunks=pointer.chunk_count, memory_budget=memory_budget(self.memory_mb),
+        )  # fmt: skip
         log.info(
             "index loaded",
             extra={
@@ -329,6 +329,7 @@ def registry() -> IndexRegistry:
                 store=store,
                 cache=settings.cache_dir,
                 ttl_s=search.pointer_ttl_s,
+                memory_mb=settings.memory_mb,
             )
             _registry_key = key
         return _registry

@@ -14,6 +14,7 @@ from thoth.shared.index.format import (
 from thoth.shared.index.keyword import KeywordIndex
 from thoth.shared.index.loaded import LoadedIndex, Pages
 from thoth.shared.index.reader import download_version, load_version
+from thoth.shared.index.table import memory_budget
 from thoth.shared.index.writer import verify_version, write_version
 from thoth.shared.live import LivePointer, list_live, read_live, swap_live
 
@@ -30,6 +31,7 @@ __all__ = [
     "download_version",
     "list_live",
     "load_version",
+    "memory_budget",
     "open_version",
     "read_live",
     "swap_live",

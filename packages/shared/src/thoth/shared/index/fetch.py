@@ -22,11 +22,13 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from thoth.shared.digest import file_sha256
 from thoth.shared.errors import IndexFormatError, ObjectNotFound, ThothError, TruncatedObject
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
+from thoth.shared.index.table import check_table
 from thoth.shared.index.texts import ChunkStore, ReadRange
 from thoth.shared.storage import LocalObjectStore, ObjectStore
 
@@ -130,17 +132,22 @@ def open_version(
     expected_fingerprint: str | None = None,
     *,
     verify_texts: bool = False,
+    expected_chunks: int | None = None,
+    memory_budget: int | None = None,
 ) -> LoadedIndex:
     """The cold-start load: index.bin from `cache_dir` when there, else fetched in parallel and cached.
 
     `verify_texts`: also fetch the whole texts.bin and check its sha256 first (a hot swap, where
     the previous version keeps serving meanwhile, can afford it; a cold start reads texts by range).
+    Before a byte of data is fetched, the manifest must name `expected_chunks` chunks (the live
+    pointer's count) and its section table must pass `table.check_table` within `memory_budget`.
     """
     prefix = version_prefix(source, version)
     local = Path(cache_dir) / source / version
     started = time.perf_counter()
+    expect = _Expected(expected_fingerprint, expected_chunks, memory_budget, verify_texts)
     try:
-        loaded = _open(store, prefix, source, version, local, expected_fingerprint, verify_texts)
+        loaded = _open(store, prefix, source, version, local, expect)
     except BaseException:
         # A version that fails leaves nothing behind: the next attempt starts from the store.
         shutil.rmtree(local, ignore_errors=True)
@@ -149,16 +156,34 @@ def open_version(
     return loaded
 
 
+class _Expected(NamedTuple):
+    """What the caller knows before reading a version (the pointer, the encoder, the process)."""
+
+    fingerprint: str | None
+    chunks: int | None
+    budget: int | None
+    verify_texts: bool
+
+    def check(self, manifest: Manifest, source: str, version: str) -> None:
+        check_names(manifest, source, version)
+        check_model(manifest, self.fingerprint)
+        if self.chunks is not None and manifest.chunk_count != self.chunks:
+            raise IndexFormatError(
+                f"index {source}/{version} holds {manifest.chunk_count} chunks, its live pointer says "
+                f"{self.chunks}; republish it with the refresh service"
+            )
+        check_table(manifest, self.budget, with_texts=self.verify_texts)
+
+
 def _open(
-    store: ObjectStore, prefix: str, source: str, version: str, local: Path,
-    expected_fingerprint: str | None, verify_texts: bool,
-) -> LoadedIndex:  # fmt: skip
+    store: ObjectStore, prefix: str, source: str, version: str, local: Path, expect: _Expected
+) -> LoadedIndex:
     fetched = Fetched()
+    verify_texts = expect.verify_texts
     cached_manifest = local / MANIFEST
     if cached_manifest.is_file() and (local / INDEX_FILE).is_file():
         manifest = Manifest.from_bytes(cached_manifest.read_bytes())
-        check_names(manifest, source, version)
-        check_model(manifest, expected_fingerprint)
+        expect.check(manifest, source, version)
         if (local / INDEX_FILE).stat().st_size != manifest.files[INDEX_FILE]["bytes"]:
             raise IndexFormatError(f"the cached {INDEX_FILE} of {source}/{version} has the wrong size")
         buffer: bytes | bytearray | mmap.mmap = _mapped(local / INDEX_FILE)
@@ -170,8 +195,7 @@ def _open(
             raise IndexFormatError(f"index version {prefix} has no manifest; it is incomplete") from None
         fetched.add("index", len(manifest_bytes))
         manifest = Manifest.from_bytes(manifest_bytes)
-        check_names(manifest, source, version)
-        check_model(manifest, expected_fingerprint)  # before a byte of data is fetched
+        expect.check(manifest, source, version)  # before a byte of data is fetched
         size = manifest.files[INDEX_FILE]["bytes"]
         buffer = fetch_parallel(store, prefix + INDEX_FILE, size)
         fetched.add("index", size)

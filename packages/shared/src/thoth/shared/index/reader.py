@@ -8,6 +8,7 @@ from thoth.shared.errors import IndexFormatError, ObjectNotFound
 from thoth.shared.index.fetch import MANIFEST, download_checked, local_reader, write_atomic
 from thoth.shared.index.format import FILES, INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import LoadedIndex, check_model, check_names, parse_index
+from thoth.shared.index.table import check_table
 from thoth.shared.storage import ObjectStore
 
 
@@ -39,6 +40,7 @@ def load_version(directory: Path, expected_fingerprint: str | None = None) -> Lo
     except FileNotFoundError:
         raise IndexFormatError(f"{directory} holds no {MANIFEST}") from None
     check_model(manifest, expected_fingerprint)
+    check_table(manifest, None)  # shapes and the inflation ratio, before index.bin is read
     for name in FILES:
         path = directory / name
         if not path.is_file() or path.stat().st_size != manifest.files[name]["bytes"]:
