@@ -22,10 +22,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from thoth.shared.digest import file_sha256
-from thoth.shared.errors import IndexFormatError, ObjectNotFound, ThothError, TruncatedObject
+from thoth.shared.digest import stream_sha256
+from thoth.shared.errors import IndexFormatError, ObjectNotFound, OversizedObject, ThothError, TruncatedObject
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
 from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
 from thoth.shared.index.table import check_table
@@ -76,17 +76,22 @@ def write_atomic(path: Path, data: bytes | bytearray | memoryview | mmap.mmap) -
         raise
 
 
-def download_checked(store: ObjectStore, prefix: str, name: str, sha256: str, path: Path) -> None:
-    """`prefix + name` streamed to `path` (through a temporary file beside it, renamed once its sha256
-    matches the manifest's): no copy of the object is held in memory."""
+def download_checked(store: ObjectStore, prefix: str, name: str, meta: dict[str, Any], path: Path) -> None:
+    """`prefix + name` streamed to `path` (through a temporary file beside it, renamed once its size and
+    sha256 match the manifest's entry `meta`): no copy is held in memory, and the copy stops as soon as
+    the object runs past the size the manifest lists (an oversized object cannot fill the disk)."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    os.close(fd)
     try:
         try:
-            store.download(prefix + name, Path(tmp))
+            with os.fdopen(fd, "wb") as handle, store.open(prefix + name) as body:
+                sha256, size = stream_sha256(body, sink=handle, limit=meta["bytes"])
         except ObjectNotFound:
             raise IndexFormatError(f"index version {prefix} is missing {name}") from None
-        if file_sha256(tmp) != sha256:
+        except OversizedObject:
+            raise IndexFormatError(
+                f"{prefix}{name} is larger than the {meta['bytes']} bytes its manifest lists; refusing it"
+            ) from None
+        if size != meta["bytes"] or sha256 != meta["sha256"]:
             raise IndexFormatError(f"{prefix}{name} fails its checksum; refusing to serve it")
         os.replace(tmp, path)
     finally:
@@ -246,7 +251,7 @@ def _texts_later(
         after.join()  # one download or write at a time: index.bin's cache write first
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        download_checked(store, prefix, TEXTS_FILE, manifest.files[TEXTS_FILE]["sha256"], path)
+        download_checked(store, prefix, TEXTS_FILE, manifest.files[TEXTS_FILE], path)
     except (ThothError, OSError) as exc:
         log.warning("texts of %s stay read by range from the store (%s)", prefix, exc)
         return

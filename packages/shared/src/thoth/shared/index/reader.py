@@ -27,7 +27,7 @@ def download_version(store: ObjectStore, source: str, version: str, cache_dir: P
     final.mkdir(parents=True, exist_ok=True)
     (final / MANIFEST).unlink(missing_ok=True)
     for name in FILES:
-        download_checked(store, prefix, name, manifest.files[name]["sha256"], final / name)
+        download_checked(store, prefix, name, manifest.files[name], final / name)
     write_atomic(final / MANIFEST, manifest_bytes)
     return final
 
