@@ -5,7 +5,9 @@ checked; on a hot swap texts.bin too, whole, sha256-checked) and loaded before i
 the old one, so a request never sees half a version. Whatever fails while swapping — a
 corrupt or malformed file, a manifest that does not match the pointer, another model, the
 store — leaves the old version serving, marks /health degraded with a generic reason (the
-details go to the log) and is retried only after a back-off.
+details go to the log) and is retried only after a back-off. /health judges a live version it
+has not loaded from its manifest alone (one small GET per version, numpy-free), so a fresh
+instance does not say "ok" for a version its first search would refuse.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from thoth.mcp_server.settings import search_settings
 from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
+from thoth.shared.index.expect import Expected, read_manifest
+from thoth.shared.index.table import memory_budget
 from thoth.shared.live import LivePointer, list_live
 
 if TYPE_CHECKING:
@@ -97,6 +101,7 @@ class IndexRegistry:
         self._served: dict[str, Served] = {}
         # (source, version) -> (generic reason, retry after, failed attempts)
         self._failed: dict[tuple[str, str], tuple[str, float, int]] = {}
+        self._vetted: set[tuple[str, str]] = set()  # versions whose manifest /health found servable
         self._lock = threading.RLock()
         self._load_lock = threading.Lock()
 
@@ -131,7 +136,7 @@ class IndexRegistry:
 
     def _load(self, pointer: LivePointer, fingerprint: str, *, swap: bool) -> Served:
         from thoth.mcp_server.search.ranking import prepare
-        from thoth.shared.index import memory_budget, open_version
+        from thoth.shared.index import open_version
 
         if self._store is None:
             self._store = self._store_factory()
@@ -153,6 +158,28 @@ class IndexRegistry:
             },
         )
         return Served(pointer, prepare(index))
+
+    def _vet(self, pointer: LivePointer, fingerprint: str | None) -> str | None:
+        """Why `pointer`'s version cannot be served, judged from its manifest alone (a small GET, once
+        per version; nothing of the index is loaded): what a fresh instance's /health can know before
+        its first search. A bad manifest is remembered as a failed load would be."""
+        key = (pointer.source, pointer.version)
+        served = self._served.get(pointer.source)
+        if key in self._vetted or (served is not None and served.pointer.version == pointer.version):
+            return None
+        try:
+            if self._store is None:
+                self._store = self._store_factory()
+            manifest, _ = read_manifest(self._store, pointer.source, pointer.version)
+            expected = Expected(fingerprint, pointer.chunk_count, memory_budget(self.memory_mb))
+            expected.check(manifest, pointer.source, pointer.version)
+        except IndexFormatError as exc:
+            return self._remember_failure(pointer, exc)
+        except Exception as exc:  # the store is unreachable: unknown, so not remembered
+            log.warning("cannot check the manifest of %s/%s: %s", pointer.source, pointer.version, exc)
+            return f"index {pointer.source}/{pointer.version} could not be checked; see the server log"
+        self._vetted.add(key)
+        return None
 
     def _prune(self, source: str, keep: str) -> None:
         """Drop other versions of `source` from the cache (Lambda's /tmp is small); staging dirs stay."""
@@ -263,6 +290,7 @@ class IndexRegistry:
             served = self._served.get(pointer.source)
             shown = served.pointer if served else pointer
             problem = self._refusal(pointer, fingerprint) if fingerprint else None
+            problem = problem or self._vet(pointer, fingerprint)
             if problem:
                 reasons.append(problem + (f" (serving {shown.version})" if served else ""))
             entries.append(

@@ -22,18 +22,17 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from thoth.shared.digest import stream_sha256
 from thoth.shared.errors import IndexFormatError, ObjectNotFound, OversizedObject, ThothError, TruncatedObject
+from thoth.shared.index.expect import MANIFEST, Expected, read_manifest
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
-from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
-from thoth.shared.index.table import check_table
+from thoth.shared.index.loaded import Fetched, LoadedIndex, parse_index
 from thoth.shared.index.texts import ChunkStore, ReadRange
 from thoth.shared.storage import LocalObjectStore, ObjectStore
 
 log = logging.getLogger(__name__)
-MANIFEST = "manifest.json"
 PARALLEL = 8  # ranges in flight; botocore's pool holds 10 connections
 PART_BYTES = 1024 * 1024  # smaller ranges cost more in request overhead than they win in parallelism
 
@@ -150,7 +149,7 @@ def open_version(
     prefix = version_prefix(source, version)
     local = Path(cache_dir) / source / version
     started = time.perf_counter()
-    expect = _Expected(expected_fingerprint, expected_chunks, memory_budget, verify_texts)
+    expect = Expected(expected_fingerprint, expected_chunks, memory_budget, verify_texts)
     try:
         loaded = _open(store, prefix, source, version, local, expect)
     except BaseException:
@@ -161,30 +160,11 @@ def open_version(
     return loaded
 
 
-class _Expected(NamedTuple):
-    """What the caller knows before reading a version (the pointer, the encoder, the process)."""
-
-    fingerprint: str | None
-    chunks: int | None
-    budget: int | None
-    verify_texts: bool
-
-    def check(self, manifest: Manifest, source: str, version: str) -> None:
-        check_names(manifest, source, version)
-        check_model(manifest, self.fingerprint)
-        if self.chunks is not None and manifest.chunk_count != self.chunks:
-            raise IndexFormatError(
-                f"index {source}/{version} holds {manifest.chunk_count} chunks, its live pointer says "
-                f"{self.chunks}; republish it with the refresh service"
-            )
-        check_table(manifest, self.budget, with_texts=self.verify_texts)
-
-
 def _open(
-    store: ObjectStore, prefix: str, source: str, version: str, local: Path, expect: _Expected
+    store: ObjectStore, prefix: str, source: str, version: str, local: Path, expect: Expected
 ) -> LoadedIndex:
     fetched = Fetched()
-    verify_texts = expect.verify_texts
+    verify_texts = expect.with_texts
     cached_manifest = local / MANIFEST
     if cached_manifest.is_file() and (local / INDEX_FILE).is_file():
         manifest = Manifest.from_bytes(cached_manifest.read_bytes())
@@ -194,12 +174,8 @@ def _open(
         buffer: bytes | bytearray | mmap.mmap = _mapped(local / INDEX_FILE)
         manifest_bytes = None
     else:
-        try:
-            manifest_bytes = store.get(prefix + MANIFEST)
-        except ObjectNotFound:
-            raise IndexFormatError(f"index version {prefix} has no manifest; it is incomplete") from None
+        manifest, manifest_bytes = read_manifest(store, source, version)
         fetched.add("index", len(manifest_bytes))
-        manifest = Manifest.from_bytes(manifest_bytes)
         expect.check(manifest, source, version)  # before a byte of data is fetched
         size = manifest.files[INDEX_FILE]["bytes"]
         buffer = fetch_parallel(store, prefix + INDEX_FILE, size)

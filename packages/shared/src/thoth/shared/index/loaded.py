@@ -217,20 +217,3 @@ def parse_index(
         line_starts=get("row_line", n).astype(np.int64),
         page_vectors=page_vectors,
     )
-
-
-def check_model(manifest: Manifest, expected_fingerprint: str | None) -> None:
-    if expected_fingerprint is not None and manifest.model.fingerprint != expected_fingerprint:
-        raise IndexFormatError(
-            f"index {manifest.source}/{manifest.version} was built with model fingerprint "
-            f"{manifest.model.fingerprint}, but this server's query encoder is {expected_fingerprint}; "
-            "rebuild the index (refresh --full) or deploy the matching encoder"
-        )
-
-
-def check_names(manifest: Manifest, source: str, version: str) -> None:
-    if manifest.source != source or manifest.version != version:
-        raise IndexFormatError(
-            f"the manifest of {source}/{version} describes {manifest.source}/{manifest.version}; "
-            "refusing a version published under another name"
-        )

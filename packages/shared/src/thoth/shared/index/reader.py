@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thoth.shared.errors import IndexFormatError, ObjectNotFound
-from thoth.shared.index.fetch import MANIFEST, download_checked, local_reader, write_atomic
+from thoth.shared.errors import IndexFormatError
+from thoth.shared.index.expect import MANIFEST, check_model, check_names, read_manifest
+from thoth.shared.index.fetch import download_checked, local_reader, write_atomic
 from thoth.shared.index.format import FILES, INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
-from thoth.shared.index.loaded import LoadedIndex, check_model, check_names, parse_index
+from thoth.shared.index.loaded import LoadedIndex, parse_index
 from thoth.shared.index.table import check_table
 from thoth.shared.storage import ObjectStore
 
@@ -18,11 +19,7 @@ def download_version(store: ObjectStore, source: str, version: str, cache_dir: P
     if all((final / name).is_file() for name in (*FILES, MANIFEST)):
         return final
     prefix = version_prefix(source, version)
-    try:
-        manifest_bytes = store.get(prefix + MANIFEST)
-    except ObjectNotFound:
-        raise IndexFormatError(f"index version {prefix} has no manifest; it is incomplete") from None
-    manifest = Manifest.from_bytes(manifest_bytes)
+    manifest, manifest_bytes = read_manifest(store, source, version)
     check_names(manifest, source, version)
     final.mkdir(parents=True, exist_ok=True)
     (final / MANIFEST).unlink(missing_ok=True)

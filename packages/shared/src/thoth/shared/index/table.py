@@ -14,10 +14,8 @@ import math
 import os
 from collections.abc import Mapping
 
-import numpy as np
-
 from thoth.shared.errors import IndexFormatError
-from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, Section
+from thoth.shared.index.format import DTYPES, INDEX_FILE, TEXTS_FILE, Manifest, Section
 
 MIB = 1024 * 1024
 # Honest versions inflate ~1.7x (int8 vectors hardly compress); a corpus of many identical pages
@@ -70,7 +68,7 @@ def known_sections(manifest: Manifest) -> dict[str, Section]:
             w is not None and w != g for w, g in zip(shape, section.shape, strict=True)
         ):
             raise IndexFormatError(f"section {name!r} has shape {section.shape}, expected {shape}")
-        if section.raw_bytes != math.prod(section.shape) * np.dtype(section.dtype).itemsize:
+        if section.raw_bytes != math.prod(section.shape) * DTYPES[section.dtype]:
             raise IndexFormatError(f"section {name!r}: {section.raw_bytes} bytes do not hold {section.shape}")
         known[name] = section
     return known
