@@ -15,6 +15,7 @@ from thoth.refresh_service.handler import handler
 from thoth.refresh_service.pipeline import RunOptions
 from thoth.shared.config import get_settings
 from thoth.shared.live import read_live
+from thoth.shared.metrics import parse
 from thoth.shared.state import state_store
 
 SCHEDULED = {
@@ -117,3 +118,22 @@ def test_deadline_returns_partial_and_the_next_invocation_resumes(
     assert resumed["resumed"] is True
     assert resumed["chunks_embedded"] == 4 and resumed["chunks_reused"] == 16
     assert resumed["chunks_total"] == 20
+
+
+def test_a_scheduled_tick_writes_each_index_age_before_any_run(
+    configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert handler(SCHEDULED, Context())["status"] == "ok"
+    written = get_settings().home / "metrics.jsonl"
+    written.unlink()
+
+    def killed(self: Any, options: RunOptions) -> None:
+        raise SystemExit("killed mid-run, as the Lambda time limit does: no report, no finally")
+
+    # The next tick's runs die at once; the stale-index alarm must still get its data points.
+    monkeypatch.setattr(handler_module.Refresher, "run", killed)
+    with pytest.raises(SystemExit):
+        handler(SCHEDULED, Context())
+    ages = {d["Source"]: d["IndexAgeSeconds"] for d in map(parse, written.read_text().splitlines())
+            if d is not None and "IndexAgeSeconds" in d}  # fmt: skip
+    assert set(ages) == {"alpha", "bravo"} and all(0 <= age < 600 for age in ages.values())

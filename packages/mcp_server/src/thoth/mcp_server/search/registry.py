@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
 from thoth.shared.index.expect import Expected, read_manifest
 from thoth.shared.index.table import memory_budget
-from thoth.shared.live import LivePointer, list_live
+from thoth.shared.live import LivePointer, age_s, list_live
 
 if TYPE_CHECKING:
     from thoth.mcp_server.search.ranking import Prepared
@@ -59,13 +58,6 @@ class Served:
 
     pointer: LivePointer
     prepared: Prepared
-
-
-def age_s(created_at: str, now: float) -> float | None:
-    try:
-        return round(max(0.0, now - datetime.fromisoformat(created_at).timestamp()), 1)
-    except (ValueError, TypeError, OverflowError):
-        return None
 
 
 def _record_ages(pointers: list[LivePointer]) -> None:
