@@ -143,9 +143,11 @@ class Refresher:
                 raise ThothError(f"mode {options.mode!r} is invalid; use 'incremental' or 'full'")
             if not lock.acquire():
                 report.status = "locked"
+                holder = lock.held_by
                 report.error = (
-                    f"another refresh (run {lock.holder()}) is running for {self.config.name!r}; "
-                    "this run exits; a crashed run's lock expires by itself"
+                    holder.describe(self.config.name, time.time())
+                    if holder is not None
+                    else f"another refresh held the lock of {self.config.name!r} a moment ago; retry now"
                 )
             else:
                 self._run_locked(options, report, lock)
