@@ -15,7 +15,6 @@ import jwt
 
 from thoth.mcp_server.settings import OAuthSettings
 from thoth.mcp_server.transport.auth_errors import InsufficientScope, InvalidToken
-from thoth.mcp_server.transport.fetch import fetch_json
 from thoth.mcp_server.transport.jwks import Fetch, KeySet, UnknownKey
 
 # Larger than any real access token (Cognito ~1.1 kB; Entra ID with 200 groups ~8 kB is below the
@@ -70,7 +69,7 @@ class TokenVerifier:
     def __init__(
         self,
         settings: OAuthSettings,
-        fetch: Fetch = fetch_json,
+        fetch: Fetch | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
