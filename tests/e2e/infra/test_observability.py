@@ -4,29 +4,21 @@ alarm topic's key lets this deployment's CloudWatch alarms publish (and no one e
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.infra.offline import INFRA, after, initialised, planned, terraform
 from thoth.shared.metrics import METRICS, NAMESPACE
 
-INFRA = Path(__file__).resolve().parents[3] / "infra"
 AWS_METRICS = {("AWS/Lambda", "Errors"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
                ("AWS/SQS", "ApproximateAgeOfOldestMessage")}  # fmt: skip
 
 needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
-ROOT = """
-provider "aws" {
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
-}
+MODULE = """
 module "o" {
   source                = "%s"
   prefix                = "thoth-t"
@@ -40,46 +32,26 @@ module "o" {
   max_index_age_s       = 172800
   refresh_interval_s    = 86400
 }
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "~> 5.0" }
-  }
-}
 """
-
-
-def _run(work: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(INFRA / "terraform.rc"), TF_IN_AUTOMATION="1",
-               AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")  # fmt: skip
-    done = subprocess.run(
-        ["terraform", *args, "-no-color"], cwd=work, env=env, input=stdin, capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return done
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("observability")
-    (work / "main.tf").write_text(ROOT % (INFRA / "modules" / "observability"))
-    _run(work, "init", "-input=false")
-    return work
+    return initialised(
+        tmp_path_factory.mktemp("observability"), MODULE % (INFRA / "modules" / "observability")
+    )
 
 
 @pytest.fixture(scope="module")
 def widgets(workdir: Path) -> list[dict[str, Any]]:
-    shown = _run(workdir, "console", stdin="jsonencode(module.o.dashboard_body)\n")
+    shown = terraform(workdir, "console", stdin="jsonencode(module.o.dashboard_body)\n")
     body: list[dict[str, Any]] = json.loads(json.loads(shown.stdout.strip()))
     return body
 
 
 @pytest.fixture(scope="module")
-def planned(workdir: Path) -> dict[str, Any]:
-    """`terraform plan` of the module, offline (nothing it creates is read back), as JSON."""
-    _run(workdir, "plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.bin")
-    document: dict[str, Any] = json.loads(_run(workdir, "show", "-json", "plan.bin").stdout)
-    return document
+def plan(workdir: Path) -> dict[str, Any]:
+    return planned(workdir)
 
 
 def _metric_rows(widgets: list[dict[str, Any]]) -> list[list[Any]]:
@@ -126,10 +98,6 @@ def test_dashboard_has_every_panel_an_operator_needs(widgets: list[dict[str, Any
     assert "/aws/lambda/thoth-t-mcp-server" in log_widget["properties"]["query"]
 
 
-def _planned(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [c["change"]["after"] for c in document["resource_changes"] if c["type"] == kind]
-
-
 def _configured(document: dict[str, Any], address: str) -> dict[str, Any]:
     resources = document["configuration"]["root_module"]["module_calls"]["o"]["module"]["resources"]
     found: dict[str, Any] = next(r for r in resources if r["address"] == address)
@@ -137,8 +105,8 @@ def _configured(document: dict[str, Any], address: str) -> dict[str, Any]:
 
 
 @needs_terraform
-def test_alarms_reach_the_topic_through_a_key_that_grants_cloudwatch(planned: dict[str, Any]) -> None:
-    (key,) = _planned(planned, "aws_kms_key")
+def test_alarms_reach_the_topic_through_a_key_that_grants_cloudwatch(plan: dict[str, Any]) -> None:
+    (key,) = after(plan, "aws_kms_key")
     assert key["enable_key_rotation"] is True
     statements = json.loads(key["policy"])["Statement"]
     (cloudwatch,) = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
@@ -152,18 +120,18 @@ def test_alarms_reach_the_topic_through_a_key_that_grants_cloudwatch(planned: di
         {"AWS": "arn:aws:iam::123456789012:root"}
     ]
     # The topic is encrypted with that key (not alias/aws/sns, whose policy CloudWatch cannot use) ...
-    topic = _configured(planned, "aws_sns_topic.alarms")["expressions"]["kms_master_key_id"]
+    topic = _configured(plan, "aws_sns_topic.alarms")["expressions"]["kms_master_key_id"]
     assert "aws_kms_key.alarms" in topic.get("references", []), topic
     # ... and every alarm publishes to it under a name the grant's SourceArn matches.
-    alarms = _planned(planned, "aws_cloudwatch_metric_alarm")
+    alarms = after(plan, "aws_cloudwatch_metric_alarm")
     assert len(alarms) == 6 and all(a["alarm_name"].startswith("thoth-t-") for a in alarms)
     for address in ("index_age", "refresh_failed", "refresh_stopped"):
-        alarm = _configured(planned, f"aws_cloudwatch_metric_alarm.{address}")
+        alarm = _configured(plan, f"aws_cloudwatch_metric_alarm.{address}")
         assert "aws_sns_topic.alarms.arn" in alarm["expressions"]["alarm_actions"]["references"]
 
 
 @needs_terraform
-def test_the_stale_index_alarm_sees_a_data_point_every_schedule_interval(planned: dict[str, Any]) -> None:
-    stale = [a for a in _planned(planned, "aws_cloudwatch_metric_alarm") if "index-stale" in a["alarm_name"]]
+def test_the_stale_index_alarm_sees_a_data_point_every_schedule_interval(plan: dict[str, Any]) -> None:
+    stale = [a for a in after(plan, "aws_cloudwatch_metric_alarm") if "index-stale" in a["alarm_name"]]
     # The refresh writes IndexAgeSeconds when each scheduled run starts: one run per period.
     assert {(a["period"], a["evaluation_periods"], a["threshold"]) for a in stale} == {(86400, 1, 172800)}
