@@ -1,6 +1,8 @@
 # One-line aliases for Nox sessions; all logic lives in noxfile.py.
 PYTHON ?= python3
 NOX := .venv/bin/nox
+# When this `make` started, so `make demo` can print its real total (bootstrap and installs included).
+export THOTH_STARTED_AT := $(shell date +%s)
 
 .PHONY: test lint typecheck lock demo serve bench build clean
 
@@ -33,5 +35,6 @@ clean:
 
 $(NOX): requirements/nox.txt
 	$(PYTHON) -m venv .venv
+	@echo "bootstrapping .venv with nox (once; every task then runs through nox)"
 	.venv/bin/pip install --quiet --require-hashes --no-deps -r requirements/nox.txt
 	touch $(NOX)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import nox
+import nox.virtualenv
 
 ROOT = Path(__file__).resolve().parent
 PYTHON = "3.11"
@@ -25,13 +29,17 @@ def _load(name: str, path: Path) -> ModuleType:
 
 
 locks = _load("tools.locks", ROOT / "tools" / "locks.py")
+envs = _load("tools.envs", ROOT / "tools" / "envs.py")
 TARGET = locks.target_from_env()
+STARTED_AT = time.time()
 
 nox.options.sessions = ["lint", "typecheck", "tests"]
-nox.options.default_venv_backend = "venv"
-# Sessions install from hashed locks, so an existing venv is reused only when
-# its recorded lock digest still matches (see install_lock).
-nox.options.reuse_venv = "yes"
+# Nox makes no virtualenvs of its own: every session runs in the one environment of its lock
+# (.nox/<lock>, see tools/envs.py), so tests, serve, stdio, build_* and demo share one dev venv.
+nox.options.default_venv_backend = "none"
+# Nox probes for uv before every session (and logs "uv binary not found.") even when it makes no venv;
+# it reads this module attribute first, so with none of its optional backends in use the probe is skipped.
+nox.virtualenv.OPTIONAL_VENVS = {}  # type: ignore[attr-defined]
 
 
 def _stop_if_stale(session: nox.Session, names: list[str]) -> None:
@@ -40,30 +48,64 @@ def _stop_if_stale(session: nox.Session, names: list[str]) -> None:
         session.error("stale locks: " + ", ".join(stale) + "; run `nox -s lock` and commit the result")
 
 
-def _install_hashed(session: nox.Session, name: str) -> None:
-    session.install("--require-hashes", "--no-deps", "-r", str(locks.LOCKS[name].output(ROOT)))
+class Env:
+    """One lock's shared virtualenv, as a session runs commands in it."""
+
+    def __init__(self, session: nox.Session, path: Path) -> None:
+        self.session = session
+        self.path = path
+        self.bin = path / "bin"
+
+    def run(self, program: str, *args: str, env: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        """Run `program` from this environment's bin/ (or a python -m), with the venv first on PATH."""
+        merged = {
+            "VIRTUAL_ENV": str(self.path),
+            "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            **(env or {}),
+        }
+        return self.session.run(str(self.bin / program), *args, env=merged, external=True, **kwargs)
 
 
-def install_lock(session: nox.Session, *names: str, editable: bool = True) -> None:
-    """Install locks with hashes, then first-party packages without deps; skip when unchanged."""
-    _stop_if_stale(session, list(names))
-    marker = Path(session.virtualenv.location) / "thoth-locks.sha256"
-    wanted = locks.install_digest(list(names), ROOT, editable)
-    if marker.exists() and marker.read_text() == wanted:
-        session.log("locks unchanged since last install; reusing the environment")
+def use_env(session: nox.Session, lock: str, editable: bool = True, check_stale: bool = True) -> Env:
+    """The shared environment of `lock`: created once, reused while the lock is unchanged.
+
+    An install that did not finish (stopped, killed, out of disk) leaves no completion marker and
+    is removed and redone, never reused.
+    """
+    if check_stale:
+        _stop_if_stale(session, [lock])
+    plan = envs.plan(ROOT, lock, locks.install_digest([lock], ROOT, editable))
+    with envs.exclusive(plan):
+        state = envs.state(plan)
+        if state == "ready":
+            session.log(f"using the shared {lock} environment .nox/{lock} (its lock is unchanged)")
+            return Env(session, plan.path)
+        for line in envs.announce(plan, state):
+            session.log(line)
+        envs.start(plan)
+        session.run(envs.base_python(PYTHON), "-m", "venv", str(plan.path), external=True)
+        pip = (str(plan.path / "bin" / "python"), "-m", "pip", "install", "--progress-bar", "on")
+        lock_file = str(locks.LOCKS[lock].output(ROOT))
+        session.run(*pip, "--require-hashes", "--no-deps", "-r", lock_file, external=True)
+        if editable:
+            # Sibling packages are always installed editable from this tree, never from an index.
+            args = ["--no-deps", "--no-build-isolation"]
+            for path in locks.PACKAGES.values():
+                args += ["-e", str(ROOT / path)]
+            session.run(*pip, "--quiet", *args, external=True)
+        session.log(envs.finish(plan))
+    return Env(session, plan.path)
+
+
+def need_setting(session: nox.Session, message: str, *names: str, flag: str | None = None) -> None:
+    """Stop before installing anything when none of `names` is set (and `flag` is not passed)."""
+    if flag is not None and flag in session.posargs:
         return
-    for name in names:
-        _install_hashed(session, name)
-    if editable:
-        # Sibling packages are always installed editable from this tree, never from an index.
-        args = ["--no-deps", "--no-build-isolation"]
-        for path in locks.PACKAGES.values():
-            args += ["-e", str(ROOT / path)]
-        session.install(*args)
-    marker.write_text(wanted)
+    if not any(os.environ.get(name, "").strip() for name in names):
+        session.error(message)
 
 
-@nox.session(python=PYTHON, venv_backend="venv")
+@nox.session
 def lock(session: nox.Session) -> None:
     """Compile requirements/*.in into hashed locks (`-- --check` lists stale ones and fails)."""
     args = list(session.posargs)
@@ -77,33 +119,33 @@ def lock(session: nox.Session) -> None:
             session.error(message)
         session.log(message)
         return
-    # pip-tools itself comes from a hashed lock (requirements/pip-tools.txt), like every other tool.
-    _install_hashed(session, "pip-tools")
+    # pip-tools itself comes from a hashed lock (requirements/pip-tools.txt), like every other tool;
+    # its own lock may be among the stale ones being recompiled here.
+    env = use_env(session, "pip-tools", editable=False, check_stale=False)
     for name in names:
         lock = locks.LOCKS[name]
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / lock.output(ROOT).name
             if lock.output(ROOT).exists():
                 out.write_bytes(lock.output(ROOT).read_bytes())  # keep unchanged pins stable
-            session.run(*locks.pip_compile_args(lock, ROOT, out))
+            env.run(*locks.pip_compile_args(lock, ROOT, out))
             written = locks.write_lock(lock, ROOT, TARGET, out)
         session.log(f"wrote {written.relative_to(ROOT)}")
     session.log(f"compiled {len(names)} lock(s)")
 
 
-@nox.session(python=PYTHON)
+@nox.session(tags=["test"])
 def lint(session: nox.Session) -> None:
     """Run ruff (lint and import order) over the repository."""
-    install_lock(session, "lint", editable=False)
-    session.run("ruff", "check", *(session.posargs or ["."]))
-    session.run("ruff", "format", "--check", "--diff", ".")
+    env = use_env(session, "lint", editable=False)
+    env.run("ruff", "check", *(session.posargs or ["."]))
+    env.run("ruff", "format", "--check", "--diff", ".")
 
 
-@nox.session(python=PYTHON)
+@nox.session(tags=["test"])
 def typecheck(session: nox.Session) -> None:
     """Run mypy, strict on packages/ and tools/."""
-    install_lock(session, "dev")
-    session.run("mypy", *(session.posargs or ["packages", "tools"]))
+    use_env(session, "dev").run("mypy", *(session.posargs or ["packages", "tools"]))
 
 
 OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -111,121 +153,122 @@ OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 def _pytest(session: nox.Session, tiers: tuple[str, ...]) -> None:
     """pytest over `tiers`, unless the pass-through arguments name test paths of their own."""
+    env = use_env(session, "dev")
     named = any(Path(a.split("::")[0]).exists() for a in session.posargs if not a.startswith("-"))
-    session.run("pytest", *(() if named else tiers), *session.posargs, env=OFFLINE)
+    env.run("pytest", *(() if named else tiers), *session.posargs, env=OFFLINE)
 
 
-@nox.session(python=PYTHON)
+@nox.session(tags=["test"])
 def tests(session: nox.Session) -> None:
     """Run the unit and functional tests (the edit loop); `-- <pytest args>` passes through."""
-    install_lock(session, "dev")
     _pytest(session, ("tests/unit", "tests/functional"))
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["test"])
 def tests_e2e(session: nox.Session) -> None:
     """Run the end-to-end tests (real processes: CLIs, moto server, terraform); `-- <pytest args>` passes."""
-    install_lock(session, "dev")
     _pytest(session, ("tests/e2e",))
 
 
-BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile")
+BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile", "encoder")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Print benchmark figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile` (default all)."""
-    install_lock(session, "dev")
+    """Benchmarks that print figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile|encoder`."""
     names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
     extra = [a for a in session.posargs if a.startswith("-")]
     unknown = [n for n in names if n not in BENCHES]
     if unknown:
         session.error(f"unknown benchmark(s) {unknown}; choose from {', '.join(BENCHES)}")
+    env = use_env(session, "dev")
     for name in names:
-        session.run("python", "-m", f"tools.bench.{name}", *extra)
-
-
-# --- mcp search ---
-
-
-@nox.session(python=PYTHON, default=False)
-def build_encoder(session: nox.Session) -> None:
-    """Export the torch-free ONNX query encoder to build/encoder (cached; `-- --force` rebuilds)."""
-    install_lock(session, "dev")
-    session.run("python", "-m", "tools.build.encoder_export", *session.posargs, env=OFFLINE)
+        env.run("python", "-m", f"tools.bench.{name}", *extra)
 
 
 # --- build ---
 
 
+@nox.session(default=False, tags=["build"])
+def build_encoder(session: nox.Session) -> None:
+    """Export the torch-free ONNX query encoder to build/encoder (cached; `-- --force` rebuilds)."""
+    use_env(session, "dev").run("python", "-m", "tools.build.encoder_export", *session.posargs, env=OFFLINE)
+
+
 def _packaging(session: nox.Session, command: str, lock: str) -> None:
     _stop_if_stale(session, [lock])
-    session.run("python", "-m", "tools.build.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
+    env = use_env(session, "dev")
+    env.run("python", "-m", "tools.build.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["build"])
 def build_layer(session: nox.Session) -> None:
     """Build lambda-layers/ (dependency + encoder layers) and the function zip; gates + smoke test."""
-    install_lock(session, "dev")
     _packaging(session, "layer", "mcp-layer")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["build"])
 def build_functions(session: nox.Session) -> None:
     """Build lambda-functions/thoth-mcp-server.zip (thoth.shared + thoth.mcp_server, precompiled)."""
-    install_lock(session, "dev")
     _packaging(session, "functions", "mcp-layer")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["build"])
 def build_container(session: nox.Session) -> None:
     """Build the refresh image (buildah/podman/docker), content-tagged; writes build/container.json."""
-    install_lock(session, "dev")
     _packaging(session, "container", "refresh")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["test"])
 def test_container(session: nox.Session) -> None:
     """Build the refresh image on a local stand-in base and run its handler on samples/handbook."""
-    install_lock(session, "dev")
-    session.run(
-        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "packaging"),
+    use_env(session, "dev").run(
+        "pytest", "-m", "container", "-p", "no:cacheprovider", str(ROOT / "tests" / "e2e" / "build"),
         *session.posargs, env={"HF_HUB_OFFLINE": "1"},
     )  # fmt: skip
 
 
-# --- mcp protocol ---
+# --- serve locally ---
+
+NEEDS_KEY = (
+    "no API key is set: export THOTH_API_KEYS=$(python3 -c 'import secrets;print(secrets.token_urlsafe(32))')"
+    " (16 characters or more; a JSON list for several), or set THOTH_OAUTH_ISSUER for OAuth, or pass"
+    " `-- --no-auth` for a local experiment"
+)
+AUTH_SETTINGS = ("THOTH_API_KEYS", "THOTH_OAUTH_ISSUER", "THOTH_OAUTH_UPSTREAM")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["serve"])
 def serve(session: nox.Session) -> None:
     """Serve the MCP handler at http://127.0.0.1:8765/mcp (embedded defaults): `-- [--port N] [--no-auth]`."""
-    install_lock(session, "dev")
-    session.run("python", "-m", "thoth.mcp_server", "serve", *session.posargs, env=OFFLINE)
+    need_setting(session, NEEDS_KEY, *AUTH_SETTINGS, flag="--no-auth")
+    use_env(session, "dev").run("python", "-m", "thoth.mcp_server", "serve", *session.posargs, env=OFFLINE)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["serve"])
 def stdio(session: nox.Session) -> None:
     """Serve the MCP tools over stdio (JSON-RPC lines; logs on stderr), as `thoth-mcp stdio` does."""
-    install_lock(session, "dev")
+    env = use_env(session, "dev")
     # nox would merge the server's stderr (its logs) into stdout, which belongs to the protocol alone.
-    session.run("python", "-m", "thoth.mcp_server", "stdio", *session.posargs, env=OFFLINE, stderr=None)
+    env.run("python", "-m", "thoth.mcp_server", "stdio", *session.posargs, env=OFFLINE, stderr=None)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["serve"])
 def invoke(session: nox.Session) -> None:
     """Run the handler once on a Lambda event file, like `sam local invoke`: `-- <event.json> [--pretty]`."""
-    install_lock(session, "dev")
     if not session.posargs:
         session.error("pass an event file, e.g. `nox -s invoke -- packages/mcp_server/events/health.json`")
-    session.run("python", "-m", "thoth.mcp_server", "invoke", *session.posargs, env=OFFLINE)
+    need_setting(session, NEEDS_KEY, *AUTH_SETTINGS, flag="--no-auth")
+    use_env(session, "dev").run("python", "-m", "thoth.mcp_server", "invoke", *session.posargs, env=OFFLINE)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["serve"])
 def demo(session: nox.Session) -> None:
     """Index samples/handbook, serve it locally and run an official-SDK MCP client session against it."""
-    install_lock(session, "dev")
-    session.run("python", "-m", "tools.demo", *session.posargs, env=OFFLINE)
+    env = use_env(session, "dev")
+    # The demo's total counts from `make demo` (THOTH_STARTED_AT, set by the Makefile) or from here.
+    started = os.environ.get("THOTH_STARTED_AT") or f"{STARTED_AT:.3f}"
+    env.run("python", "-m", "tools.demo", "--started-at", started, *session.posargs, env=OFFLINE)
 
 
 # --- deploy ---
@@ -235,57 +278,57 @@ DEPLOY_ENV = {"TF_CLI_CONFIG_FILE": str(ROOT / "infra" / "terraform.rc"), "HF_HU
 
 
 def _deploy(session: nox.Session, command: str) -> None:
-    install_lock(session, "deploy")  # awscli, boto3, moto[server]: no torch in these venvs
-    session.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
+    env = use_env(session, "deploy")  # awscli, boto3, moto[server]: no torch in this venv
+    env.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def infra(session: nox.Session) -> None:
     """Terraform for one environment: `-- <env> plan|apply|destroy [--yes]` (`local` = embedded AWS)."""
     _deploy(session, "infra")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def deploy(session: nox.Session) -> None:
-    """Ship changed layer/code/image, move `live` after a smoke test: `-- <env> [--json]`."""
+    """Ship changed layer/code/image, move `live` after a smoke test: `-- <env> [--json] [--no-build]`."""
     _deploy(session, "deploy")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def rollback(session: nox.Session) -> None:
     """Move `live` back one version: `-- <env> [--to VERSION] [--function refresh-service]`."""
     _deploy(session, "rollback")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def logs(session: nox.Session) -> None:
     """Show a function's logs: `-- <env> [mcp-server|refresh-service] [--follow] [--since 1h]`."""
     _deploy(session, "logs")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def refresh_remote(session: nox.Session) -> None:
     """Invoke the deployed refresh function and print its report: `-- <env> [source]`."""
     _deploy(session, "refresh-remote")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def doctor(session: nox.Session) -> None:
-    """Check a live environment (runtime, layers, size, env vars, alias, handler): `-- <env>`."""
+    """Check a live environment (runtime, layers, size, env vars, alias, handler, health): `-- <env>`."""
     _deploy(session, "doctor")
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False, tags=["aws"])
 def report(session: nox.Session) -> None:
     """What people search for but do not find: `-- <env>|local [--since 24h] [--top 10] [--file F]`."""
     _deploy(session, "report")
 
 
-@nox.session(python=PYTHON)
+# Not in a bare `nox`: checkov needs its own lock (minutes to install); CI runs `nox -s security`.
+@nox.session(default=False, tags=["test"])
 def security(session: nox.Session) -> None:
     """Static security scan of infra/ with checkov (every skip is a `#checkov:skip=ID:reason` in the .tf)."""
-    install_lock(session, "security", editable=False)
-    session.run(
+    use_env(session, "security", editable=False).run(
         "checkov", "--config-file", str(ROOT / "infra" / ".checkov.yaml"), "--directory", str(ROOT / "infra"),
         *session.posargs, env=DEPLOY_ENV,
     )  # fmt: skip
@@ -294,13 +337,12 @@ def security(session: nox.Session) -> None:
 # --- refresh ---
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(default=False)
 def refresh(session: nox.Session) -> None:
     """Index a source locally or on AWS: `-- <git-url-or-path> | --source NAME [--config F] [--full]`."""
-    install_lock(session, "dev")
     if not session.posargs:
         session.error(
             "pass a git URL, repository or directory (`nox -s refresh -- samples/handbook`) "
             "or a configured source (`nox -s refresh -- --source NAME --config samples/sources.yaml`)"
         )
-    session.run("python", "-m", "thoth.refresh_service", *session.posargs, env=OFFLINE)
+    use_env(session, "dev").run("python", "-m", "thoth.refresh_service", *session.posargs, env=OFFLINE)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 STEPS = 5
+DEMO_ANSWER = "people/time-off.md"  # the page that answers the default question in samples/handbook
 HEALTH_WAIT_S = 60.0
 
 
@@ -82,7 +83,7 @@ def _print_hits(structured: dict[str, Any] | None, text: str) -> None:
         print(textwrap.indent(textwrap.fill(snippet, 96), "      "))
 
 
-async def _session(url: str, key: str, query: str) -> None:
+async def _session(url: str, key: str, query: str, expect: str) -> None:
     import httpx2
     from mcp.client import Client
     from mcp.client.streamable_http import streamable_http_client
@@ -107,15 +108,16 @@ async def _session(url: str, key: str, query: str) -> None:
             result = await client.call_tool("search_handbook", {"query": query, "limit": 3})
             text = "".join(getattr(block, "text", "") for block in result.content)
             if result.is_error:
-                print(f"   the tool reported an error: {text}")
-            elif mode == "legacy":
+                raise SystemExit(f"demo: [{mode}] search_handbook reported an error: {text}")
+            _check_top((result.structured_content or {}).get("results") or [], expect, f"[{mode}]")
+            if mode == "legacy":
                 _print_hits(result.structured_content, text)
             else:
                 hits = (result.structured_content or {}).get("results") or [{}]
                 print(f"   same question, same top hit: {hits[0].get('title')} ({hits[0].get('url')})")
 
 
-async def _stdio_session(env: dict[str, str], query: str) -> None:
+async def _stdio_session(env: dict[str, str], query: str, expect: str) -> None:
     from mcp.client import Client
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
@@ -129,6 +131,7 @@ async def _stdio_session(env: dict[str, str], query: str) -> None:
             print(f"   [stdio] protocol {version}; tools/list → {len(listing.tools)} tools")
             result = await client.call_tool("search_handbook", {"query": query, "limit": 1})
             hits = (result.structured_content or {}).get("results") or [{}]
+            _check_top(hits, expect, "[stdio]")
             print(f"   [stdio] same question, same top hit: {hits[0].get('title')} ({hits[0].get('url')})")
             wrong = await client.call_tool("search_handbook", {"query": 123})
             text = "".join(getattr(block, "text", "") for block in wrong.content)
@@ -144,7 +147,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--name", default="handbook", help="source name (default handbook)")
     parser.add_argument("--query", default="how do I request time off", help="the demo search")
-    return run(parser.parse_args(argv))
+    parser.add_argument(
+        "--expect",
+        default=None,
+        help="the page the first result must come from ('' checks nothing; for the default query and "
+        "source: people/time-off.md)",
+    )
+    parser.add_argument(
+        "--started-at", type=float, default=None, help="epoch seconds the whole command started (set by nox)"
+    )
+    args = parser.parse_args(argv)
+    if args.expect is None:
+        default = args.query == parser.get_default("query") and args.source == parser.get_default("source")
+        args.expect = DEMO_ANSWER if default else ""
+    return run(args)
+
+
+def _check_top(hits: list[dict[str, Any]], expect: str, where: str) -> None:
+    """Fail the demo when the first result is not from the expected page: the demo must answer."""
+    top = hits[0].get("path") if hits else None
+    if expect and top != expect:
+        raise SystemExit(f"demo: {where}: the first result is {top!r}, expected a section of {expect!r}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -189,9 +212,9 @@ def run(args: argparse.Namespace) -> int:
         health = _wait_for_health(url, server, log_path)
         print(f"   GET /health → {health.get('status')}; indexes: {json.dumps(health.get('indexes'))[:300]}")
         _step(4, "MCP client session with the official Python SDK")
-        asyncio.run(_session(url, key, args.query))
+        asyncio.run(_session(url, key, args.query, args.expect))
         _step(5, "the same tools over stdio, as Claude Desktop and Claude Code start a local server")
-        asyncio.run(_stdio_session(env, args.query))
+        asyncio.run(_stdio_session(env, args.query, args.expect))
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -201,6 +224,9 @@ def run(args: argparse.Namespace) -> int:
             server.wait()
         log_file.close()
     print(f"\ndemo finished in {time.monotonic() - started:.1f} s; server stopped (its log: {log_path})")
+    if args.started_at is not None:
+        total = time.time() - args.started_at
+        print(f"total since the command started: {total:.1f} s (environment set-up included)")
     return 0
 
 

@@ -1,8 +1,10 @@
 """The MCP server's layers import downward only, and nothing heavy sits on the cold-start path.
 
-transport/ (wire: events, HTTP, auth) <- protocol/ (MCP) <- search/ (tools); the top-level
-modules (lambda_handler, settings, health, version, __main__) wire them. Checked statically, so a
-lazy import inside a function counts as much as one at the top of a module.
+The rule, in words: search/ imports protocol/'s tool contract (protocol/tools.py) and nothing else of
+it; protocol/ (the MCP core) imports nothing of search/ nor of transport/; transport/ (the wire: HTTP,
+stdio, auth) may use protocol/ but never imports search/, numpy or onnxruntime. The top-level modules
+(lambda_handler, settings, health, version, __main__) wire them. Checked statically, so a lazy import
+inside a function counts as much as one at the top of a module.
 """
 
 from __future__ import annotations
@@ -18,17 +20,17 @@ SERVER = REPO / "packages/mcp_server/src/thoth/mcp_server"
 HEAVY = ("numpy", "onnxruntime", "tokenizers", "zstandard", "thoth.shared.index")
 # layer -> module prefixes it must never import
 FORBIDDEN = {
-    "transport": ("thoth.mcp_server.protocol", "thoth.mcp_server.search", *HEAVY),
-    "protocol": ("thoth.mcp_server.search", *HEAVY),
+    "transport": ("thoth.mcp_server.search", *HEAVY),
+    "protocol": ("thoth.mcp_server.search", "thoth.mcp_server.transport", *HEAVY),
     "search": ("thoth.mcp_server.transport",),
 }
 # search may use the protocol's tool contract, nothing else of it
 SEARCH_MAY_USE = ("thoth.mcp_server.protocol.tools",)
 LEAVES = ("settings.py", "version.py")
 # PyJWT and cryptography cost tens of milliseconds to import: only the OAuth token modules (which
-# transport/auth.py loads on the first JWT) may name them, so /health and API keys never pay.
+# transport/auth/authenticator.py loads on the first JWT) may name them, so /health and API keys never pay.
 OAUTH_LIBRARIES = ("jwt", "cryptography")
-OAUTH_MODULES = {"transport/oauth_tokens.py", "transport/jwks.py"}
+OAUTH_MODULES = {"transport/auth/oauth_tokens.py", "transport/auth/jwks.py"}
 
 
 def imports(path: Path) -> list[str]:
@@ -81,9 +83,9 @@ def test_only_the_oauth_token_modules_import_jose_libraries() -> None:
         if _hits(imports(path), OAUTH_LIBRARIES)
     }
     assert importers == OAUTH_MODULES
-    lazy = imports(SERVER / "transport" / "auth.py")
-    assert "thoth.mcp_server.transport.oauth_tokens" in lazy  # loaded inside a function, on first use
-    top_level = ast.parse((SERVER / "transport" / "auth.py").read_text()).body
+    lazy = imports(SERVER / "transport" / "auth" / "authenticator.py")
+    assert "thoth.mcp_server.transport.auth.oauth_tokens" in lazy  # loaded inside a function, on first use
+    top_level = ast.parse((SERVER / "transport" / "auth" / "authenticator.py").read_text()).body
     eager = [
         n for n in top_level if isinstance(n, ast.ImportFrom) and (n.module or "").endswith("oauth_tokens")
     ]

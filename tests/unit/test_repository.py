@@ -147,6 +147,28 @@ def test_lint_lock_pins_the_same_ruff_as_dev() -> None:
     assert pin("lint") == pin("dev")
 
 
+def test_lint_covers_every_python_file_of_the_sources() -> None:
+    """ruff check and format share one exclude list; no source under tools/, packages/, tests/ is in it."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", "tools/*.py", "packages/*.py", "tests/*.py", "noxfile.py"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    listed = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--show-files", "."],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    files = [Path(line.strip()).resolve() for line in listed if line.strip().endswith(".py")]
+    seen = {str(path.relative_to(REPO)) for path in files}
+    assert len(tracked) > 100 and any(path.startswith("tools/build/") for path in tracked)
+    assert sorted(set(tracked) - seen) == [], "pyproject.toml's extend-exclude hides these from ruff"
+
+
 def test_lock_session_pins_the_same_pip_tools_as_dev() -> None:
     def pin(lock: str) -> str:
         text = (REPO / "requirements" / f"{lock}.txt").read_text()

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.deploy.artifacts import DEFAULT_FUNCTION as FUNCTION
-from tools.deploy.artifacts import DEFAULT_LAYERS
+from tools.deploy.build_outputs import DEFAULT_FUNCTION as FUNCTION
+from tools.deploy.build_outputs import DEFAULT_LAYERS
 from tools.paths import CONTAINER_RECORD, ROOT
 
 LAYERS = list(DEFAULT_LAYERS)
@@ -94,7 +94,7 @@ def main() -> None:
                 kind += ", real refresh image"
             else:
                 container = work / "container.json"
-                tool(home, "tools.deploy.scratch_image", str(container), f"bench {time.time()}")
+                tool(home, "tools.build.scratch_image", str(container), f"bench {time.time()}")
                 kind += ", buildah scratch image"
             print(f"deploy benchmark on the embedded AWS ({kind}); {args.runs} redeploy runs")
             tool(home, "tools.deploy", "local-aws", "start")

@@ -1,7 +1,7 @@
 """Hostile input, generated: markdown constructs that stalled parsers, and a decompression-bomb index.
 
-`corpus()`: 2 MiB of each construct, shared by the hostile-input test
-(tests/functional/refresh/test_hostile.py: every file finishes within BOUND_S_PER_MIB per MiB) and
+`corpus()`: 2 MiB of each construct, shared by the hostile-input test (tests/functional/
+refresh_service/test_hostile.py: every file finishes within BOUND_S_PER_MIB per MiB) and
 `nox -s bench -- refresh --parse-only` (slowest file per MiB). `write_manifest_bomb`: an index
 version whose few KB of index.bin declare any number of rows (tests/functional/shared/
 test_manifest_bomb.py), and `write_include_chain_site`. `nox -s bench -- hostile` (or

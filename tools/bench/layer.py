@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tools.build import manifest, smoke_child
+from tools.build import import_smoke_child, manifest
 from tools.paths import BUILD, CACHE, CONTAINER_RECORD, ENCODER, REQUIREMENTS, ROOT
 
 WORK = BUILD / "bench-layer"
@@ -147,7 +147,7 @@ def make_index(home: Path) -> None:
     from thoth.shared.config import get_settings
 
     get_settings.cache_clear()
-    if not smoke_child.publish_sample_index("bench"):
+    if not import_smoke_child.publish_sample_index("bench"):
         raise SystemExit(f"could not publish the benchmark index in {home}")
 
 

@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tools.bench import embedded_aws, mcp_auth
+from tools import embedded_aws
+from tools.bench import mcp_auth
 from tools.paths import BUILD, ENCODER, ROOT
 
 WORK = BUILD / "bench-mcp"

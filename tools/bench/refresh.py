@@ -8,6 +8,7 @@ ratios; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -74,7 +75,7 @@ WORDS = [
 
 
 def _services(home: Path, embedder: Any) -> Any:
-    from thoth.refresh_service.pipeline import Services
+    from thoth.refresh_service.runs import Services
     from thoth.shared.config import get_settings
     from thoth.shared.state import SqliteStateStore
     from thoth.shared.storage import LocalObjectStore
@@ -83,19 +84,19 @@ def _services(home: Path, embedder: Any) -> Any:
         store=LocalObjectStore(home / "objects"),
         state=SqliteStateStore(home / "state.sqlite3"),
         embedder=embedder,
-        settings=get_settings(),
-        cache_dir=home / "cache",
+        settings=dataclasses.replace(get_settings(), cache_dir=home / "cache"),
     )
 
 
 def _config(name: str, location: Path, kind: str = "dir") -> Any:
-    from thoth.refresh_service.config import SourceConfig
+    from thoth.refresh_service.sources.definitions import SourceConfig
 
     return SourceConfig(name, kind, str(location), include=INCLUDE)
 
 
 def _run(config: Any, services: Any, mode: str) -> tuple[Any, float]:
-    from thoth.refresh_service.pipeline import Refresher, RunOptions
+    from thoth.refresh_service.pipeline import Refresher
+    from thoth.refresh_service.runs import RunOptions
 
     began = time.perf_counter()
     report = Refresher(config, services).run(RunOptions(mode=mode))

@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from tools.build import gates, manifest
-from tools.build.container import DEFAULT_BASE, build_image, detect_tool
 from tools.build.encoder import build_encoder_layer
 from tools.build.errors import PackagingError
 from tools.build.functions import FUNCTION_NAME, build_function
+from tools.build.import_smoke import run_smoke
 from tools.build.layer import LAYER_NAME, LayerOptions, build_layer
 from tools.build.lockfile import canonical
-from tools.paths import CACHE, FUNCTIONS, LAYERS, REQUIREMENTS
-from tools.build.smoke import run_smoke
+from tools.build.refresh_image import DEFAULT_BASE, build_image, detect_tool
 from tools.build.targets import DEFAULT_GLIBC, Target, parse_glibc
+from tools.paths import CACHE, FUNCTIONS, LAYERS, REQUIREMENTS
 
 
 def _int(text: str) -> int:
@@ -88,7 +88,9 @@ def functions_command(args: argparse.Namespace) -> None:
     for layer_zip in sorted(p for p in LAYERS.glob("*.zip") if not p.stem.endswith("-arm64")):
         meta = manifest.read(layer_zip)
         if meta is not None:
-            artifacts.append(gates.Artifact(layer_zip.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"]))
+            artifacts.append(
+                gates.Artifact(layer_zip.stem, "layer", meta["zip_bytes"], meta["unzipped_bytes"])
+            )
     gates.check(artifacts)
     print(
         f"gates passed with {len(artifacts) - 1} built layer(s):"
@@ -100,7 +102,7 @@ def container_command(args: argparse.Namespace) -> None:
     tool = detect_tool(args.tool)
     base = args.base_image
     if args.standin:
-        from tools.build.standin import ensure_base
+        from tools.build.base_image import ensure_base
 
         base = ensure_base(tool)
     result = build_image(base_image=base, tool=tool)

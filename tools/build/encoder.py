@@ -1,4 +1,4 @@
-"""The query-encoder layer: build/encoder (from tools.build.encoder_export) zipped as thoth-encoder/ → /opt."""
+"""The query-encoder layer: build/encoder (from tools.build.encoder_export) zipped for /opt/thoth-encoder."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from thoth.shared.errors import ConfigError
+from thoth.shared.model import configured
 from tools.build import artifact, encoder_export, manifest
 from tools.build.errors import PackagingError
 from tools.paths import ENCODER, LAYERS, ROOT
@@ -22,10 +24,17 @@ EXPORT = "tools.build.encoder_export"
 
 
 def ensure_encoder(directory: Path = ENCODER, log: Callable[[str], None] = print) -> Path:
-    """build/encoder, exported from the pinned model package when missing (the export caches itself)."""
-    if all((directory / name).is_file() for name in FILES):
+    """build/encoder, exported from the configured model (THOTH_EMBEDDING_MODEL) when missing or of another
+    model (the export caches itself)."""
+    try:
+        spec = configured()
+    except ConfigError as exc:
+        raise PackagingError(
+            str(exc), "fix THOTH_EMBEDDING_MODEL or unset it for the packaged model"
+        ) from None
+    if encoder_export.exported_from(directory, spec):
         return directory
-    log(f"exporting the query encoder into {directory} (python -m {EXPORT})")
+    log(f"exporting the query encoder of {spec.model_id} into {directory} (python -m {EXPORT})")
     # A child process: the export loads torch, which this build process never needs to hold.
     proc = subprocess.run(
         [sys.executable, "-m", EXPORT, "--out", str(directory)],
@@ -48,7 +57,9 @@ def build_encoder_layer(
     out = out_dir / f"{ENCODER_LAYER}.zip"
     inputs = [directory / name for name in FILES]
     key = artifact.digest_paths(
-        [*inputs, *artifact.code_files("encoder")], ROOT if directory.is_relative_to(ROOT) else directory.parent, {}
+        [*inputs, *artifact.code_files("encoder")],
+        ROOT if directory.is_relative_to(ROOT) else directory.parent,
+        {},
     )
     meta = manifest.reuse(out, key, log)
     if meta is not None:

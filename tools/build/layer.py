@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.build import artifact, gates, manifest, smoke, trim, wheels
+from tools.build import artifact, gates, import_smoke, manifest, trim, wheels
 from tools.build.errors import PackagingError
 from tools.build.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
-from tools.paths import CACHE, LAYERS, REQUIREMENTS, ROOT
 from tools.build.targets import Target
+from tools.paths import CACHE, LAYERS, REQUIREMENTS, ROOT
 
 LAYER_NAME = "thoth-mcp-layer"
 # On Lambda's python3.11 runtime boto3 and botocore (and what only they need) are already on sys.path.
@@ -109,7 +109,12 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     started = time.monotonic()
     pins = read_lock(options.lock)
     key = artifact.digest_paths(
-        [options.lock, *artifact.code_files("layer", "lockfile", "targets", "trim", "wheels", "smoke", "smoke_child")],
+        [
+            options.lock,
+            *artifact.code_files(
+                "layer", "lockfile", "targets", "trim", "wheels", "import_smoke", "import_smoke_child"
+            ),
+        ],
         ROOT,
         options.key_data(),
     )
@@ -178,7 +183,7 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
                 found[k] for k, why in sorted(excluded.items()) if why.startswith("provided by the Lambda")
             ]
             expected = [{"name": d["name"], "version": d["version"]} for d in meta["distributions"]]
-            smoke.run_smoke([tmp_zip, *other_layers], function_zip, runtime, expected, log=log)
+            import_smoke.run_smoke([tmp_zip, *other_layers], function_zip, runtime, expected, log=log)
         manifest.publish(tmp_zip, options.zip_path, meta)
     log(
         f"wrote {options.zip_path}: "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from tools.deploy.envs import thoth_home
+from tools.aws.envs import thoth_home
 
 HANDLER = '''"""Placeholder code until `nox -s deploy` ships the real MCP server."""
 

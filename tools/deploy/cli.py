@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tools.deploy.errors import DeployError
+from tools.aws.errors import DeployError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,9 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tools.deploy import envs, operate, report
+    from tools.aws import envs
+    from tools.ops import logs, report
 
-    since = operate.parse_since(args.since)
+    since = logs.parse_since(args.since)
     if not 1 <= args.top <= 1000 or not 0.0 <= args.low_score <= 1.0:
         raise DeployError("--top must be 1-1000 and --low-score 0-1")
     if args.file:
@@ -84,7 +85,7 @@ def _report(args: argparse.Namespace) -> int:
         home = envs.thoth_home()
         lines = report.local_lines(home, since)
         return report.run(f"local ({home}, last {args.since})", lines, top=args.top, low_score=args.low_score)
-    from tools.deploy.session import Session
+    from tools.aws.session import Session
 
     session = Session.open(args.env)
     lines = report.cloud_lines(session, since)
@@ -94,17 +95,17 @@ def _report(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     # Imported per command so `--help` and argument errors stay instant.
-    from tools.deploy import local_aws
-    from tools.deploy.session import Session
+    from tools import embedded_aws
+    from tools.aws.session import Session
 
     if args.command == "local-aws":
         if args.action == "stop":
-            print("embedded AWS stopped" if local_aws.stop() else "embedded AWS was not running")
+            print("embedded AWS stopped" if embedded_aws.stop() else "embedded AWS was not running")
             return 0
         if args.action == "start":
-            local, started = local_aws.ensure()
+            local, started = embedded_aws.ensure()
         else:
-            found = local_aws.current()
+            found = embedded_aws.current()
             if found is None:
                 print("embedded AWS is not running")
                 return 1
@@ -123,17 +124,17 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return deploy.run(session, args)
     if args.command == "rollback":
-        from tools.deploy import operate
+        from tools.ops import rollback
 
-        return operate.rollback(session, args.function, args.version)
+        return rollback.rollback(session, args.function, args.version)
     if args.command == "logs":
-        from tools.deploy import operate
+        from tools.ops import logs
 
-        return operate.logs(session, args.function, args.follow, args.since)
+        return logs.logs(session, args.function, args.follow, args.since)
     if args.command == "refresh-remote":
-        from tools.deploy import operate
+        from tools.ops import refresh_remote
 
-        return operate.refresh_remote(session, args.source)
-    from tools.deploy import doctor
+        return refresh_remote.refresh_remote(session, args.source)
+    from tools.ops import doctor
 
     return doctor.run(session)

@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools.deploy import artifacts, image, lambda_ops, smoke, store
-from tools.deploy.callcount import changing_calls
+from tools.aws.callcount import changing_calls
+from tools.aws.session import Session
+from tools.deploy import build_outputs, image_registry, lambda_ops, store, version_smoke
 from tools.deploy.release import Release, release
-from tools.deploy.session import Session
 
 
 def _layers(args: argparse.Namespace) -> list[Path]:
     if args.layer:
         return [Path(p) for p in args.layer.split(",") if p]
-    return [p for p in artifacts.DEFAULT_LAYERS if p.exists()] or [artifacts.DEFAULT_LAYERS[0]]
+    return [p for p in build_outputs.DEFAULT_LAYERS if p.exists()] or [build_outputs.DEFAULT_LAYERS[0]]
 
 
 def _bucket(config: dict[str, Any], session: Session) -> str:
@@ -27,9 +27,9 @@ def _bucket(config: dict[str, Any], session: Session) -> str:
 
 
 def deploy_mcp(
-    session: Session, function_zip: artifacts.ZipArtifact, layer_zips: list[artifacts.ZipArtifact]
+    session: Session, function_zip: build_outputs.ZipArtifact, layer_zips: list[build_outputs.ZipArtifact]
 ) -> tuple[dict[str, Any], dict[str, Any], Release]:
-    """Steps 2, 3 and 5 for the MCP server: layers, code, then publish + alias + smoke."""
+    """Steps 2, 3 and 5 for the MCP server: layers, code, then publish + alias + version_smoke."""
     env, name = session.env, session.env.mcp_function
     config = lambda_ops.function_config(session, name)
     bucket = _bucket(config, session)
@@ -51,7 +51,7 @@ def deploy_mcp(
         print(f"function {name}: attaching layers {names}")
         lambda_ops.update_layers(session, name, wanted)
         code_action = "updated"
-    done = release(session, name, lambda version: smoke.mcp_server(session, name, version))
+    done = release(session, name, lambda version: version_smoke.mcp_server(session, name, version))
     if done.action == "released":
         code_action = "updated"
     layer_json = {
@@ -74,25 +74,25 @@ def deploy_mcp(
 
 
 def preflight_image(
-    session: Session, container: artifacts.ContainerImage
-) -> tuple[image.Repository, str | None]:
+    session: Session, container: build_outputs.ContainerImage
+) -> tuple[image_registry.Repository, str | None]:
     """Before anything is published: the repository exists, and an image that must be pushed is built."""
-    repo = image.repository(session)
-    digest = image.image_digest(session, container.tag)
+    repo = image_registry.repository(session)
+    digest = image_registry.image_digest(session, container.tag)
     if digest is None:
-        image.storage(image.push_tool(), container.reference)
+        image_registry.storage(image_registry.push_tool(), container.reference)
     return repo, digest
 
 
 def deploy_refresh(
-    session: Session, container: artifacts.ContainerImage
+    session: Session, container: build_outputs.ContainerImage
 ) -> tuple[dict[str, Any], Release | None]:
     """Step 4 and 5 for the refresh service: push when the tag is absent, pin the function to the digest."""
     env, name = session.env, session.env.refresh_function
     repo, digest = preflight_image(session, container)
     action = "unchanged"
     if digest is None:
-        digest = image.push(session, repo, container)
+        digest = image_registry.push(session, repo, container)
         action = "pushed"
     uri = f"{repo.uri}@{digest}"
     print(f"image {repo.name}:{container.tag}: {action} ({digest[:19]}…)")
@@ -109,7 +109,7 @@ def deploy_refresh(
         print(f"function {name}: pinning image {uri}")
         lambda_ops.update_code_image(session, name, uri)
         action = "pushed" if action == "pushed" else "updated"
-    done = release(session, name, lambda version: smoke.refresh_service(session, name, version, uri))
+    done = release(session, name, lambda version: version_smoke.refresh_service(session, name, version, uri))
     if done.action == "released" and action == "unchanged":
         action = "updated"
     return {
@@ -137,20 +137,22 @@ def run(session: Session, args: argparse.Namespace) -> int:
     env = session.env
     session.check_credentials()
     if not args.no_build:
-        artifacts.build(image=not args.skip_image and not args.container)
-    function_zip = artifacts.load_zip(Path(args.function) if args.function else artifacts.DEFAULT_FUNCTION)
-    layer_zips = [artifacts.load_zip(p) for p in _layers(args)]
-    total = artifacts.check_budget(function_zip, layer_zips)
+        build_outputs.build(image=not args.skip_image and not args.container)
+    function_zip = build_outputs.load_zip(
+        Path(args.function) if args.function else build_outputs.DEFAULT_FUNCTION
+    )
+    layer_zips = [build_outputs.load_zip(p) for p in _layers(args)]
+    total = build_outputs.check_budget(function_zip, layer_zips)
     container = None
     if not args.skip_image:
-        container = artifacts.load_container(
-            Path(args.container) if args.container else artifacts.DEFAULT_CONTAINER
+        container = build_outputs.load_container(
+            Path(args.container) if args.container else build_outputs.DEFAULT_CONTAINER
         )
     server_log = session.server_log()
     mark = server_log.mark() if server_log else None
     print(
         f"deploy {env.name}: function + {len(layer_zips)} layer(s) unzip to {total:,} of "
-        f"{artifacts.UNZIPPED_BUDGET:,} bytes"
+        f"{build_outputs.UNZIPPED_BUDGET:,} bytes"
     )
     if container is not None:
         preflight_image(session, container)  # fail before the MCP server changes, not half-way

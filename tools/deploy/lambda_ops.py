@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tools.deploy.artifacts import ZipArtifact
-from tools.deploy.errors import AwsCallError, DeployError
-from tools.deploy.session import Session
+from tools.aws.errors import AwsCallError, DeployError
+from tools.aws.session import Session
+from tools.deploy.build_outputs import ZipArtifact
 
 ALIAS = "live"
 LAYER_RUNTIME = "python3.11"

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tools.aws.errors import SmokeTestFailed
+from tools.aws.session import Session
 from tools.deploy import lambda_ops
-from tools.deploy.errors import SmokeTestFailed
-from tools.deploy.session import Session
-from tools.deploy.smoke import SmokeResult
+from tools.deploy.version_smoke import SmokeResult
 
 
 @dataclass(frozen=True)

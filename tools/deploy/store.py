@@ -6,8 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
-from tools.deploy.artifacts import ZipArtifact
-from tools.deploy.envs import thoth_home
+from tools.aws.envs import thoth_home
+from tools.deploy.build_outputs import ZipArtifact
 
 
 def _dir(env: str) -> Path:

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools.aws.envs import CONFIRM, INFRA, Env, thoth_home
+from tools.aws.errors import DeployError
+from tools.aws.session import Session
 from tools.deploy.bootstrap import bootstrap_zip
-from tools.deploy.envs import CONFIRM, INFRA, Env, thoth_home
-from tools.deploy.errors import DeployError
-from tools.deploy.session import Session
 
 ACTIONS = ("plan", "apply", "destroy")
 LOCAL_STATE_BUCKET = "thoth-terraform-state"

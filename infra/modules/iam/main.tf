@@ -17,7 +17,7 @@ data "aws_iam_policy_document" "assume_lambda" {
 
 locals {
   log_group_arn = "arn:${var.partition}:logs:${var.region}:${var.account_id}:log-group:/aws/lambda"
-  # Object key prefixes (thoth.shared.index.format, refresh_service.embed, refresh_service.config).
+  # Object key prefixes (thoth.shared.index.format, refresh_service.embed, refresh_service.sources.definitions).
   indexes    = "${var.bucket_arn}/indexes/*"
   embeddings = "${var.bucket_arn}/cache/embeddings/*"
   config     = "${var.bucket_arn}/config/*"

@@ -10,12 +10,12 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.deploy import support
-from tools.bench.embedded_aws import moto_server
-from tools.deploy.awscli import AwsCli
+from tests.support import deploy_artifacts
+from tools.aws.awscli import AwsCli
+from tools.aws.envs import resolve
+from tools.aws.session import Session
 from tools.deploy.bootstrap import bootstrap_zip
-from tools.deploy.envs import resolve
-from tools.deploy.session import Session
+from tools.embedded_aws import moto_server
 
 BUCKET = "thoth-local-artifacts"
 ROLE_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}'  # noqa: E501
@@ -30,10 +30,12 @@ def moto_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("deploy-artifacts")
-    support.build_function_zip(out)
-    support.build_small_layer(out / "thoth-mcp-layer.zip")
+    deploy_artifacts.build_function_zip(out)
+    deploy_artifacts.build_small_layer(out / "thoth-mcp-layer.zip")
     (out / "broken").mkdir()
-    support.broken_function_zip(out / "thoth-mcp-server.zip", out / "broken" / "thoth-mcp-server.zip")
+    deploy_artifacts.broken_function_zip(
+        out / "thoth-mcp-server.zip", out / "broken" / "thoth-mcp-server.zip"
+    )
     return out
 
 

@@ -20,10 +20,11 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.e2e.deploy import support
-from tools.deploy import artifacts, image, scratch_image
-from tools.deploy.callcount import ServerLog, changing_calls
-from tools.deploy.errors import DeployError
+from tests.support import deploy_artifacts
+from tools.aws.callcount import ServerLog, changing_calls
+from tools.aws.errors import DeployError
+from tools.build import scratch_image
+from tools.deploy import build_outputs, image_registry
 
 REPO = Path(__file__).resolve().parents[3]
 TOOLS = ("terraform", "buildah", "docker-registry")
@@ -58,7 +59,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _built(record: Path) -> bool:
     """build/container.json's image is still in local storage (a rebuild may have replaced it)."""
     try:
-        image.storage("buildah", artifacts.load_container(record).reference)
+        image_registry.storage("buildah", build_outputs.load_container(record).reference)
     except DeployError:
         return False
     return True
@@ -77,8 +78,8 @@ def artifact_set(tmp: Path) -> tuple[list[Path], Path, Path, str]:
         kind = "packaged layers"
         layer_paths, function_path = copies[:2], copies[2]
     else:
-        layer_paths = [support.build_small_layer(tmp / "thoth-mcp-layer.zip")]
-        function_path = support.build_function_zip(tmp)
+        layer_paths = [deploy_artifacts.build_small_layer(tmp / "thoth-mcp-layer.zip")]
+        function_path = deploy_artifacts.build_function_zip(tmp)
         kind = "small layer built here"
     container = REPO / "build" / "container.json"
     if container.is_file() and _built(container):
@@ -162,7 +163,7 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     shutil.copyfile(REPO / "pyproject.toml", copy / "pyproject.toml")
     health = copy / "packages" / "mcp_server" / "src" / "thoth" / "mcp_server" / "health.py"
     health.write_text(health.read_text() + "\n# e2e: a code-only change\n")
-    changed = support.build_function_zip(tmp_path / "changed", repo=copy)
+    changed = deploy_artifacts.build_function_zip(tmp_path / "changed", repo=copy)
     mark = log.mark()
     third = summary(run(home, *args[:-4], "--function", str(changed), "--container", str(container)))
     counts = log.since(mark)
@@ -199,7 +200,7 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
         found: str = json.loads(proc.stdout)["FromImageID"]
         return found
 
-    pushed = artifacts.load_container(container).reference
+    pushed = build_outputs.load_container(container).reference
     assert image_id(ref) == image_id(pushed)
 
     doctor = run(home, "doctor", "local")

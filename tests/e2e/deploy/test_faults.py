@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.deploy.conftest import client
-from tests.e2e.deploy.support import variant_zip
-from tools.deploy import artifacts, deploy, doctor, image, lambda_ops, operate
-from tools.deploy.awscli import AwsCli
-from tools.deploy.errors import DeployError, SmokeTestFailed
-from tools.deploy.local_aws import LocalAws
-from tools.deploy.session import Session
+from tests.support.deploy_artifacts import variant_zip
+from tools.aws.awscli import AwsCli
+from tools.aws.errors import DeployError, SmokeTestFailed
+from tools.aws.session import Session
+from tools.deploy import build_outputs, deploy, image_registry, lambda_ops
+from tools.embedded_aws import LocalAws
+from tools.ops import doctor, rollback
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -52,7 +53,7 @@ def test_expired_ecr_login_is_named(provisioned: Session, moto_url: str, expired
     local = LocalAws(moto_url, expired_registry, 0, 0, "", "")
     session = Session(provisioned.env, provisioned.cli, local)
     with pytest.raises(DeployError, match=r"refused the ECR login.*get-login-password.*rerun the deploy"):
-        image.login(session, "buildah", expired_registry)
+        image_registry.login(session, "buildah", expired_registry)
 
 
 @pytest.mark.skipif(shutil.which("buildah") is None, reason="needs buildah")
@@ -60,7 +61,7 @@ def test_image_missing_from_local_storage() -> None:
     with pytest.raises(
         DeployError, match=r"not in local container storage; rebuild it \(`nox -s build_container`\)"
     ):
-        image.storage("buildah", "localhost/thoth-never-built:0")
+        image_registry.storage("buildah", "localhost/thoth-never-built:0")
 
 
 def test_missing_credentials(tmp_path: Path) -> None:
@@ -83,9 +84,9 @@ def test_embedded_aws_not_running() -> None:
 def test_layer_over_budget_publishes_nothing(
     provisioned: Session, artifacts_dir: Path, moto_url: str
 ) -> None:
-    from tests.e2e.deploy.support import oversized_layer
+    from tests.support.deploy_artifacts import oversized_layer
 
-    big = oversized_layer(artifacts_dir / "big-layer.zip", artifacts.UNZIPPED_BUDGET)
+    big = oversized_layer(artifacts_dir / "big-layer.zip", build_outputs.UNZIPPED_BUDGET)
     args = ["deploy", "local", "--no-build", "--skip-image", "--layer", str(big),
             "--function", str(artifacts_dir / "thoth-mcp-server.zip")]  # fmt: skip
     from tools.deploy.cli import _parser
@@ -99,40 +100,42 @@ def test_layer_over_budget_publishes_nothing(
 def test_rollback_only_to_versions_that_pass(provisioned: Session, artifacts_dir: Path) -> None:
     name = provisioned.env.mcp_function
     with pytest.raises(DeployError, match="no older version"):
-        operate.rollback(provisioned)
-    layers = [artifacts.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
-    good = artifacts.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+        rollback.rollback(provisioned)
+    layers = [build_outputs.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
+    good = build_outputs.load_zip(artifacts_dir / "thoth-mcp-server.zip")
     _, first, _ = deploy.deploy_mcp(provisioned, good, layers)
     # Version 1 is Terraform's bootstrap ("not deployed"): never a rollback target.
     with pytest.raises(DeployError, match=r"no older version passes its smoke test \(1\)"):
-        operate.rollback(provisioned)
+        rollback.rollback(provisioned)
     assert lambda_ops.alias_version(provisioned, name) == first["version"]
-    broken = artifacts.load_zip(artifacts_dir / "broken" / "thoth-mcp-server.zip")
+    broken = build_outputs.load_zip(artifacts_dir / "broken" / "thoth-mcp-server.zip")
     with pytest.raises(
         SmokeTestFailed, match=rf"deliberately broken.*moved back to version {first['version']}"
     ):
         deploy.deploy_mcp(provisioned, broken, layers)
     assert lambda_ops.alias_version(provisioned, name) == first["version"]
-    variant = artifacts.load_zip(variant_zip(good.path, artifacts_dir / "variant" / "f.zip", "v2"))
+    variant = build_outputs.load_zip(variant_zip(good.path, artifacts_dir / "variant" / "f.zip", "v2"))
     _, third, _ = deploy.deploy_mcp(provisioned, variant, layers)
     broken_version = str(int(first["version"]) + 1)
     assert third["version"] == str(int(broken_version) + 1)
     with pytest.raises(DeployError, match=r"--to 'latest' is not a version number"):
-        operate.rollback(provisioned, to="latest")
+        rollback.rollback(provisioned, to="latest")
     with pytest.raises(DeployError, match=r"has no version 99; published versions: 1, "):
-        operate.rollback(provisioned, to="99")
+        rollback.rollback(provisioned, to="99")
     with pytest.raises(DeployError, match="no older version passes"):
-        operate.rollback(provisioned, to=broken_version)
+        rollback.rollback(provisioned, to=broken_version)
     assert lambda_ops.alias_version(provisioned, name) == third["version"]
-    assert operate.rollback(provisioned) == 0  # skips the broken version
+    assert rollback.rollback(provisioned) == 0  # skips the broken version
     assert lambda_ops.alias_version(provisioned, name) == first["version"]
 
 
 def test_doctor_names_what_to_fix(
     provisioned: Session, artifacts_dir: Path, moto_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    function_zip = artifacts.load_zip(artifacts_dir / "thoth-mcp-server.zip")
-    deploy.deploy_mcp(provisioned, function_zip, [artifacts.load_zip(artifacts_dir / "thoth-mcp-layer.zip")])
+    function_zip = build_outputs.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+    deploy.deploy_mcp(
+        provisioned, function_zip, [build_outputs.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
+    )
     capsys.readouterr()
     lam = client(moto_url, "lambda")
     variables = lam.get_function_configuration(FunctionName=provisioned.env.mcp_function)["Environment"][

@@ -7,17 +7,19 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.deploy.conftest import BUCKET, client
-from tools.deploy import artifacts, deploy, lambda_ops
-from tools.deploy.callcount import CHANGING
-from tools.deploy.errors import DeployError
+from tools.aws.callcount import CHANGING
+from tools.aws.errors import DeployError
+from tools.aws.session import Session
+from tools.deploy import build_outputs, deploy, lambda_ops
 from tools.deploy.release import release
-from tools.deploy.session import Session
 
 
 def _zips(
     directory: Path, function: str = "thoth-mcp-server.zip"
-) -> tuple[artifacts.ZipArtifact, list[artifacts.ZipArtifact]]:
-    return artifacts.load_zip(directory / function), [artifacts.load_zip(directory / "thoth-mcp-layer.zip")]
+) -> tuple[build_outputs.ZipArtifact, list[build_outputs.ZipArtifact]]:
+    return build_outputs.load_zip(directory / function), [
+        build_outputs.load_zip(directory / "thoth-mcp-layer.zip")
+    ]
 
 
 def _changing(calls: list[str]) -> list[str]:
@@ -36,7 +38,8 @@ def _changing(calls: list[str]) -> list[str]:
 def test_first_deploy_publishes_then_redeploy_changes_nothing(
     provisioned: Session, artifacts_dir: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(artifacts, "DIRECT_UPLOAD_LIMIT", 150_000)  # the function zip counts as "over 50 MB"
+    # the function zip counts as "over 50 MB"
+    monkeypatch.setattr(build_outputs, "DIRECT_UPLOAD_LIMIT", 150_000)
     function_zip, layers = _zips(artifacts_dir)
     assert function_zip.via_s3 and not layers[0].via_s3
     layer, mcp, done = deploy.deploy_mcp(provisioned, function_zip, layers)

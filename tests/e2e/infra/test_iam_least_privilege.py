@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.infra.iam_audit import (
+from tests.support.iam_audit import (
     PLATFORM,
     audit,
     boto3_calls,
@@ -57,12 +57,18 @@ def test_the_audit_fails_on_a_grant_the_code_never_calls_and_on_a_missing_one(tm
     module = copy_module(tmp_path / "iam")
     main = module / "main.tf"
     text = main.read_text()
-    wider = text.replace('actions   = ["dynamodb:Query"]', 'actions   = ["dynamodb:Query", "dynamodb:UpdateItem"]', 1)
-    narrower = wider.replace('["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]', '["s3:GetObject", "s3:PutObject"]', 1)
+    wider = text.replace(
+        'actions   = ["dynamodb:Query"]', 'actions   = ["dynamodb:Query", "dynamodb:UpdateItem"]', 1
+    )
+    narrower = wider.replace(
+        '["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]', '["s3:GetObject", "s3:PutObject"]', 1
+    )
     assert wider != text and narrower != wider, "the mutations no longer apply; update them"
     main.write_text(narrower)
     mutated = planned_policies(module, tmp_path / "root")
-    assert any("grants dynamodb:UpdateItem, which the code never calls" in p for p in audit("mcp", mutated["mcp"]))
+    assert any(
+        "grants dynamodb:UpdateItem, which the code never calls" in p for p in audit("mcp", mutated["mcp"])
+    )
     assert any("needs s3:DeleteObject" in p for p in audit("refresh", mutated["refresh"]))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tools.bench.embedded_aws import moto_server
+from tools.embedded_aws import moto_server
 
 INFRA = Path(__file__).resolve().parents[3] / "infra"
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")

@@ -85,11 +85,26 @@ def test_dashboard_charts_only_emitted_metrics(widgets: list[dict[str, Any]]) ->
 @needs_terraform
 def test_dashboard_has_every_panel_an_operator_needs(widgets: list[dict[str, Any]]) -> None:
     charted = {row[1] for row in _metric_rows(widgets)}
-    for needed in ("ToolLatency", "ToolCalls", "ZeroResults", "ToolErrors", "ColdStarts", "IndexAgeSeconds",
-                   "RefreshDuration", "RefreshFailed", "Published", "ApproximateNumberOfMessagesVisible"):  # fmt: skip
+    for needed in (
+        "ToolLatency",
+        "ToolCalls",
+        "ZeroResults",
+        "ToolErrors",
+        "ColdStarts",
+        "IndexAgeSeconds",
+        "RefreshDuration",
+        "RefreshFailed",
+        "Published",
+        "ApproximateNumberOfMessagesVisible",
+    ):
         assert needed in charted
-    stats = {opt.get("stat") for w in widgets for row in w["properties"].get("metrics", []) for opt in row
-             if isinstance(opt, dict)}  # fmt: skip
+    stats = {
+        opt.get("stat")
+        for w in widgets
+        for row in w["properties"].get("metrics", [])
+        for opt in row
+        if isinstance(opt, dict)
+    }
     assert {"p50", "p99"} <= stats
     sources = {row[5] for row in _metric_rows(widgets) if row[1] == "IndexAgeSeconds"}
     assert sources == {"handbook", "docs"}

@@ -25,10 +25,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.refresh.helpers import git_init
-from tests.git_hosts import HOST_A, git_host, make_tls
-from tests.mcp_search_support import ensure_encoder
-from tools.bench.embedded_aws import create_state_table
+from tests.support.git_hosts import HOST_A, git_host, make_tls
+from tests.support.mcp_search import ensure_encoder
+from tests.support.refresh import git_init
+from tools.embedded_aws import create_state_table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 

@@ -15,7 +15,7 @@ import pytest
 from thoth.shared.config import get_settings
 from thoth.shared.state import DynamoStateStore, state_store
 from thoth.shared.storage import S3ObjectStore, object_store
-from tools.bench.embedded_aws import create_state_table
+from tools.embedded_aws import create_state_table
 
 pytestmark = pytest.mark.e2e
 

@@ -1,8 +1,8 @@
-"""Fixtures for the MCP search functional tests (defined in tests/mcp_search_support.py)."""
+"""Fixtures for the MCP search functional tests (defined in tests/support/mcp_search.py)."""
 
 from __future__ import annotations
 
-from tests.mcp_search_support import (  # noqa: F401  (pytest fixtures, used by name)
+from tests.support.mcp_search import (  # noqa: F401  (pytest fixtures, used by name)
     built_encoder,
     encoder_env,
     encoder_fingerprint,

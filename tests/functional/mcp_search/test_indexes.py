@@ -11,11 +11,11 @@ import numpy.typing as npt
 import pytest
 from moto import mock_aws
 
-from tests.mcp_search_support import call_tool, embed, index_health, publish
+from tests.support.mcp_search import call_tool, embed, index_health, publish
 from thoth.mcp_server.search import registry as indexes
 from thoth.shared.config import get_settings, load_settings
 from thoth.shared.index import Chunk, LivePointer
-from tools.bench.embedded_aws import create_state_table
+from tools.embedded_aws import create_state_table
 
 Corpus = tuple[list[Chunk], npt.NDArray[np.float32]]
 MOON = "Moon base etiquette: airlock doors close after twelve seconds; never prop them open."

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.mcp_search_support import call_tool, index_health, publish
+from tests.support.mcp_search import call_tool, index_health, publish
 from thoth.mcp_server.protocol.tools import ToolArgumentError, ToolOutput
 from thoth.shared.index import Chunk, LivePointer
 
@@ -69,6 +69,8 @@ def test_filters(published: LivePointer) -> None:
         "query": "policy",
         "results": [],
         "truncated": False,
+        "weak": True,  # nothing matches: the text says "No results"
+        "match_floor": 0.27,
     }
     assert "No results" in nothing.text
     unknown = call_tool("search_handbook", {"query": "policy", "source": "wiki"})
@@ -273,7 +275,7 @@ def test_expired_deadline_is_an_error_result(published: LivePointer) -> None:
 def test_structured_results_match_the_output_schemas(published: LivePointer) -> None:
     from jsonschema import Draft202012Validator
 
-    from tests.mcp_search_support import tool_specs
+    from tests.support.mcp_search import tool_specs
 
     calls = {
         "search_handbook": {"query": "on-call", "limit": 20},

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.refresh.conftest import embedder, real_embedder, services
-from tests.git_hosts import Tls, make_tls
+from tests.functional.refresh_service.conftest import embedder, real_embedder, services
+from tests.support.git_hosts import Tls, make_tls
 
 __all__ = ["embedder", "real_embedder", "services", "tls"]
 

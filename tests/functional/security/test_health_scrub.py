@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from tests.unit.mcp_protocol.support import call, event
+from tests.support.mcp_app import call, event
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.search.catalog import SearchTools
 from thoth.shared import aws

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from dulwich.objects import Blob, Commit, Tree
 
-from tests.functional.refresh.helpers import commit_all, git_init, live_index, run, write_tree
-from thoth.refresh_service.config import SourceConfig
-from thoth.refresh_service.gitsource import git_snapshot
-from thoth.refresh_service.pipeline import Services
-from thoth.refresh_service.sources import Snapshot, dir_snapshot
+from tests.support.refresh import commit_all, git_init, live_index, run, write_tree
+from thoth.refresh_service.runs import Services
+from thoth.refresh_service.sources.definitions import SourceConfig
+from thoth.refresh_service.sources.git import git_snapshot
+from thoth.refresh_service.sources.snapshot import Snapshot, dir_snapshot
 
 SECRET = "glpat-RemoteUrlTokenInGitConfig"
 PRIVATE = "salary bands of every engineer"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.refresh.helpers import git_init, run
-from tests.git_hosts import HOST_A, HOST_B, Tls, basic, git_host
-from thoth.refresh_service.config import SourceConfig, parse_source
-from thoth.refresh_service.gitsource import git_snapshot
-from thoth.refresh_service.pipeline import Services
-from thoth.refresh_service.sources import SourceError
+from tests.support.git_hosts import HOST_A, HOST_B, Tls, basic, git_host
+from tests.support.refresh import git_init, run
+from thoth.refresh_service.runs import Services
+from thoth.refresh_service.sources.definitions import SourceConfig, parse_source
+from thoth.refresh_service.sources.git import git_snapshot
+from thoth.refresh_service.sources.snapshot import SourceError
 from thoth.shared.errors import ConfigError
 from thoth.shared.secrets import Secrets
 

@@ -16,7 +16,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from thoth.shared.config import load_settings
 from thoth.shared.state import DynamoStateStore, SqliteStateStore, StateStore
 from thoth.shared.storage import LocalObjectStore, ObjectStore, S3ObjectStore
-from tools.bench.embedded_aws import create_state_table
+from tools.embedded_aws import create_state_table
 
 BUCKET = "thoth-test-bucket"
 TABLE = "thoth-test-mcp-state"

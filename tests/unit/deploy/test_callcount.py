@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tools.deploy.callcount import ServerLog, changing_calls, operation
+from tools.aws.callcount import ServerLog, changing_calls, operation
 
 AUTH = "AWS4-HMAC-SHA256 Credential=testing/20261127/us-east-1/{service}/aws4_request, SignedHeaders=host"
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.deploy.support import oversized_layer
-from tools.deploy import artifacts, cli, operate, terraform
-from tools.deploy.envs import ENVIRONMENTS, resolve
-from tools.deploy.errors import DeployError
-from tools.deploy.smoke import judge_health
+from tests.support.deploy_artifacts import oversized_layer
+from tools.aws.envs import ENVIRONMENTS, resolve
+from tools.aws.errors import DeployError
+from tools.deploy import build_outputs, cli, terraform
+from tools.deploy.version_smoke import judge_health
+from tools.ops import logs
 
 
 @pytest.mark.parametrize("name", ["", "Prod", "production", "dev ", "../prod", "local;rm"])
@@ -70,18 +71,18 @@ def test_prod_confirmation_must_match(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_and_corrupt_zips(tmp_path: Path) -> None:
     with pytest.raises(DeployError, match="does not exist; build it"):
-        artifacts.load_zip(tmp_path / "absent.zip")
+        build_outputs.load_zip(tmp_path / "absent.zip")
     bad = tmp_path / "bad.zip"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(DeployError, match="not a valid zip; delete it and rebuild"):
-        artifacts.load_zip(bad)
+        build_outputs.load_zip(bad)
 
 
 def test_zip_digest_matches_what_lambda_reports(tmp_path: Path) -> None:
     path = tmp_path / "f.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a.py", "x = 1\n")
-    art = artifacts.load_zip(path)
+    art = build_outputs.load_zip(path)
     import base64
     import hashlib
 
@@ -93,14 +94,14 @@ def test_layer_over_budget_is_refused(tmp_path: Path) -> None:
     function = tmp_path / "f.zip"
     with zipfile.ZipFile(function, "w") as archive:
         archive.writestr("a.py", "x = 1\n")
-    layer = oversized_layer(tmp_path / "layer.zip", artifacts.UNZIPPED_BUDGET)
+    layer = oversized_layer(tmp_path / "layer.zip", build_outputs.UNZIPPED_BUDGET)
     with pytest.raises(
         DeployError, match=r"unzip to 262,144,006 bytes, over Lambda's 262,144,000-byte budget"
     ):
-        artifacts.check_budget(artifacts.load_zip(function), [artifacts.load_zip(layer)])
-    small = artifacts.load_zip(function)
+        build_outputs.check_budget(build_outputs.load_zip(function), [build_outputs.load_zip(layer)])
+    small = build_outputs.load_zip(function)
     with pytest.raises(DeployError, match="at most 5"):
-        artifacts.check_budget(small, [small] * 6)
+        build_outputs.check_budget(small, [small] * 6)
 
 
 @pytest.mark.parametrize(
@@ -115,26 +116,26 @@ def test_malformed_container_metadata(tmp_path: Path, content: str, message: str
     path = tmp_path / "container.json"
     path.write_text(content)
     with pytest.raises(DeployError, match=message):
-        artifacts.load_container(path)
+        build_outputs.load_container(path)
 
 
 def test_container_tag_from_reference(tmp_path: Path) -> None:
     path = tmp_path / "container.json"
     path.write_text(json.dumps({"reference": "localhost:5000/thoth/refresh:abc123"}))
-    assert artifacts.load_container(path).tag == "abc123"
+    assert build_outputs.load_container(path).tag == "abc123"
     with pytest.raises(DeployError, match="run `nox -s build_container`"):
-        artifacts.load_container(tmp_path / "absent.json")
+        build_outputs.load_container(tmp_path / "absent.json")
 
 
 @pytest.mark.parametrize("since", ["", "h", "0h", "-1h", "5x", "1.5h"])
 def test_bad_since(since: str) -> None:
     with pytest.raises(DeployError, match="not a duration"):
-        operate.parse_since(since)
+        logs.parse_since(since)
 
 
 def test_since_units() -> None:
-    assert operate.parse_since("30s") == 30_000
-    assert operate.parse_since("2d") == 172_800_000
+    assert logs.parse_since("30s") == 30_000
+    assert logs.parse_since("2d") == 172_800_000
 
 
 @pytest.mark.parametrize(

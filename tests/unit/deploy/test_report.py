@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.deploy import cli, report
+from tools.deploy import cli
+from tools.ops import report
 
 LOG = Path(__file__).resolve().parents[2] / "data" / "report" / "mcp-server.log"
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.mcp_search_support import call_tool, tool_specs
+from tests.support.mcp_search import call_tool, tool_specs
 from thoth.mcp_server.protocol.tools import ToolArgumentError, UnknownToolError
 from thoth.mcp_server.search.arguments import validate
 from thoth.mcp_server.search.specs import SPECS

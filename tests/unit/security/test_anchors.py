@@ -11,8 +11,8 @@ import pytest
 from thoth.mcp_server.protocol.tools import ToolArgumentError
 from thoth.mcp_server.search.arguments import ecma_anchors, validate
 from thoth.mcp_server.search.specs import GET_HANDBOOK_SECTION, SEARCH_HANDBOOK, SOURCE_PATTERN
-from thoth.refresh_service.config import parse_source
-from thoth.refresh_service.sources import glob_regex
+from thoth.refresh_service.sources.definitions import parse_source
+from thoth.refresh_service.sources.snapshot import glob_regex
 from thoth.shared.config import BUCKET_RE, ENV_NAME_RE, TABLE_RE
 from thoth.shared.errors import ConfigError
 

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.unit.mcp_protocol.support import FakeCatalog, call, make_app, post, request
-from thoth.mcp_server.protocol.endpoint import MAX_BATCH, MAX_BATCH_TOOL_CALLS
+from tests.support.mcp_app import FakeCatalog, call, make_app, post, request
 from thoth.mcp_server.search import section
 from thoth.mcp_server.search.registry import NoSuchPage
+from thoth.mcp_server.transport.endpoint import MAX_BATCH, MAX_BATCH_TOOL_CALLS
 
 
 @pytest.fixture(autouse=True)
 def _key(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.unit.mcp_protocol.support import KEY
+    from tests.support.mcp_app import KEY
 
     monkeypatch.setenv("THOTH_API_KEYS", KEY)
     for name in ("THOTH_AUTH", "THOTH_ALLOWED_ORIGINS", "THOTH_ALLOWED_HOSTS", "THOTH_MAX_BODY_BYTES"):

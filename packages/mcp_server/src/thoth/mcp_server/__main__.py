@@ -19,10 +19,10 @@ from thoth.mcp_server.settings import (
     http_settings,
     local_api_keys,
     local_overrides,
-    on_lambda,
 )
-from thoth.mcp_server.transport.api_keys import ApiKeyAuth, parse_keys
+from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth, parse_keys
 from thoth.shared import logging as thoth_logging
+from thoth.shared.config import on_lambda
 from thoth.shared.errors import ThothError
 
 NO_KEYS = (
@@ -121,9 +121,9 @@ def stdio(args: argparse.Namespace) -> int:
     """The MCP stdio transport: JSON-RPC lines on stdin/stdout, JSON logs on stderr, exit 0 on EOF/SIGTERM."""
     from thoth.mcp_server.protocol.dispatch import McpServer
     from thoth.mcp_server.protocol.jsonrpc import PARSE_ERROR, RpcError, dumps, rpc_error
-    from thoth.mcp_server.protocol.stdio_session import StdioSession
     from thoth.mcp_server.search.catalog import CATALOG
     from thoth.mcp_server.transport import stdio as transport
+    from thoth.mcp_server.transport.stdio_session import StdioSession
     from thoth.mcp_server.version import VERSION
 
     protocol_out = transport.claim_stdout()  # from here on, stray output lands on stderr

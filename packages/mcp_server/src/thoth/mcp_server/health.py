@@ -9,6 +9,7 @@ from thoth.mcp_server.protocol.dispatch import SERVER_NAME
 from thoth.mcp_server.protocol.tools import ToolCatalog
 from thoth.mcp_server.settings import http_settings
 from thoth.mcp_server.transport.events import HttpResponse, json_response
+from thoth.mcp_server.transport.failures import MISCONFIGURED
 from thoth.shared.errors import ConfigError
 
 # Only these per-index fields leave the server; anything else the catalog reports stays inside.
@@ -18,7 +19,6 @@ INDEX_FIELDS: Final = ("version", "commit", "built_at", "age_s", "chunk_count", 
 NO_INDEX: Final = "no live index is being served; see the server logs"
 NOT_SERVABLE: Final = "an index cannot be served; see the server logs"
 CHECK_FAILED: Final = "the index health check failed; see the server logs"
-MISCONFIGURED: Final = "the server is misconfigured; see its logs"
 
 log = logging.getLogger("thoth.mcp_server.health")
 

@@ -9,14 +9,15 @@ from typing import Any, Final
 
 from thoth.mcp_server.health import health
 from thoth.mcp_server.protocol.dispatch import McpServer, run_tool
-from thoth.mcp_server.protocol.endpoint import McpEndpoint
-from thoth.mcp_server.protocol.guards import RESOURCE_METADATA_PATH
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline, ToolCatalog, ToolOutput
 from thoth.mcp_server.search.catalog import CATALOG
 from thoth.mcp_server.settings import REQUEST_BUDGET_S
-from thoth.mcp_server.transport.api_keys import ApiKeyAuth
-from thoth.mcp_server.transport.auth import Authenticator
+from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth
+from thoth.mcp_server.transport.auth.authenticator import Authenticator
+from thoth.mcp_server.transport.endpoint import McpEndpoint
 from thoth.mcp_server.transport.events import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
+from thoth.mcp_server.transport.failures import failure_response
+from thoth.mcp_server.transport.guards import RESOURCE_METADATA_PATH
 from thoth.mcp_server.version import VERSION
 from thoth.shared import logging as thoth_logging
 from thoth.shared import metrics
@@ -97,11 +98,8 @@ class App:
             request = parse_event(event)
             method, path = request.method, request.path
             response = self.route(request, _budget_deadline(context, started), note, request_id)
-        except BadEvent as exc:
-            response = error_response(400, "bad_event", str(exc))
-        except ConfigError as exc:
-            log.error("server misconfigured: %s", exc)
-            response = error_response(503, "misconfigured", "the server is misconfigured; see its logs")
+        except (BadEvent, ConfigError) as exc:
+            response = failure_response(exc)
         except Exception:
             log.exception("unhandled error")
             response = error_response(500, "internal_error", f"internal error (request id {request_id})")

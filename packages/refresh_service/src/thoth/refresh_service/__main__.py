@@ -14,11 +14,18 @@ import sys
 import time
 from pathlib import Path
 
-from thoth.refresh_service.config import MARKUPS, SourceConfig, load_config, parse_source, redact_url
-from thoth.refresh_service.gitsource import is_remote
-from thoth.refresh_service.pipeline import Refresher, RunOptions, Services
+from thoth.refresh_service.pipeline import Refresher
 from thoth.refresh_service.report import Progress
+from thoth.refresh_service.runs import RunOptions, Services
 from thoth.refresh_service.runtime import build_services
+from thoth.refresh_service.sources.definitions import (
+    MARKUPS,
+    SourceConfig,
+    load_config,
+    parse_source,
+    redact_url,
+)
+from thoth.refresh_service.sources.git import is_remote
 from thoth.shared.errors import ThothError
 from thoth.shared.logging import configure, redact
 
@@ -72,7 +79,7 @@ def named_source(args: argparse.Namespace, services: Services) -> SourceConfig:
             f"{', '.join(given)} describe a location; with --source the sources config defines them "
             "(edit the source there, or pass a location instead of --source)"
         )
-    setting = args.config or services.sources_config
+    setting = args.config or services.refresh.sources_config
     configs = load_config(services.store, setting)
     if args.source not in configs:
         origin = args.config or setting or "the store's config/sources.yaml"

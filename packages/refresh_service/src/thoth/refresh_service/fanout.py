@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
-from thoth.refresh_service.config import SourceConfig
-from thoth.refresh_service.pipeline import Refresher, RunOptions, Services, now_iso, take_snapshot
+from thoth.refresh_service.embed import EmbeddingCache
+from thoth.refresh_service.embed_pass import embed_chunks
+from thoth.refresh_service.pipeline import Refresher, chunk_files, take_snapshot
 from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.runs import RunOptions, Services, now_iso
+from thoth.refresh_service.sources.definitions import SourceConfig
 from thoth.refresh_service.state import partition
 from thoth.shared import aws
 from thoth.shared.errors import StateError, ThothError
@@ -108,12 +112,29 @@ def _mark_done(services: Services, source: str, job: str, batch: int) -> tuple[i
     )
 
 
+def embed_paths(
+    config: SourceConfig, services: Services, paths: Sequence[str], ref: str | None, report: RunReport
+) -> None:
+    """One batch's work: parse, chunk and embed `paths` into the shared embedding cache (no publish)."""
+    snapshot = take_snapshot(config, services, ref, None)
+    try:
+        report.commit = snapshot.revision
+        wanted = [p for p in paths if p in snapshot.files]
+        chunks, _states = chunk_files(config, services, snapshot, wanted, report, RunOptions())
+    finally:
+        snapshot.close()
+    cache = EmbeddingCache(services.store, services.embedder.info, config.name)
+    cache.load()
+    flat = [c for path in wanted for c in chunks.get(path, [])]
+    embed_chunks(flat, cache, services.embedder, RunOptions(), report, None)
+
+
 def handle(message: dict[str, Any], config: SourceConfig, services: Services) -> RunReport:
     """Embed one batch; if it completes the job, publish (a 'locked' final run is raised to retry)."""
     refresher = Refresher(config, services)
     report = RunReport(config.name, secrets.token_hex(6), now_iso(), "fanout-batch", kind=config.kind)
     report.extra = {"job": message["job"], "batch": message["batch"]}
-    refresher.embed_paths(message["paths"], message.get("ref"), report)
+    embed_paths(config, services, message["paths"], message.get("ref"), report)
     progress = _mark_done(services, config.name, message["job"], message["batch"])
     report.status = "ok"
     if progress is None or progress[0] < progress[1]:

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from thoth.refresh_service import fanout, freshness
-from thoth.refresh_service.config import load_config
-from thoth.refresh_service.pipeline import MODES, Refresher, RunOptions, Services
+from thoth.refresh_service.pipeline import Refresher
+from thoth.refresh_service.runs import MODES, RunOptions, Services
 from thoth.refresh_service.runtime import build_services
+from thoth.refresh_service.sources.definitions import load_config
 from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ThothError
@@ -77,7 +78,7 @@ def _aggregate(reports: list[dict[str, Any]]) -> str:
 
 def _sqs(event: dict[str, Any], services: Services) -> dict[str, Any]:
     """Process batch messages; failed ones are returned for SQS to redeliver (partial batch response)."""
-    configs = load_config(services.store, services.sources_config)
+    configs = load_config(services.store, services.refresh.sources_config)
     failures, reports = [], []
     for record in event["Records"]:
         try:
@@ -104,7 +105,7 @@ def dispatch(event: Any, context: Any, services: Services) -> dict[str, Any]:
         return _sqs(event, services)
     remaining = _remaining(context)
     if _is_scheduled(event):
-        configs = load_config(services.store, services.sources_config)
+        configs = load_config(services.store, services.refresh.sources_config)
         freshness.record_ages(services.state, configs)  # before any run: a killed run writes nothing
         reports = [
             Refresher(config, services).run(RunOptions(remaining_s=remaining, reserve_s=RESERVE_S)).to_dict()
@@ -112,12 +113,12 @@ def dispatch(event: Any, context: Any, services: Services) -> dict[str, Any]:
         ]
         return {"status": _aggregate(reports), "sources": reports}
     source, mode, ref, fan, batch = _manual(event)
-    configs = load_config(services.store, services.sources_config)
+    configs = load_config(services.store, services.refresh.sources_config)
     if source not in configs:
         raise EventError(
             f"source {source!r} is not configured; configured sources: {', '.join(sorted(configs))}"
         )
-    url = services.queue_url
+    url = services.refresh.queue_url
     if mode == "full" and url and fan is not False:
         return fanout.start(configs[source], services, url, ref, batch).to_dict()
     if fan and not url:

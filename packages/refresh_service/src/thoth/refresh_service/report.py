@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from thoth.refresh_service.sources import Skipped
+from thoth.refresh_service.sources.snapshot import Skipped
 
 STATUSES = ("ok", "unchanged", "partial", "locked", "queued", "error")
 

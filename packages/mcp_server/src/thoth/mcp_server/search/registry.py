@@ -29,7 +29,7 @@ from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
 from thoth.shared.index.expect import Expected, read_manifest
 from thoth.shared.index.table import memory_budget
-from thoth.shared.live import LivePointer, age_s, list_live
+from thoth.shared.live import MODEL_MISMATCH_FIX, LivePointer, age_s, list_live
 
 if TYPE_CHECKING:
     from thoth.mcp_server.search.ranking import Prepared
@@ -58,6 +58,15 @@ class Served:
 
     pointer: LivePointer
     prepared: Prepared
+
+
+def _encoder_named(fingerprint: str) -> str:
+    """The query encoder as an error names it: model, fingerprint, pooling, prefixes (from encoder.json)."""
+    try:
+        info = encoder.info(wait=False)
+    except ConfigError:
+        return fingerprint
+    return info.describe() if info.fingerprint == fingerprint else fingerprint
 
 
 def _record_ages(pointers: list[LivePointer]) -> None:
@@ -118,8 +127,8 @@ class IndexRegistry:
         if pointer.fingerprint != fingerprint:
             return (
                 f"index {pointer.source}/{pointer.version} was built with model fingerprint "
-                f"{pointer.fingerprint}, but the query encoder is {fingerprint}; rebuild the index "
-                "(refresh --full) or deploy the matching encoder"
+                f"{pointer.fingerprint}, but the query encoder is {_encoder_named(fingerprint)}; "
+                f"{MODEL_MISMATCH_FIX}"
             )
         failed = self._failed.get((pointer.source, pointer.version))
         if failed and self._clock() < failed[1]:

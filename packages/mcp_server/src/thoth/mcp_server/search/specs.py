@@ -44,7 +44,11 @@ _HIT = _obj(
         "line_start": {"type": "integer"},
         "line_end": {"type": "integer"},
         "snippet": _STR,
-        "score": {"type": "number"},
+        "score": {"type": "number", "description": "Relative: a share of the best possible fused score."},
+        "match": {
+            "type": "number",
+            "description": "Absolute, 0-1: how well this section matches the query (cosine and keywords).",
+        },
         "commit": _OPT_STR,
         "last_modified": _OPT_STR,
         "more_sections": {
@@ -55,7 +59,7 @@ _HIT = _obj(
     },
     [
         "rank", "title", "heading_path", "url", "source", "path", "line_start", "line_end",
-        "snippet", "score", "commit", "last_modified", "more_sections",
+        "snippet", "score", "match", "commit", "last_modified", "more_sections",
     ],
 )  # fmt: skip
 
@@ -65,7 +69,8 @@ SEARCH_HANDBOOK = ToolSpec(
     description=(
         "Hybrid (keyword + semantic) search over the indexed handbooks. Returns the best matching "
         "sections with title, heading path, a link to the exact heading, the source path and a short "
-        "snippet. Use get_handbook_section to read a hit in full."
+        "snippet. When nothing matches well it says so and marks the few closest results as weak "
+        "(weak: true). Use get_handbook_section to read a hit in full."
     ),
     input_schema=_obj(
         {
@@ -102,8 +107,17 @@ SEARCH_HANDBOOK = ToolSpec(
         ["query"],
     ),
     output_schema=_obj(
-        {"query": _STR, "results": {"type": "array", "items": _HIT}, "truncated": {"type": "boolean"}},
-        ["query", "results", "truncated"],
+        {
+            "query": _STR,
+            "results": {"type": "array", "items": _HIT},
+            "truncated": {"type": "boolean"},
+            "weak": {
+                "type": "boolean",
+                "description": "True when no result matches well: the results are the closest weak matches.",
+            },
+            "match_floor": {"type": "number", "description": "The match below which an answer is weak."},
+        },
+        ["query", "results", "truncated", "weak", "match_floor"],
     ),
     annotations={"title": "Search the handbook", **_READ_ONLY},
 )

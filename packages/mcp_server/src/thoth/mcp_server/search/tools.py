@@ -21,6 +21,8 @@ from thoth.mcp_server.search.section import get_handbook_section
 from thoth.mcp_server.search.topics import list_topics
 from thoth.mcp_server.settings import search_settings
 
+WEAK_RESULTS = 3  # results a weak answer shows: the closest few, marked as weak matches
+
 
 def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_chars: int) -> dict[str, Any]:
     chunk = hit.chunk
@@ -35,6 +37,7 @@ def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_c
         "line_end": chunk.line_end,
         "snippet": text.cut(snippet_chars),
         "score": hit.score,
+        "match": hit.match,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
         "more_sections": [
@@ -48,10 +51,18 @@ def _anchor(url: str) -> str:
     return "#" + url.rpartition("#")[2] if "#" in url else url
 
 
-def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
+def _render_hits(query: str, results: list[dict[str, Any]], weak: bool, floor: float) -> str:
     if not results:
         return f"No results for {query!r}. Try other words, or drop source/path_prefix."
-    lines = [f"{len(results)} result(s) for {query!r}:"]
+    if weak:
+        best = max(r["match"] for r in results)
+        lines = [
+            f"Nothing in the handbook matches {query!r} well (best match {best:.2f}, below {floor:.2f}). "
+            f"The {len(results)} closest result(s) below are weak matches: use one only if it plainly "
+            "answers the question; otherwise say that the handbook does not cover it, or try other words."
+        ]
+    else:
+        lines = [f"{len(results)} result(s) for {query!r}:"]
     for r in results:
         trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
         facts = [f"{r['source']}:{r['path']} lines {r['line_start']}-{r['line_end']}"]
@@ -59,9 +70,10 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
             facts.append(f"updated {str(r['last_modified'])[:10]}")  # the date; the time is in structured
         if r["commit"]:
             facts.append(f"commit {str(r['commit'])[:12]}")
+        label = "weak match" if weak else "score"
         lines += [
             "",
-            f"{r['rank']}. {trail} (score {r['score']:.2f})",
+            f"{r['rank']}. {trail} ({label} {r['match'] if weak else r['score']:.2f})",
             f"   {r['url']}",
             "   " + " · ".join(facts),
         ]
@@ -73,13 +85,15 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _measures(hits: list[ranking.Hit]) -> dict[str, float]:
+def _measures(hits: list[ranking.Hit], weak: bool) -> dict[str, float]:
     top = hits[0] if hits else None
     return {
         "Results": len(hits),
         "ZeroResults": 0 if top else 1,
         "TopScore": top.score if top else 0.0,
         "TopSimilarity": max(0.0, top.cosine) if top else 0.0,
+        "TopMatch": max(h.match for h in hits) if hits else 0.0,
+        "WeakMatch": 1 if weak else 0,
     }
 
 
@@ -107,6 +121,10 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     hits = ranking.search(
         [s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"]
     )
+    floor = search_settings().weak_match_floor
+    weak = not hits or max(h.match for h in hits) < floor  # no result at all matches nothing either
+    if weak:  # the best few, so a weak answer stays short
+        hits = hits[:WEAK_RESULTS]
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     budget = min(HARD_CAP_CHARS, ANSWER_CHARS_PER_RESULT * limit)
     truncated = False
@@ -116,12 +134,18 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
             _hit_record(i, hit, text, snippet_chars)
             for i, (hit, text) in enumerate(zip(hits, texts, strict=False), start=1)
         ]
-        structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
-        text = _render_hits(query, results)
+        structured: dict[str, Any] = {
+            "query": query,
+            "results": results,
+            "truncated": truncated,
+            "weak": weak,
+            "match_floor": floor,
+        }
+        text = _render_hits(query, results, weak, floor)
         used = size(text, structured)
         if used <= budget or not hits or (snippet_chars <= SNIPPET_MIN and used <= HARD_CAP_CHARS):
             return ToolOutput(
-                text, structured, metrics=_measures(hits), properties=_context(args, query, hits)
+                text, structured, metrics=_measures(hits, weak), properties=_context(args, query, hits)
             )
         if snippet_chars > SNIPPET_MIN:
             # Snippets appear twice (text and structuredContent): size them to the room left at once

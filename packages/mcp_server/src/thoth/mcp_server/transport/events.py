@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, NamedTuple
 
+from thoth.mcp_server.protocol.jsonrpc import dumps
 from thoth.shared.errors import ThothError
 
 MAX_HEADER_VALUE_CHARS: Final = 8192
@@ -51,11 +51,6 @@ class HttpResponse:
             "body": self.body.decode("ascii"),
             "isBase64Encoded": False,
         }
-
-
-def dumps(payload: Any) -> bytes:
-    """Compact JSON; ASCII-only so lone surrogates from any text can never break encoding."""
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
 def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> HttpResponse:

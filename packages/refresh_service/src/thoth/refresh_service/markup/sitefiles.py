@@ -6,9 +6,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from thoth.refresh_service.config import SourceConfig
 from thoth.refresh_service.markup.site import SITE_GLOBS, Site, load_site
-from thoth.refresh_service.sources import Snapshot, selected
+from thoth.refresh_service.sources.definitions import SourceConfig
+from thoth.refresh_service.sources.snapshot import Snapshot, selected
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from thoth.shared.errors import IndexFormatError, ObjectNotFound
 from thoth.shared.index.format import Manifest, version_prefix
 from thoth.shared.index.table import check_table
+from thoth.shared.live import MODEL_MISMATCH_FIX
 
 if TYPE_CHECKING:
     from thoth.shared.storage import ObjectStore
@@ -32,8 +33,8 @@ def check_model(manifest: Manifest, expected_fingerprint: str | None) -> None:
     if expected_fingerprint is not None and manifest.model.fingerprint != expected_fingerprint:
         raise IndexFormatError(
             f"index {manifest.source}/{manifest.version} was built with model fingerprint "
-            f"{manifest.model.fingerprint}, but this server's query encoder is {expected_fingerprint}; "
-            "rebuild the index (refresh --full) or deploy the matching encoder"
+            f"{manifest.model.fingerprint} ({manifest.model.id}), but this server's query encoder is "
+            f"{expected_fingerprint}; {MODEL_MISMATCH_FIX}"
         )
 
 

@@ -1,0 +1,1 @@
+"""Helpers shared by the test tiers (unit, functional, e2e): fakes, builders, real-process drivers."""

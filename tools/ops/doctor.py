@@ -1,0 +1,203 @@
+"""`nox -s doctor -- <env>`: the deployment guide's troubleshooting list, answered from the live env."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from tools.aws.errors import DeployError
+from tools.aws.session import Session
+from tools.deploy import lambda_ops, store, version_smoke
+from tools.deploy.build_outputs import UNZIPPED_BUDGET, load_zip
+
+REQUIRED_ENV = ("ENVIRONMENT", "S3_BUCKET_NAME", "DYNAMODB_TABLE_NAME", "LOG_LEVEL")
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    what: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{'OK ' if self.ok else 'FIX'} {self.what}: {self.detail}"
+
+
+def _layers(session: Session, config: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for arn in lambda_ops.layer_arns(config):
+        name, number = arn.rsplit(":", 2)[-2:]
+        layer = session.cli.run(
+            "lambda", "get-layer-version", "--layer-name", name, "--version-number", number
+        )
+        found.append({"arn": arn, "name": name, "version": int(number), **layer})
+    return found
+
+
+def runtime_checks(config: dict[str, Any], layers: list[dict[str, Any]]) -> list[Check]:
+    """The function's runtime/architecture against what each attached layer was built for."""
+    runtime = config.get("Runtime")
+    arch = (config.get("Architectures") or ["x86_64"])[0]
+    checks = [Check(runtime == "python3.11", "runtime", f"{runtime} (layers are built for python3.11)")]
+    for layer in layers:
+        runtimes = layer.get("CompatibleRuntimes") or []
+        arches = layer.get("CompatibleArchitectures") or []
+        ok = runtime in runtimes and (not arches or arch in arches)
+        built = f"{', '.join(runtimes) or '?'} / {', '.join(arches) or '?'}"
+        detail = f"built for {built}, function is {runtime} / {arch}"
+        if not ok:
+            detail += "; rebuild the layer for the function's runtime (`nox -s build_layer -- --arch ...`)"
+        checks.append(Check(ok, f"layer {layer['name']}:{layer['version']}", detail))
+    return checks
+
+
+def layer_checks(session: Session, layers: list[dict[str, Any]]) -> list[Check]:
+    if not layers:
+        return [Check(False, "layers", "none attached; run `nox -s deploy -- " + session.env.name + "`")]
+    checks = []
+    for layer in layers:
+        listing = session.cli.run("lambda", "list-layer-versions", "--layer-name", layer["name"])
+        newest = max((int(v["Version"]) for v in listing.get("LayerVersions", [])), default=layer["version"])
+        ok = newest == layer["version"]
+        detail = f"version {layer['version']} attached" + ("" if ok else f", {newest} published; redeploy")
+        checks.append(Check(ok, f"attached {layer['name']}", detail))
+    return checks
+
+
+def size_check(session: Session, config: dict[str, Any], layers: list[dict[str, Any]]) -> Check:
+    shas = [base64.b64decode(config["CodeSha256"]).hex()]
+    shas += [str(layer.get("Description", "")).removeprefix("sha256:") for layer in layers]
+    total = 0
+    for sha in shas:
+        path = store.find(session.env.name, sha)
+        if path is None:
+            return Check(
+                False, "unzipped size", f"no local copy of artifact {sha[:12]}…; redeploy from this checkout"
+            )
+        total += load_zip(path).unzipped_bytes
+    ok = total <= UNZIPPED_BUDGET
+    detail = f"{total:,} of {UNZIPPED_BUDGET:,} bytes" + ("" if ok else "; trim the layer and redeploy")
+    return Check(ok, "unzipped size", detail)
+
+
+def env_check(session: Session, config: dict[str, Any]) -> Check:
+    variables = config.get("Environment", {}).get("Variables", {})
+    missing = [name for name in REQUIRED_ENV if not variables.get(name)]
+    if missing:
+        return Check(
+            False,
+            "environment",
+            f"missing {', '.join(missing)}; run `nox -s infra -- {session.env.name} apply`",
+        )
+    if variables["ENVIRONMENT"] != session.env.name:
+        return Check(
+            False,
+            "environment",
+            f"ENVIRONMENT={variables['ENVIRONMENT']} on {session.env.name}; "
+            "the function belongs to another environment: check the tfvars",
+        )
+    return Check(True, "environment", ", ".join(f"{k}={variables[k]}" for k in REQUIRED_ENV))
+
+
+def alias_check(session: Session, function: str, latest: dict[str, Any]) -> tuple[Check, str | None]:
+    try:
+        version = lambda_ops.alias_version(session, function)
+    except DeployError as exc:
+        return Check(False, f"{function} alias live", str(exc)), None
+    live = lambda_ops.function_config(session, function, version)
+    detail = f"-> version {version}"
+    if live.get("CodeSha256") != latest.get("CodeSha256"):
+        # Expected after `nox -s rollback`; otherwise a deploy stopped before moving the alias.
+        fix = f"nox -s deploy -- {session.env.name}"
+        detail += f" (behind $LATEST: expected after a rollback, else rerun `{fix}`)"
+    return Check(True, f"{function} alias live", detail), version
+
+
+def observability_checks(session: Session) -> list[Check]:
+    """The dashboard, the alarms and their topic that infra/modules/observability creates."""
+    env, fix = session.env, f"run `nox -s infra -- {session.env.name} apply`"
+    dashboard = session.cli.try_run(
+        "cloudwatch", "get-dashboard", "--dashboard-name", f"{env.prefix}-overview",
+        missing=("ResourceNotFound", "ResourceNotFoundException"),
+    )  # fmt: skip
+    checks = [
+        Check(
+            dashboard is not None, "dashboard", f"{env.prefix}-overview" if dashboard else f"missing; {fix}"
+        )
+    ]
+    topics = session.cli.run("sns", "list-topics").get("Topics", [])
+    topic = next((t["TopicArn"] for t in topics if t["TopicArn"].endswith(f":{env.prefix}-alarms")), None)
+    checks.append(Check(topic is not None, "alarm topic", topic or f"missing; {fix}"))
+    alarms = session.cli.run("cloudwatch", "describe-alarms", "--alarm-name-prefix", env.prefix)
+    ours = alarms.get("MetricAlarms", [])
+    for kind in ("index-stale", "refresh-failed", "refresh-stopped"):
+        named = [a for a in ours if a["AlarmName"].startswith(f"{env.prefix}-{kind}-")]
+        wired = [a for a in named if topic and topic in a.get("AlarmActions", [])]
+        ok = bool(named) and len(wired) == len(named)
+        if not named:
+            detail = f"missing; {fix}"
+        else:
+            states = ", ".join(sorted({str(a.get("StateValue")) for a in named}))
+            detail = f"{len(named)} alarm(s), state {states}" + (
+                "" if ok else f"; not all notify the topic: {fix}"
+            )
+        checks.append(Check(ok, f"{kind} alarms", detail))
+    return checks
+
+
+def run(session: Session) -> int:
+    session.check_credentials()
+    env = session.env
+    checks: list[Check] = []
+    config = lambda_ops.function_config(session, env.mcp_function)
+    layers = _layers(session, config)
+    checks += runtime_checks(config, layers)
+    checks += layer_checks(session, layers)
+    checks.append(size_check(session, config, layers))
+    checks.append(env_check(session, config))
+    alias, version = alias_check(session, env.mcp_function, config)
+    checks.append(alias)
+    if version is not None:
+        try:
+            result = version_smoke.run_local(session, env.mcp_function, version)
+            checks.append(
+                Check(result.passed, "handler importable (deployed artifacts, run here)", result.detail)
+            )
+        except DeployError as exc:
+            checks.append(Check(False, "handler importable", str(exc)))
+    refresh = session.cli.try_run(
+        "lambda",
+        "get-function",
+        "--function-name",
+        env.refresh_function,
+        missing=("ResourceNotFoundException",),
+    )
+    if refresh is None:
+        checks.append(
+            Check(
+                False,
+                "refresh service",
+                f"not provisioned; push an image (`nox -s deploy -- {env.name}`)"
+                f" then `nox -s infra -- {env.name} apply`",
+            )
+        )
+    else:
+        uri = str(refresh.get("Code", {}).get("ImageUri", ""))
+        checks.append(
+            Check(
+                "@sha256:" in uri,
+                "refresh image",
+                uri
+                if "@sha256:" in uri
+                else f"{uri} is not pinned by digest; run `nox -s deploy -- {env.name}`",
+            )
+        )
+        refresh_alias, _ = alias_check(session, env.refresh_function, refresh["Configuration"])
+        checks.append(refresh_alias)
+    checks += observability_checks(session)
+    for check in checks:
+        print(check.line())
+    failed = [c for c in checks if not c.ok]
+    print(f"doctor {env.name}: {len(checks) - len(failed)} OK, {len(failed)} to fix")
+    return 1 if failed else 0
