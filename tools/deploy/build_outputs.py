@@ -104,15 +104,31 @@ def check_budget(function: ZipArtifact, layers: list[ZipArtifact]) -> int:
     return total
 
 
-def build(image: bool) -> None:
-    """Step 1: run the packaging sessions; their caches make an unchanged build a no-op."""
+def built_for(paths: list[Path]) -> tuple[str, str] | None:
+    """(runtime, arch) the zips' manifests were built for; None when none says; DeployError on a mix."""
+    found = set()
+    for path in paths:
+        meta = manifest.read(path) or {}
+        if meta.get("runtime"):
+            found.add((str(meta["runtime"]), str(meta.get("arch", "x86_64"))))
+    if len(found) > 1:
+        shown = ", ".join(f"{runtime} {arch}" for runtime, arch in sorted(found))
+        raise DeployError(f"the artifacts were built for different runtimes ({shown}); rebuild them together")
+    return found.pop() if found else None
+
+
+def build(image: bool, runtime: str, arch: str) -> None:
+    """Step 1: run the packaging sessions for the function's runtime; their caches make a no-op of it."""
     nox = Path(sys.executable).parent / "nox"
     candidates = [str(ROOT / ".venv" / "bin" / "nox"), str(nox), shutil.which("nox") or ""]
     exe = next((c for c in candidates if c and Path(c).exists()), None)
     if exe is None:
         raise DeployError("nox is not available to build the artifacts; run `make` once or pass --no-build")
-    sessions = ["build_layer"] + (["build_container"] if image else [])
-    print(f"build: nox -s {' '.join(sessions)} (cached; unchanged inputs rebuild nothing)")
-    proc = subprocess.run([exe, "-s", *sessions], cwd=ROOT, check=False)
-    if proc.returncode != 0:
-        raise DeployError(f"building {', '.join(sessions)} failed (see above); fix the build and redeploy")
+    runs = [["build_layer", "--", "--runtime", runtime, "--arch", arch]] + (
+        [["build_container"]] if image else []
+    )
+    for run in runs:
+        print(f"build: nox -s {' '.join(run)} (cached; unchanged inputs rebuild nothing)")
+        proc = subprocess.run([exe, "-s", *run], cwd=ROOT, check=False)
+        if proc.returncode != 0:
+            raise DeployError(f"`nox -s {' '.join(run)}` failed (see above); fix the build and redeploy")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.aws.callcount import changing_calls
+from tools.aws.errors import DeployError
 from tools.aws.session import Session
 from tools.deploy import build_outputs, image_registry, lambda_ops, store, version_smoke
 from tools.deploy.release import Release, release
@@ -32,10 +33,20 @@ def deploy_mcp(
     """Steps 2, 3 and 5 for the MCP server: layers, code, then publish + alias + version_smoke."""
     env, name = session.env, session.env.mcp_function
     config = lambda_ops.function_config(session, name)
+    runtime, arch = lambda_ops.runtime_of(config)
+    built = build_outputs.built_for([function_zip.path, *(layer.path for layer in layer_zips)])
+    if built is not None and built != (runtime, arch):
+        raise DeployError(
+            f"{name} runs {runtime} {arch} but the artifacts are built for {built[0]} {built[1]}; "
+            f"build for the function (`nox -s build_layer -- --runtime {runtime} --arch {arch}`) "
+            f"or move the function (mcp_runtime / mcp_architecture in "
+            f"infra/environments/{env.name}.tfvars, then "
+            f"`nox -s infra -- {env.name} apply`)"
+        )
     bucket = _bucket(config, session)
     layers = []
     for layer_zip in layer_zips:
-        result = lambda_ops.ensure_layer(session, layer_zip, bucket)
+        result = lambda_ops.ensure_layer(session, layer_zip, bucket, runtime, arch)
         store.keep(env.name, layer_zip)
         print(f"layer {result.name}: {result.action} (version {result.version})")
         layers.append(result)
@@ -137,7 +148,8 @@ def run(session: Session, args: argparse.Namespace) -> int:
     env = session.env
     session.check_credentials()
     if not args.no_build:
-        build_outputs.build(image=not args.skip_image and not args.container)
+        runtime, arch = lambda_ops.runtime_of(lambda_ops.function_config(session, env.mcp_function))
+        build_outputs.build(image=not args.skip_image and not args.container, runtime=runtime, arch=arch)
     function_zip = build_outputs.load_zip(
         Path(args.function) if args.function else build_outputs.DEFAULT_FUNCTION
     )

@@ -13,7 +13,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools import runtimes
 from tools.aws.errors import DeployError, SmokeTestFailed
 from tools.aws.session import Session
 from tools.deploy import lambda_ops, store
@@ -29,7 +29,7 @@ from tools.paths import ROOT
 
 HANDLER = "thoth.mcp_server.lambda_handler.handler"
 HEALTH_EVENT = ROOT / "packages" / "mcp_server" / "events" / "health.json"
-# What the python3.11 runtime provides beside the function and its layers.
+# What Lambda's Python runtimes provide beside the function and its layers.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 CHILD = """
 import importlib, json, sys
@@ -109,9 +109,23 @@ def _runtime_dir(base: Path) -> Path:
     return runtime
 
 
+def _interpreter(config: dict[str, Any]) -> tuple[runtimes.Runtime, Path]:
+    """The function's runtime row and this machine's Python for it; SmokeTestFailed with the fix otherwise."""
+    try:
+        row = runtimes.get(str(config.get("Runtime")))
+    except ValueError as exc:
+        raise SmokeTestFailed(f"{exc}; set mcp_runtime in the tfvars and apply") from None
+    found = runtimes.interpreter(row)
+    if found is None:
+        raise SmokeTestFailed(runtimes.missing_interpreter(row) + "; the deployed artifacts are untested")
+    return row, found
+
+
 def run_local(session: Session, function: str, version: str) -> SmokeResult:
-    """Run the artifacts `function:version` reports (by sha256) on the health event, here."""
+    """Run the artifacts `function:version` reports (by sha256) on the health event, here, under the
+    function runtime's Python."""
     config = lambda_ops.function_config(session, function, version)
+    row, interpreter = _interpreter(config)
     env_name = session.env.name
     code_hex = base64.b64decode(config["CodeSha256"]).hex()
     code_zip = store.find(env_name, code_hex)
@@ -142,7 +156,8 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
         with zipfile.ZipFile(code_zip) as archive:
             archive.extractall(task)
         runtime = _runtime_dir(base)
-        paths = [task, opt / "python" / "lib" / "python3.11" / "site-packages", opt / "python", runtime]
+        site = opt / "python" / "lib" / f"python{row.python}" / "site-packages"
+        paths = [task, site, opt / "python", runtime]
         spec = {
             "handler": config.get("Handler", HANDLER),
             "function": function,
@@ -171,7 +186,7 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
             proc = subprocess.run(
                 # -S: no site-packages, -B: no bytecode writes; -c: no script directory on sys.path
                 # (only '', the cwd: the function directory, as on Lambda). The environment is built above.
-                [sys.executable, "-S", "-B", "-c", CHILD, str(spec_path)],
+                [str(interpreter), "-S", "-B", "-c", CHILD, str(spec_path)],
                 cwd=task,
                 env=env,
                 capture_output=True,
@@ -192,7 +207,9 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
         return SmokeResult(False, "local-artifacts", reason)
     response = result["response"]
     passed, detail = judge_health(int(response.get("statusCode", 0)), str(response.get("body", "")))
-    return SmokeResult(passed, "local-artifacts", detail)
+    return SmokeResult(
+        passed, "local-artifacts", f"{detail}; under {interpreter} ({row.identifier}'s Python)"
+    )
 
 
 def invoke_version(session: Session, function: str, version: str) -> SmokeResult:

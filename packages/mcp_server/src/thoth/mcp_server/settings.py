@@ -220,6 +220,11 @@ def _snapshot(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str
     return tuple((name, env.get(name, "")) for name in names)
 
 
+def snap_start_init(env: Mapping[str, str] | None = None) -> bool:
+    """True while Lambda initializes a function version for a SnapStart snapshot."""
+    return (os.environ if env is None else env).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
     """Current HTTP settings; parsing is cached per distinct set of values, so env changes apply at once."""
     env = os.environ if env is None else env
@@ -252,6 +257,20 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     env = os.environ if env is None else env
     names = ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES", "THOTH_WEAK_MATCH_FLOOR")
     return _search(_snapshot(env, names))
+
+
+def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
+    """When ChatGPT's search and fetch are listed: "auto" (over HTTP, not over stdio), "on" or "off".
+
+    Read on its own, so tools/list never depends on an unrelated search setting being valid.
+    """
+    env = os.environ if env is None else env
+    return env_choice(env, "THOTH_CHATGPT_TOOLS", ("auto", "on", "off"), "auto")
+
+
+def source_access(env: Mapping[str, str] | None = None) -> str | None:
+    """THOTH_SOURCE_ACCESS as set (parsed by thoth.mcp_server.access), or None."""
+    return env_str(os.environ if env is None else env, "THOTH_SOURCE_ACCESS")
 
 
 def local_overrides(*, no_auth: bool, allowed_hosts: str | None, loopback_origins: bool = False) -> None:

@@ -110,14 +110,16 @@ def chunk_files(
             count = strikes.add(path, entry.digest, str(exc))
             if count >= STRIKES_TO_SKIP:
                 reason = f"{exc}; over budget {count} times: skipped until the file changes"
-                states[path] = FileState(entry.digest, [], reason)
+                states[path] = FileState(entry.digest, [], reason, exc.depends)
             else:
                 reason = f"{exc}; retried next run (a second time skips it until the file changes)"
             report.skip(Skipped(path, reason))
             continue
         except ParseError as exc:
             report.skip(Skipped(path, str(exc)))
-            states[path] = FileState(entry.digest, [], str(exc))
+            # Published later (a future date): not remembered, retried; otherwise until it changes.
+            if not exc.retry:
+                states[path] = FileState(entry.digest, [], str(exc), exc.depends)
             continue
         except Exception as exc:
             # Not remembered in the state, so the next run tries this file again.

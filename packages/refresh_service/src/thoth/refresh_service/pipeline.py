@@ -48,7 +48,8 @@ def take_snapshot(
     config: SourceConfig, services: Services, ref: str | None, since: str | None
 ) -> SiteSnapshot:
     """The source's pages (git: at `ref`, diffed against `since` when known) and its Hugo site."""
-    return with_site(_snapshot(widened(config), services, ref, since), config)
+    snapshot = _snapshot(widened(config), services, ref, since)
+    return with_site(snapshot, config, services.refresh.max_file_bytes)
 
 
 def _snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
@@ -176,6 +177,8 @@ class Refresher:
         if snapshot.site is not None:
             for warning in snapshot.site.warnings:
                 report.warn("", warning)
+        if snapshot.not_pages:
+            report.extra["not_pages"] = snapshot.not_pages_report()
         known = self.sstate.files() if incremental else {}
         changes = detect_changes(snapshot.files, known, snapshot.site, snapshot.renames, incremental)
         if changes.for_includes:

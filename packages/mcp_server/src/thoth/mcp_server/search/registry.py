@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from thoth.mcp_server.access import Sources, check_policy_sources
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline
 from thoth.mcp_server.search import encoder
+from thoth.mcp_server.search.access import NOTHING_GRANTED, visible
 from thoth.mcp_server.settings import search_settings
 from thoth.shared import metrics
 from thoth.shared.config import get_settings
@@ -118,7 +120,11 @@ class IndexRegistry:
                 self._pointers = list_live(self._state)
                 self._checked_at = now
                 _record_ages(self._pointers)
-            return list(self._pointers)
+            pointers = list(self._pointers)
+        check_policy_sources(
+            p.source for p in pointers
+        )  # a policy naming no live source: refuse, with the fix
+        return pointers
 
     # -- loading ------------------------------------------------------------------------------------
 
@@ -193,14 +199,15 @@ class IndexRegistry:
 
     def serving(self, source: str | None = None, deadline: Deadline = NO_DEADLINE) -> list[Served]:
         """Loaded versions to search (one source or all), downloading/hot-swapping as pointers move."""
-        pointers = self.pointers()
+        allowed = visible(self.pointers(), deadline.sources)  # the caller's sources only
+        pointers = allowed
         if source is not None:
-            pointers = [p for p in pointers if p.source == source]
+            pointers = [p for p in allowed if p.source == source]
             if not pointers:
-                known = ", ".join(p.source for p in self.pointers()) or "none yet"
+                known = ", ".join(p.source for p in allowed) or "none yet"
                 raise IndexUnavailable(f"no source named {source!r} is live; live sources: {known}")
         if not pointers:
-            raise IndexUnavailable(_NO_INDEX)
+            raise IndexUnavailable(_NO_INDEX if deadline.sources is None else NOTHING_GRANTED)
         fingerprint: str | None = None  # read only when a version is swapped in: not on every search
         served: list[Served] = []
         problems: list[str] = []
@@ -276,7 +283,7 @@ class IndexRegistry:
 
     # -- reporting ----------------------------------------------------------------------------------
 
-    def _entries(self) -> tuple[list[dict[str, Any]], list[str], str | None]:
+    def _entries(self, sources: Sources = None) -> tuple[list[dict[str, Any]], list[str], str | None]:
         now = time.time()
         try:
             fingerprint: str | None = encoder.fingerprint(wait=False)  # /health never waits for a build
@@ -287,7 +294,7 @@ class IndexRegistry:
             encoder_problem = None
         entries: list[dict[str, Any]] = []
         reasons = [encoder_problem] if encoder_problem else []
-        for pointer in self.pointers():
+        for pointer in visible(self.pointers(), sources):
             served = self._served.get(pointer.source)
             shown = served.pointer if served else pointer
             problem = self._refusal(pointer, fingerprint) if fingerprint else None
@@ -322,9 +329,9 @@ class IndexRegistry:
         }
         return result
 
-    def status(self) -> dict[str, Any]:
-        """The index_status tool's view (pointers and the encoder; loads nothing)."""
-        entries, reasons, fingerprint = self._entries()
+    def status(self, sources: Sources = None) -> dict[str, Any]:
+        """The index_status tool's view of the `sources` a caller may read (pointers and the encoder)."""
+        entries, reasons, fingerprint = self._entries(sources)
         return {
             "status": "degraded" if reasons else "ok",
             "reason": "; ".join(reasons) or None,

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
-from thoth.mcp_server.search import encoder, ranking, snippets
+from thoth.mcp_server.search import query as search_query
+from thoth.mcp_server.search import ranking, snippets
 from thoth.mcp_server.search.budget import (
     ANSWER_CHARS_PER_RESULT,
     HARD_CAP_CHARS,
@@ -17,11 +18,9 @@ from thoth.mcp_server.search.budget import (
     size,
 )
 from thoth.mcp_server.search.registry import registry
+from thoth.mcp_server.search.resources import links
 from thoth.mcp_server.search.section import get_handbook_section
 from thoth.mcp_server.search.topics import list_topics
-from thoth.mcp_server.settings import search_settings
-
-WEAK_RESULTS = 3  # results a weak answer shows: the closest few, marked as weak matches
 
 
 def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_chars: int) -> dict[str, Any]:
@@ -85,46 +84,14 @@ def _render_hits(query: str, results: list[dict[str, Any]], weak: bool, floor: f
     return "\n".join(lines)
 
 
-def _measures(hits: list[ranking.Hit], weak: bool) -> dict[str, float]:
-    top = hits[0] if hits else None
-    return {
-        "Results": len(hits),
-        "ZeroResults": 0 if top else 1,
-        "TopScore": top.score if top else 0.0,
-        "TopSimilarity": max(0.0, top.cosine) if top else 0.0,
-        "TopMatch": max(h.match for h in hits) if hits else 0.0,
-        "WeakMatch": 1 if weak else 0,
-    }
-
-
-def _context(args: dict[str, Any], query: str, hits: list[ranking.Hit]) -> dict[str, Any]:
-    """What the metrics record says about the search; the query only when THOTH_LOG_QUERIES=on."""
-    context: dict[str, Any] = {
-        "source": args.get("source") or "*",
-        "top_source": hits[0].source if hits else None,
-    }
-    if search_settings().log_queries:
-        context["query"] = query
-    return context
-
-
 def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     query = " ".join(args["query"].split())
     if not query:
         raise ToolArgumentError("argument 'query' is blank; give a question or keywords")
     limit: int = args["limit"]
-    served = registry().serving(args.get("source"), deadline)
-    deadline.check("embedding the query")
-    vector = encoder.get_encoder().encode(query)
-    deadline.check("searching")
     prefix = args.get("path_prefix", "").lstrip("/") or None
-    hits = ranking.search(
-        [s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"]
-    )
-    floor = search_settings().weak_match_floor
-    weak = not hits or max(h.match for h in hits) < floor  # no result at all matches nothing either
-    if weak:  # the best few, so a weak answer stays short
-        hits = hits[:WEAK_RESULTS]
+    hits = search_query.run(query, limit, deadline, args.get("source"), prefix, pages=args["spread_pages"])
+    hits, weak, floor = search_query.weak_cut(hits)
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     budget = min(HARD_CAP_CHARS, ANSWER_CHARS_PER_RESULT * limit)
     truncated = False
@@ -145,7 +112,11 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
         used = size(text, structured)
         if used <= budget or not hits or (snippet_chars <= SNIPPET_MIN and used <= HARD_CAP_CHARS):
             return ToolOutput(
-                text, structured, metrics=_measures(hits, weak), properties=_context(args, query, hits)
+                text,
+                structured,
+                metrics=search_query.measures(hits, weak),
+                properties=search_query.context(args.get("source"), query, hits),
+                links=links(hits),
             )
         if snippet_chars > SNIPPET_MIN:
             # Snippets appear twice (text and structuredContent): size them to the room left at once
@@ -161,7 +132,7 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
 
 
 def index_status(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
-    status = registry().status()
+    status = registry().status(deadline.sources)
     lines = [f"Index status: {status['status']}" + (f" ({status['reason']})" if status["reason"] else "")]
     for s in status["sources"]:
         age = f"{s['age_s'] / 3600:.1f} h old" if s["age_s"] is not None else "age unknown"
