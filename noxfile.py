@@ -254,7 +254,8 @@ def test_container(session: nox.Session) -> None:
 
 NEEDS_KEY = (
     "no API key is set: export THOTH_API_KEYS=$(python3 -c 'import secrets;print(secrets.token_urlsafe(32))')"
-    " (16 characters or more; a JSON list for several), or set THOTH_OAUTH_ISSUER for OAuth, or pass"
+    " (16 characters or more; a JSON list for several), or set THOTH_OAUTH_ISSUER (or THOTH_OAUTH_UPSTREAM,"
+    " the authorization-server front) for OAuth, or pass"
     " `-- --no-auth` for a local experiment"
 )
 AUTH_SETTINGS = ("THOTH_API_KEYS", "THOTH_OAUTH_ISSUER", "THOTH_OAUTH_UPSTREAM")

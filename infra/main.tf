@@ -20,12 +20,30 @@ locals {
   # pool. Which THOTH_OAUTH_* variables exist depends only on input variables, so the plan knows them
   # even while the pool's own values (its id, the app client) are still "known after apply".
   use_cognito  = var.enable_cognito && var.oauth_issuer == ""
-  oauth_issuer = local.use_cognito ? one(module.cognito[*].issuer) : var.oauth_issuer
-  oauth_environment = var.oauth_issuer == "" && !var.enable_cognito ? {} : merge(
+  use_front    = local.use_cognito && var.oauth_front
+  oauth_issuer = local.use_cognito ? module.cognito[0].issuer : var.oauth_issuer
+  # With the front, Thoth is the issuer and Cognito its upstream: the app client's id and secret reach
+  # the function through the oauth-client-secret secret (the client names the function's URL).
+  front_environment = merge(
+    { THOTH_OAUTH_UPSTREAM = local.oauth_issuer },
+    var.oauth_scopes != "" ? { THOTH_OAUTH_SCOPES = var.oauth_scopes } : {},
+    var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
+    var.source_access != null ? { THOTH_SOURCE_ACCESS = jsonencode(var.source_access) } : {},
+  )
+  # Thoth's /oauth/callback on every public origin of the function; Cognito matches callbacks exactly.
+  front_callback_urls = [
+    for origin in compact([
+      module.mcp_server.function_url,
+      module.mcp_server.http_api_url,
+      var.enable_waf ? trimsuffix(module.edge[0].url, "/mcp") : "",
+      var.oauth_resource != "" ? regex("^https://[^/]+", var.oauth_resource) : "",
+    ]) : "${trimsuffix(origin, "/")}/oauth/callback"
+  ]
+  oauth_environment = local.use_front ? local.front_environment : var.oauth_issuer == "" && !var.enable_cognito ? {} : merge(
     { THOTH_OAUTH_ISSUER = local.oauth_issuer },
-    var.oauth_audience != "" ? { THOTH_OAUTH_AUDIENCE = var.oauth_audience } : local.use_cognito ? { THOTH_OAUTH_AUDIENCE = one(module.cognito[*].client_id) } : {},
-    var.oauth_scopes != "" ? { THOTH_OAUTH_SCOPES = var.oauth_scopes } : local.use_cognito ? { THOTH_OAUTH_SCOPES = one(module.cognito[*].scope) } : {},
-    var.oauth_jwks_url != "" ? { THOTH_OAUTH_JWKS_URL = var.oauth_jwks_url } : local.use_cognito ? { THOTH_OAUTH_JWKS_URL = one(module.cognito[*].jwks_url) } : {},
+    var.oauth_audience != "" ? { THOTH_OAUTH_AUDIENCE = var.oauth_audience } : local.use_cognito ? { THOTH_OAUTH_AUDIENCE = module.cognito[0].direct_client_id } : {},
+    var.oauth_scopes != "" ? { THOTH_OAUTH_SCOPES = var.oauth_scopes } : local.use_cognito ? { THOTH_OAUTH_SCOPES = module.cognito[0].scope } : {},
+    var.oauth_jwks_url != "" ? { THOTH_OAUTH_JWKS_URL = var.oauth_jwks_url } : local.use_cognito ? { THOTH_OAUTH_JWKS_URL = module.cognito[0].jwks_url } : {},
     var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
     var.oauth_algorithms != "" ? { THOTH_OAUTH_ALGORITHMS = var.oauth_algorithms } : {},
     var.source_access != null ? { THOTH_SOURCE_ACCESS = jsonencode(var.source_access) } : {},
@@ -33,13 +51,16 @@ locals {
 }
 
 module "cognito" {
-  source              = "./modules/cognito"
-  count               = var.enable_cognito ? 1 : 0
-  prefix              = local.prefix
-  domain_prefix       = var.cognito_domain_prefix != "" ? var.cognito_domain_prefix : "${local.prefix}-${local.account_id}"
-  callback_urls       = var.cognito_callback_urls
-  deletion_protection = var.deletion_protection
-  groups              = var.source_access != null ? keys(var.source_access.groups) : []
+  source                 = "./modules/cognito"
+  count                  = var.enable_cognito ? 1 : 0
+  prefix                 = local.prefix
+  domain_prefix          = var.cognito_domain_prefix != "" ? var.cognito_domain_prefix : "${local.prefix}-${local.account_id}"
+  callback_urls          = var.cognito_callback_urls
+  deletion_protection    = var.deletion_protection
+  front                  = local.use_front
+  front_callback_urls    = local.use_front ? local.front_callback_urls : []
+  front_client_secret_id = module.secrets.oauth_client_secret_id
+  groups                 = var.source_access != null ? keys(var.source_access.groups) : []
 }
 
 module "storage" {
@@ -58,9 +79,11 @@ module "state" {
 }
 
 module "secrets" {
-  source        = "./modules/secrets"
-  environment   = var.environment
-  recovery_days = var.secret_recovery_days
+  source              = "./modules/secrets"
+  environment         = var.environment
+  recovery_days       = var.secret_recovery_days
+  front               = local.use_front
+  signing_key_version = var.oauth_signing_key_version
 }
 
 module "iam" {
@@ -76,6 +99,7 @@ module "iam" {
   api_key_secret_arn    = module.secrets.api_key_arn
   gitlab_secret_arn     = module.secrets.gitlab_token_arn
   cursor_secret_arn     = module.secrets.cursor_key_arn
+  front_secret_arns     = module.secrets.front_secret_arns
   s3_sources            = var.s3_sources
   queue_arn             = module.refresh_service.queue_arn
   dlq_arn               = module.refresh_service.dlq_arn
@@ -103,6 +127,7 @@ module "mcp_server" {
   enable_http_api         = var.enable_http_api
   alarm_actions           = var.alarm_actions
   oauth_environment       = local.oauth_environment
+  history_days            = var.history_days
 }
 
 module "refresh_service" {
@@ -120,6 +145,7 @@ module "refresh_service" {
   keep_images        = var.ecr_keep_images
   force_destroy      = var.force_destroy
   alarm_actions      = var.alarm_actions
+  history_days       = var.history_days
 }
 
 module "observability" {

@@ -56,8 +56,8 @@ output "mcp_edge_url" {
 }
 
 output "oauth_issuer" {
-  description = "The issuer whose access tokens the MCP server accepts (empty: OAuth off)."
-  value       = local.oauth_issuer
+  description = "The issuer whose access tokens the MCP server accepts (empty: OAuth off); with the front, Thoth itself (its public origin)."
+  value       = local.use_front ? trimsuffix(replace(local.front_callback_urls[0], "/oauth/callback", ""), "/") : local.oauth_issuer
   precondition {
     # The function refuses to start so configured: an OpenID ID token for the /mcp URL would pass.
     condition     = var.oauth_issuer == "" || var.oauth_audience != "" || var.oauth_scopes != ""
@@ -71,10 +71,15 @@ output "oauth_metadata_url" {
 }
 
 output "cognito_client_id" {
-  description = "The Cognito app client ID to enter in MCP clients that ask for one (empty without Cognito)."
-  value       = var.enable_cognito ? one(module.cognito[*].client_id) : ""
+  description = "Direct mode: the Cognito app client ID to enter in MCP clients that ask for one. With the front: its confidential upstream client (MCP clients need no id). Empty without Cognito."
+  value       = var.enable_cognito ? module.cognito[0].client_id : ""
+}
+
+output "oauth_front_callback_urls" {
+  description = "With the front: the Cognito app client's callbacks (Thoth's /oauth/callback per public origin)."
+  value       = local.use_front ? local.front_callback_urls : []
 }
 
 output "cognito_hosted_domain" {
-  value = var.enable_cognito ? one(module.cognito[*].hosted_domain) : ""
+  value = var.enable_cognito ? module.cognito[0].hosted_domain : ""
 }

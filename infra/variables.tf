@@ -225,6 +225,18 @@ variable "enable_cognito" {
   default     = false
 }
 
+variable "oauth_front" {
+  description = "With enable_cognito: Thoth's authorization-server front before the pool (THOTH_OAUTH_UPSTREAM), so MCP clients (claude.ai, ChatGPT, Claude Code, VS Code) sign in with nothing but the URL. false: the older direct mode (the pool's tokens, a client id typed into clients that ask)."
+  type        = bool
+  default     = true
+}
+
+variable "oauth_signing_key_version" {
+  description = "Bump to draw a new signing key for the front (sign-ins and client registrations then start over)."
+  type        = number
+  default     = 1
+}
+
 variable "cognito_domain_prefix" {
   description = "Hosted sign-in domain prefix (globally unique); empty derives thoth-<env>-<account id>."
   type        = string
@@ -232,7 +244,7 @@ variable "cognito_domain_prefix" {
 }
 
 variable "cognito_callback_urls" {
-  description = "Redirect URIs the Cognito app client accepts (default: Claude's two callbacks); add each MCP client's own, e.g. a localhost callback."
+  description = "Direct mode (oauth_front = false) only: redirect URIs the public Cognito app client accepts (default: Claude's two callbacks); add each MCP client's own. With the front, Cognito's only callbacks are Thoth's own /oauth/callback."
   type        = list(string)
   default     = ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"]
 }
@@ -290,4 +302,14 @@ variable "source_access" {
     default = optional(list(string), [])
   })
   default = null
+}
+
+variable "history_days" {
+  description = "THOTH_HISTORY_DAYS on both functions: the refresh deletes change records older than this, recent_changes refuses a since further back."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.history_days >= 1 && var.history_days <= 3660 && floor(var.history_days) == var.history_days
+    error_message = "history_days must be a whole number of days from 1 to 3660."
+  }
 }

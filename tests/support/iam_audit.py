@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from thoth.mcp_server.transport.auth.front.store import CODE, FAMILY, PENDING, REFRESH
+
+# The state partitions of the authorization-server front (the only ones the MCP role may write).
+FRONT_PARTITIONS = [PENDING, CODE, REFRESH, FAMILY]
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = REPO / "packages"
 INFRA = REPO / "infra"
@@ -73,10 +78,13 @@ PLATFORM: dict[str, dict[str, str]] = {
 
 BUCKET = "arn:aws:s3:::thoth-audit-bucket"
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/thoth-audit-mcp-state"
+_SECRET_PREFIX = "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/audit/"
 SECRET_ARNS = {
     "api-key": "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/audit/api-key-AbCdEf",
     "gitlab-token": "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/audit/gitlab-token-AbCdEf",
     "cursor-key": "arn:aws:secretsmanager:us-east-1:123456789012:secret:thoth/audit/cursor-key-AbCdEf",
+    "oauth-client-secret": f"{_SECRET_PREFIX}oauth-client-secret-AbCdEf",
+    "oauth-signing-key": f"{_SECRET_PREFIX}oauth-signing-key-AbCdEf",
 }
 QUEUE = "arn:aws:sqs:us-east-1:123456789012:thoth-audit-refresh-service-fanout"
 DLQ = "arn:aws:sqs:us-east-1:123456789012:thoth-audit-refresh-service-dlq"
@@ -298,6 +306,7 @@ module "iam" {{
   api_key_secret_arn    = "{api_key}"
   gitlab_secret_arn     = "{gitlab}"
   cursor_secret_arn     = "{cursor}"
+  front_secret_arns     = ["{front_client}", "{front_key}"]
   queue_arn             = "{queue}"
   dlq_arn               = "{dlq}"
   s3_sources            = [{{ bucket = "{source_bucket}", prefix = "{source_prefix}" }}]
@@ -316,6 +325,8 @@ def planned_policies(module: Path, work: Path) -> dict[str, dict[str, Any]]:
             api_key=SECRET_ARNS["api-key"],
             gitlab=SECRET_ARNS["gitlab-token"],
             cursor=SECRET_ARNS["cursor-key"],
+            front_client=SECRET_ARNS["oauth-client-secret"],
+            front_key=SECRET_ARNS["oauth-signing-key"],
             queue=QUEUE,
             dlq=DLQ,
             source_bucket=S3_SOURCE["bucket"],
@@ -392,7 +403,14 @@ def expected_resources(role: str) -> dict[str, set[str]]:
             "s3:GetObject": {indexes},
             "s3:ListBucket": {BUCKET},
             "dynamodb:Query": {TABLE},
-            "secretsmanager:GetSecretValue": {SECRET_ARNS["api-key"], SECRET_ARNS["cursor-key"]},
+            # the authorization-server front (audited with it on): its state partitions and secrets
+            "dynamodb:GetItem": {TABLE},
+            "dynamodb:UpdateItem": {TABLE},
+            "dynamodb:DeleteItem": {TABLE},
+            "secretsmanager:GetSecretValue": {
+                SECRET_ARNS[name]
+                for name in ("api-key", "cursor-key", "oauth-client-secret", "oauth-signing-key")
+            },
         }
     logs = log_group.format("refresh-service")
     source_objects, source_bucket = S3_SOURCE_ARNS
@@ -421,7 +439,7 @@ def _leading_keys(role: str) -> list[str]:
     from thoth.refresh_service.state import partition
     from thoth.shared.live import PARTITION
 
-    return [PARTITION] if role == "mcp" else [PARTITION, partition("any-source")]
+    return [PARTITION, *FRONT_PARTITIONS] if role == "mcp" else [PARTITION, partition("any-source")]
 
 
 def audit(role: str, policy: dict[str, Any]) -> list[str]:
@@ -455,6 +473,7 @@ def audit(role: str, policy: dict[str, Any]) -> list[str]:
 
 def _conditions(role: str, rules: Iterable[dict[str, Any]]) -> list[str]:
     problems = []
+    reachable: list[str] = []
     for rule in rules:
         if "s3:ListBucket" in rule["actions"]:
             prefixes = [v for test in rule["condition"].values() for v in _listed(test.get("s3:prefix"))]
@@ -468,11 +487,17 @@ def _conditions(role: str, rules: Iterable[dict[str, Any]]) -> list[str]:
                 problems.append(
                     f"{role}: {rule['sid']!r} reaches the state table without dynamodb:LeadingKeys"
                 )
-            for pk in _leading_keys(role):
-                if keys and not any(fnmatch.fnmatchcase(pk, key) for key in keys):
-                    problems.append(f"{role}: LeadingKeys {keys} shut out partition {pk!r} the code uses")
-            if role == "mcp" and keys != ["live"]:
-                problems.append(f"{role}: the internet-facing role must reach only the 'live' partition")
+            reachable += keys
+            if role == "mcp" and keys != ["live"] and sorted(keys) != sorted(FRONT_PARTITIONS):
+                problems.append(
+                    f"{role}: the internet-facing role must reach only the 'live' partition (reads) and the "
+                    "front's OAuth partitions"
+                )
+            if role == "mcp" and keys == ["live"] and set(rule["actions"]) != {"dynamodb:Query"}:
+                problems.append(f"{role}: {rule['sid']!r} may only query the 'live' partition")
+    for pk in _leading_keys(role):
+        if reachable and not any(fnmatch.fnmatchcase(pk, key) for key in reachable):
+            problems.append(f"{role}: LeadingKeys {reachable} shut out partition {pk!r} the code uses")
     return problems
 
 

@@ -102,11 +102,13 @@ def oidc_provider() -> Iterator[str]:
 
 
 @contextmanager
-def thoth_server(env: dict[str, str], *args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`python -m thoth.mcp_server serve` on a free port; yields (base URL, process)."""
+def thoth_server(
+    env: dict[str, str], *args: str, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`python -m thoth.mcp_server serve` on `port` (default: a free one); yields (base URL, process)."""
     from tests.support.mcp_clients import REPO
 
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "thoth.mcp_server", "serve", "--port", str(port), *args],
         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -28,9 +28,14 @@ FORBIDDEN = {
 SEARCH_MAY_USE = ("thoth.mcp_server.protocol.tools", "thoth.mcp_server.protocol.resources")
 LEAVES = ("settings.py", "version.py")
 # PyJWT and cryptography cost tens of milliseconds to import: only the OAuth token modules (which
-# transport/auth/authenticator.py loads on the first JWT) may name them, so /health and API keys never pay.
+# transport/auth/authenticator.py loads on the first JWT) and the authorization-server front may name
+# them, so /health and API keys never pay. Authlib (~50 ms more) belongs to the front alone.
 OAUTH_LIBRARIES = ("jwt", "cryptography")
 OAUTH_MODULES = {"transport/auth/oauth_tokens.py", "transport/auth/jwks.py"}
+FRONT = "transport/auth/front"
+FRONT_LIBRARIES = ("authlib", "joserfc")
+# The front's modules other code may import at module level: only the table of its paths (a leaf).
+FRONT_LEAF = "thoth.mcp_server.transport.auth.front.paths"
 
 
 def imports(path: Path) -> list[str]:
@@ -82,7 +87,9 @@ def test_only_the_oauth_token_modules_import_jose_libraries() -> None:
         for path in SERVER.rglob("*.py")
         if _hits(imports(path), OAUTH_LIBRARIES)
     }
-    assert importers == OAUTH_MODULES
+    front = {name for name in importers if name.startswith(FRONT + "/")}
+    assert importers - front == OAUTH_MODULES
+    assert f"{FRONT}/paths.py" not in front
     lazy = imports(SERVER / "transport" / "auth" / "authenticator.py")
     assert "thoth.mcp_server.transport.auth.oauth_tokens" in lazy  # loaded inside a function, on first use
     top_level = ast.parse((SERVER / "transport" / "auth" / "authenticator.py").read_text()).body
@@ -105,3 +112,35 @@ def test_only_settings_modules_read_the_environment() -> None:
         if pattern.search(path.read_text())
     }
     assert readers - allowed == set()
+
+
+def test_the_front_loads_only_for_its_own_paths() -> None:
+    """Authlib only inside the front; outside it, the front's modules are imported lazily (inside a
+    function: the router for the front's paths, the authenticator for Thoth's own tokens), bar its paths."""
+    authlib_users = {
+        str(path.relative_to(SERVER))
+        for path in SERVER.rglob("*.py")
+        if _hits(imports(path), FRONT_LIBRARIES)
+    }
+    assert authlib_users and all(name.startswith(FRONT + "/") for name in authlib_users)
+    assert (
+        _hits(imports(SERVER / FRONT / "paths.py"), ("thoth", "jwt", "cryptography", *FRONT_LIBRARIES)) == []
+    )
+    eager = {}
+    for path in sorted(SERVER.rglob("*.py")):
+        if str(path.relative_to(SERVER)).startswith(FRONT + "/"):
+            continue
+        top = [n for n in ast.parse(path.read_text()).body if isinstance(n, ast.Import | ast.ImportFrom)]
+        names = [
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in top
+            for alias in node.names
+        ]
+        bad = [
+            n
+            for n in names
+            if n and n.startswith("thoth.mcp_server.transport.auth.front") and n != FRONT_LEAF
+        ]
+        if bad:
+            eager[str(path.relative_to(SERVER))] = bad
+    assert eager == {}

@@ -1,6 +1,8 @@
 """Authentication cold starts: /health and an API-key request in fresh processes, this tree against a
 baseline git ref (alternating run by run, so machine load hits both alike), and OAuth's own cost
-(importing PyJWT + cryptography, the first token verification with a JWKS fetch, a warm one).
+(importing PyJWT + cryptography, the first token verification with a JWKS fetch, a warm one; with the
+authorization-server front: its first metadata answer, which loads Authlib, and the first verification
+of a token it minted, which reads its own key ring instead of fetching a JWKS).
 
 Part of `python -m tools.bench.mcp` (`--baseline REF`, `--only auth`). The baseline's packages are
 extracted with `git archive` (no worktree is registered) and both trees run from PYTHONPATH with
@@ -39,9 +41,39 @@ h = handler(health, None)
 t_health = time.perf_counter() - t0
 r = handler(listing, None)
 t_key = time.perf_counter() - t0
-loaded = sorted({m.split(".")[0] for m in sys.modules} & {"jwt", "cryptography"})
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"jwt", "cryptography", "authlib"})
 print(json.dumps({"health": t_health, "api_key": t_key, "status": [h["statusCode"], r["statusCode"]],
                   "oauth_modules": loaded}))
+"""
+
+FRONT_FIRST = r"""
+import time
+t0 = time.perf_counter()
+import copy, json, sys
+from thoth.mcp_server.lambda_handler import handler
+listing = json.loads(sys.argv[1])
+handler(listing, None)  # warm the handler with an API-key request: what follows is the front's own
+metadata = copy.deepcopy(listing)
+metadata.update(body=None)
+metadata["rawPath"] = "/.well-known/oauth-authorization-server"
+metadata["requestContext"]["http"].update(method="GET", path=metadata["rawPath"])
+t1 = time.perf_counter()
+answer = handler(metadata, None)
+t2 = time.perf_counter()
+import jwt
+from thoth.mcp_server.transport.auth.front.keys import key_ring
+key = key_ring().current
+issuer = json.loads(answer["body"])["issuer"]
+now = int(time.time())
+claims = {"iss": issuer, "aud": issuer + "/mcp", "sub": "bench", "iat": now, "exp": now + 600, "scope": ""}
+listing["headers"].pop("x-api-key")
+token = jwt.encode(claims, key.private, algorithm=key.algorithm, headers={"kid": key.kid})
+listing["headers"]["authorization"] = "Bearer " + token
+t3 = time.perf_counter()
+first = handler(listing, None)
+t4 = time.perf_counter()
+print(json.dumps({"metadata": t2 - t1, "first": t4 - t3,
+                  "status": [answer["statusCode"], first["statusCode"]]}))
 """
 
 FIRST_TOKEN = r"""
@@ -137,6 +169,14 @@ def listing_event(health_event: str, key: str) -> str:
     return json.dumps(event)
 
 
+# The front on, its upstream never reached (no sign-in is measured); Lambda-like https resource URL.
+FRONT_ENV = {
+    "THOTH_OAUTH_UPSTREAM": "http://127.0.0.1:9",
+    "THOTH_OAUTH_UPSTREAM_CLIENT_ID": "bench-app-client",
+    "THOTH_OAUTH_RESOURCE": "https://abc123.lambda-url.us-east-1.on.aws/mcp",
+}
+
+
 def compare(base_env: dict[str, str], health_event: str, key: str, baseline: str | None, runs: int) -> None:
     """Median /health and API-key cold starts per tree and OAuth setting, interleaved run by run."""
     listing = listing_event(health_event, key)
@@ -147,6 +187,7 @@ def compare(base_env: dict[str, str], health_event: str, key: str, baseline: str
     }
     variants = {"this tree, OAuth off": tree_env(base_env, ROOT, "tree")}
     variants["this tree, OAuth on (API key sent)"] = dict(variants["this tree, OAuth off"], **oauth)
+    variants["this tree, front on (API key sent)"] = dict(variants["this tree, OAuth off"], **FRONT_ENV)
     refs = [ref for ref in (baseline or "").split(",") if ref]
     for ref in refs:  # several refs: e.g. before a refactor and after it, against this tree
         variants[f"baseline {ref}"] = tree_env(base_env, extract(ref), f"baseline-{ref}")
@@ -227,11 +268,19 @@ def oauth_cost(base_env: dict[str, str], health_event: str, key: str, runs: int)
         results = [child(FIRST_TOKEN, oauth_env, listing, token) for _ in range(runs)]
     if any(r["status"] != [200, 200] for r in results):
         raise SystemExit(f"OAuth requests failed: {results[0]}")
+    front = [child(FRONT_FIRST, dict(env, **FRONT_ENV), listing) for _ in range(runs)]
+    if any(r["status"] != [200, 200] for r in front):
+        raise SystemExit(f"front requests failed: {front[0]}")
     log(f"  import PyJWT + cryptography (fresh process): {ms(statistics.median(imports))}")
     log(
         f"  first JWT request (imports + JWKS fetch over loopback + verify): "
         f"{ms(statistics.median(r['first'] for r in results))}; "
         f"warm: {ms(statistics.median(r['warm'] for r in results))}  (medians of {runs})"
+    )
+    log(
+        f"  front: first metadata answer (imports Authlib, reads the key ring): "
+        f"{ms(statistics.median(r['metadata'] for r in front))}; first request with a token it minted: "
+        f"{ms(statistics.median(r['first'] for r in front))}  (medians of {runs})"
     )
 
 

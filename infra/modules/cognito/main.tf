@@ -1,9 +1,14 @@
-# An optional Amazon Cognito authorization server for Thoth's OAuth resource server: a user pool
-# (admin-created users only), a resource server with the `thoth/search` scope, a hosted sign-in
-# domain and one public app client for the authorization-code flow with PKCE. Cognito offers neither
-# dynamic client registration nor client ID metadata documents, so only MCP clients that let the
-# user enter a client ID can use it; see infra/README.md for authorization servers that serve
-# claude.ai and ChatGPT directly.
+# An optional Amazon Cognito user pool that signs people in for Thoth: the pool (admin-created users
+# only), a resource server with the `thoth/search` scope and a hosted sign-in domain.
+#
+# By default (front = true) MCP clients never talk to Cognito: Thoth's authorization-server front
+# (THOTH_OAUTH_UPSTREAM) registers them, runs their OAuth flow and mints their tokens, and Cognito
+# only signs the person in through ONE confidential app client whose only callback is Thoth's
+# /oauth/callback. Cognito offers neither dynamic client registration, nor client ID metadata
+# documents, nor RFC 8414 metadata with `code_challenge_methods_supported`, and its access tokens
+# carry no `aud`: the MCP clients people use refuse it as their authorization server.
+# With front = false, the older direct mode: one public app client whose id MCP clients that let
+# the user type one enter, and Thoth accepts the pool's access tokens (THOTH_OAUTH_ISSUER).
 
 resource "aws_cognito_user_pool" "this" {
   name                     = "${var.prefix}-users"
@@ -54,9 +59,10 @@ resource "aws_cognito_user_pool_domain" "this" {
   user_pool_id = aws_cognito_user_pool.this.id
 }
 
-# A public client (no secret): MCP clients are native or browser apps that cannot keep one, so the
-# authorization-code flow is protected by PKCE instead.
+# Direct mode only: a public client (no secret), for MCP clients that are native or browser apps and
+# cannot keep one; the authorization-code flow is protected by PKCE instead.
 resource "aws_cognito_user_pool_client" "mcp" {
+  count                                = var.front ? 0 : 1
   name                                 = "${var.prefix}-mcp-clients"
   user_pool_id                         = aws_cognito_user_pool.this.id
   generate_secret                      = false
@@ -80,6 +86,49 @@ resource "aws_cognito_user_pool_client" "mcp" {
   }
 
   depends_on = [aws_cognito_resource_server.thoth]
+}
+
+moved {
+  from = aws_cognito_user_pool_client.mcp
+  to   = aws_cognito_user_pool_client.mcp[0]
+}
+
+# The front's app client: confidential (Thoth keeps its secret in Secrets Manager), code flow only,
+# and Thoth's own callback(s) alone, one per public origin of the function (function URL, HTTP API,
+# CloudFront, a custom domain). Its tokens are read once, at sign-in: short lifetimes.
+resource "aws_cognito_user_pool_client" "front" {
+  count                                = var.front ? 1 : 0
+  name                                 = "${var.prefix}-oauth-front"
+  user_pool_id                         = aws_cognito_user_pool.this.id
+  generate_secret                      = true
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = ["openid", "email"]
+  callback_urls                        = var.front_callback_urls
+  supported_identity_providers         = ["COGNITO"]
+  explicit_auth_flows                  = ["ALLOW_REFRESH_TOKEN_AUTH"]
+  prevent_user_existence_errors        = "ENABLED"
+  enable_token_revocation              = true
+  access_token_validity                = 5
+  id_token_validity                    = 5
+  refresh_token_validity               = 1
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "hours"
+  }
+}
+
+# The client id travels with its secret: the function cannot name the client in its environment,
+# since the client names the function's URL as its callback (a dependency cycle otherwise).
+resource "aws_secretsmanager_secret_version" "front_client" {
+  count     = var.front ? 1 : 0
+  secret_id = var.front_client_secret_id
+  secret_string = jsonencode({
+    client_id     = aws_cognito_user_pool_client.front[0].id
+    client_secret = aws_cognito_user_pool_client.front[0].client_secret
+  })
 }
 
 data "aws_region" "current" {}

@@ -8,8 +8,8 @@ output "jwks_url" {
 }
 
 output "client_id" {
-  description = "The public app client: Cognito access tokens name it in client_id (they carry no aud)."
-  value       = aws_cognito_user_pool_client.mcp.id
+  description = "Direct mode: the public app client (Cognito access tokens name it in client_id; they carry no aud). With the front: its confidential app client."
+  value       = var.front ? aws_cognito_user_pool_client.front[0].id : aws_cognito_user_pool_client.mcp[0].id
 }
 
 output "scope" {
@@ -22,4 +22,9 @@ output "hosted_domain" {
 
 output "user_pool_id" {
   value = aws_cognito_user_pool.this.id
+}
+
+output "direct_client_id" {
+  description = "Direct mode: the public app client (empty with the front); apart from client_id so the function's environment never depends on the front's client, which depends on the function's URL."
+  value       = var.front ? "" : aws_cognito_user_pool_client.mcp[0].id
 }

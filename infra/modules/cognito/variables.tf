@@ -41,6 +41,24 @@ variable "deletion_protection" {
   type = bool
 }
 
+variable "front" {
+  description = "Sign people in for Thoth's authorization-server front (one confidential client, Thoth's callbacks) instead of serving MCP clients directly."
+  type        = bool
+  default     = true
+}
+
+variable "front_callback_urls" {
+  description = "With front: Thoth's <origin>/oauth/callback for each public origin of the MCP function."
+  type        = list(string)
+  default     = []
+}
+
+variable "front_client_secret_id" {
+  description = "With front: the thoth/<env>/oauth-client-secret secret, which receives the client id and secret."
+  type        = string
+  default     = ""
+}
+
 variable "groups" {
   description = "User-pool groups to create; their names reach access tokens as cognito:groups (THOTH_SOURCE_ACCESS maps them to sources)."
   type        = list(string)

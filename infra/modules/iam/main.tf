@@ -28,7 +28,9 @@ resource "aws_iam_role" "mcp" {
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
-# The internet-facing function: read-only everywhere, and only the live pointers of the state table.
+# The internet-facing function: read-only everywhere but in the state table's OAuth partitions (the
+# authorization-server front's pending sign-ins, codes, refresh tokens and families, when it is on),
+# and only the live pointers of the rest of the table.
 data "aws_iam_policy_document" "mcp" {
   statement {
     sid       = "Tracing"
@@ -70,7 +72,21 @@ data "aws_iam_policy_document" "mcp" {
   statement {
     sid       = "Secrets"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = [var.api_key_secret_arn, var.cursor_secret_arn]
+    resources = concat([var.api_key_secret_arn, var.cursor_secret_arn], var.front_secret_arns)
+  }
+  dynamic "statement" {
+    for_each = length(var.front_secret_arns) > 0 ? [1] : []
+    content {
+      # thoth.mcp_server.transport.auth.front.store: get, put/create/swap (UpdateItem), delete.
+      sid       = "OAuthFrontState"
+      actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+      resources = [var.table_arn]
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "dynamodb:LeadingKeys"
+        values   = ["oauth-pending", "oauth-code", "oauth-refresh", "oauth-family"]
+      }
+    }
   }
 }
 

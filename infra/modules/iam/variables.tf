@@ -58,3 +58,9 @@ variable "s3_sources" {
   }))
   default = []
 }
+
+variable "front_secret_arns" {
+  description = "The authorization-server front's secrets (empty: the front is off, and so are its grants)."
+  type        = list(string)
+  default     = []
+}

@@ -32,6 +32,7 @@ resource "aws_lambda_function" "this" {
       S3_BUCKET_NAME      = var.bucket_name
       DYNAMODB_TABLE_NAME = var.table_name
       LOG_LEVEL           = var.log_level
+      THOTH_HISTORY_DAYS  = tostring(var.history_days)
     }, var.oauth_environment)
   }
 

@@ -90,3 +90,8 @@ variable "oauth_environment" {
   type        = map(string)
   default     = {}
 }
+
+variable "history_days" {
+  description = "THOTH_HISTORY_DAYS: days change records are kept (refresh) and recent_changes may reach back (MCP)."
+  type        = number
+}

@@ -120,6 +120,7 @@ resource "aws_lambda_function" "this" {
       DYNAMODB_TABLE_NAME = var.table_name
       LOG_LEVEL           = var.log_level
       THOTH_QUEUE_URL     = aws_sqs_queue.fanout.url
+      THOTH_HISTORY_DAYS  = tostring(var.history_days)
     }
   }
 

@@ -49,3 +49,8 @@ variable "alarm_actions" {
 variable "force_destroy" {
   type = bool
 }
+
+variable "history_days" {
+  description = "THOTH_HISTORY_DAYS: days change records are kept (refresh) and recent_changes may reach back (MCP)."
+  type        = number
+}

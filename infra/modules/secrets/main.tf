@@ -36,3 +36,39 @@ resource "aws_secretsmanager_secret_version" "cursor_key" {
   secret_string_wo         = ephemeral.aws_secretsmanager_random_password.cursor_key.random_password
   secret_string_wo_version = var.cursor_key_version
 }
+
+# The authorization-server front (THOTH_OAUTH_UPSTREAM), with front = true:
+# its upstream app client's id and secret (written by the cognito module), and its signing key: a
+# random seed drawn by Secrets Manager at apply time and written write-only (in neither the plan nor
+# the state), from which the function derives its ES256 key. Rotate by bumping signing_key_version
+# (sign-ins and registrations then start over: access tokens and stateless client ids are signed by it).
+resource "aws_secretsmanager_secret" "oauth_client_secret" {
+  #checkov:skip=CKV_AWS_149:The AWS-managed aws/secretsmanager key encrypts the secrets; a CMK matters only for cross-account sharing, which Thoth never does
+  #checkov:skip=CKV2_AWS_57:Cognito issues the app client secret; Terraform writes it when the client changes, there is no rotation Lambda to attach
+  count                   = var.front ? 1 : 0
+  name                    = "thoth/${var.environment}/oauth-client-secret"
+  description             = "The OAuth front's upstream (Cognito) app client: JSON client_id and client_secret."
+  recovery_window_in_days = var.recovery_days
+}
+
+resource "aws_secretsmanager_secret" "oauth_signing_key" {
+  #checkov:skip=CKV_AWS_149:The AWS-managed aws/secretsmanager key encrypts the secrets; a CMK matters only for cross-account sharing, which Thoth never does
+  #checkov:skip=CKV2_AWS_57:Rotating the signing key means bumping signing_key_version (sessions then start over), there is no rotation Lambda to attach
+  count                   = var.front ? 1 : 0
+  name                    = "thoth/${var.environment}/oauth-signing-key"
+  description             = "Seed of the key the OAuth front signs access tokens and client ids with."
+  recovery_window_in_days = var.recovery_days
+}
+
+ephemeral "aws_secretsmanager_random_password" "oauth_signing_key" {
+  count               = var.front ? 1 : 0
+  password_length     = 64
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret_version" "oauth_signing_key" {
+  count                    = var.front ? 1 : 0
+  secret_id                = aws_secretsmanager_secret.oauth_signing_key[0].id
+  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.oauth_signing_key[0].random_password
+  secret_string_wo_version = var.signing_key_version
+}

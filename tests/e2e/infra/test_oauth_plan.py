@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tools import runtimes
 from tools.embedded_aws import moto_server
 
 INFRA = Path(__file__).resolve().parents[3] / "infra"
@@ -43,6 +44,10 @@ def _env(work: Path) -> dict[str, str]:
         TF_CLI_CONFIG_FILE=str(INFRA / "terraform.rc"),
         TF_DATA_DIR=str(work / ".terraform"),
         TF_IN_AUTOMATION="1",
+        # what `nox -s infra` passes (tools/deploy/terraform.py): the runtime table and its defaults
+        TF_VAR_mcp_runtimes=runtimes.terraform_table(),
+        TF_VAR_mcp_runtime=runtimes.DEFAULT,
+        TF_VAR_mcp_architecture=runtimes.DEFAULT_ARCH,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
     )
@@ -93,21 +98,51 @@ def test_oauth_is_off_by_default(workdir: Path, moto_url: str) -> None:
     assert "}, var.oauth_environment)" in function  # the map reaches the function's environment
 
 
-def test_cognito_creates_the_authorization_server_and_wires_the_function(
-    workdir: Path, moto_url: str
-) -> None:
+def _changes(document: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [
+        c for c in document["resource_changes"] if c["type"] == kind and c["change"]["actions"] != ["delete"]
+    ]
+
+
+def test_cognito_signs_people_in_for_the_front_by_default(workdir: Path, moto_url: str) -> None:
     document = plan(workdir, moto_url, "-var=enable_cognito=true")
     assert {"aws_cognito_user_pool", "aws_cognito_resource_server", "aws_cognito_user_pool_domain",
             "aws_cognito_user_pool_client"} <= _types(document)  # fmt: skip
-    client = next(c for c in document["resource_changes"] if c["type"] == "aws_cognito_user_pool_client")
+    (client,) = _changes(document, "aws_cognito_user_pool_client")  # the front's only: no public client
+    after = client["address"], client["change"]["after"]
+    assert after[0].endswith("aws_cognito_user_pool_client.front[0]")
+    assert after[1]["generate_secret"] is True and after[1]["allowed_oauth_flows"] == ["code"]
+    assert sorted(after[1]["allowed_oauth_scopes"]) == ["email", "openid"]
+    pool = next(c for c in document["resource_changes"] if c["type"] == "aws_cognito_user_pool")
+    assert pool["change"]["after"]["admin_create_user_config"][0]["allow_admin_create_user_only"] is True
+    secrets = {c["change"]["after"]["name"] for c in _changes(document, "aws_secretsmanager_secret")}
+    assert {"thoth/local/oauth-client-secret", "thoth/local/oauth-signing-key"} <= secrets
+    versions = {
+        c["address"]: c["change"]["after"] for c in _changes(document, "aws_secretsmanager_secret_version")
+    }
+    signing = versions["module.secrets.aws_secretsmanager_secret_version.oauth_signing_key[0]"]
+    assert signing.get("secret_string") in (None, "")  # write-only: the seed is in neither plan nor state
+    assert "module.cognito[0].aws_secretsmanager_secret_version.front_client[0]" in versions
+    env = oauth_environment(workdir, "-var=enable_cognito=true")
+    # Thoth is the issuer: the function names only its upstream (the pool, known after apply)
+    assert '"THOTH_OAUTH_UPSTREAM" = (known after apply)' in env, env
+    assert "THOTH_OAUTH_ISSUER" not in env and "THOTH_OAUTH_UPSTREAM_CLIENT_ID" not in env
+    with_domain = oauth_environment(
+        workdir, "-var=enable_cognito=true", "-var=oauth_resource=https://thoth.example.com/mcp"
+    )
+    assert '"THOTH_OAUTH_RESOURCE" = "https://thoth.example.com/mcp"' in with_domain
+
+
+def test_cognito_direct_mode_wires_the_pool_tokens(workdir: Path, moto_url: str) -> None:
+    variables = ("-var=enable_cognito=true", "-var=oauth_front=false")
+    document = plan(workdir, moto_url, *variables)
+    (client,) = _changes(document, "aws_cognito_user_pool_client")
     after = client["change"]["after"]
     assert (
         after["allowed_oauth_flows"] == ["code"] and after["generate_secret"] is False
     )  # public client + PKCE
     assert "thoth/search" in after["allowed_oauth_scopes"]
-    pool = next(c for c in document["resource_changes"] if c["type"] == "aws_cognito_user_pool")
-    assert pool["change"]["after"]["admin_create_user_config"][0]["allow_admin_create_user_only"] is True
-    env = oauth_environment(workdir, "-var=enable_cognito=true")
+    env = oauth_environment(workdir, *variables)
     # issuer, app client and JWKS come from the pool (known after apply); the scope is known now
     for name in ("THOTH_OAUTH_ISSUER", "THOTH_OAUTH_AUDIENCE", "THOTH_OAUTH_JWKS_URL"):
         assert f'"{name}" = (known after apply)' in env, env

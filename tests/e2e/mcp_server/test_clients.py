@@ -19,7 +19,7 @@ from tests.support.node_tools import ensure_installed, node_env
 
 pytestmark = pytest.mark.e2e
 SCENARIOS = ("server-initialize", "ping", "tools-list", "resources-list", "dns-rebinding-protection")
-STDIO_TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+STDIO_TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status", "recent_changes"]
 TOOLS = [*STDIO_TOOLS, "search", "fetch"]  # over HTTP ChatGPT's pair is listed too (THOTH_CHATGPT_TOOLS=auto)
 
 

@@ -14,7 +14,15 @@ from thoth.mcp_server.transport.local_server import LocalServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("served_env")]
 # Over HTTP the ChatGPT pair is listed too (THOTH_CHATGPT_TOOLS=auto).
-TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status", "search", "fetch"]
+TOOLS = [
+    "search_handbook",
+    "get_handbook_section",
+    "list_topics",
+    "index_status",
+    "recent_changes",
+    "search",
+    "fetch",
+]
 
 
 def run(coro: Any) -> Any:

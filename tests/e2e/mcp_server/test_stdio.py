@@ -60,7 +60,13 @@ def test_sdk_session_over_stdio(handbook_home: Path, command: list[str], mode: s
         errlog.seek(0)
         stderr = errlog.read()
     assert outcome["version"] == version
-    assert outcome["tools"] == ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+    assert outcome["tools"] == [
+        "search_handbook",
+        "get_handbook_section",
+        "list_topics",
+        "index_status",
+        "recent_changes",
+    ]
     search = outcome["search"]
     assert not search.is_error and search.structured_content["results"]
     assert "time-off" in search.structured_content["results"][0]["path"]

@@ -9,6 +9,7 @@ not read vault must never see its name, its pages or its counts in any tool's an
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from tests.support.changes import publish_change, write_pages
 from tests.support.mcp_app import META, Reply, call, modern, modern_headers, post, request
 from tests.support.mcp_search import embed, markdown_chunks, publish
 from tests.support.oauth_issuer import AUDIENCE, ISSUER, Issuer
@@ -48,6 +50,10 @@ def app(
     (root / "merger.md").write_text(VAULT_PAGE, encoding="utf-8")
     chunks = markdown_chunks(root, SECRET)
     publish(SECRET, "v1", chunks, embed([c.keyword_text for c in chunks]), encoder_fingerprint)
+    edited = write_pages(
+        tmp_path / "vault-v2", {"merger.md": VAULT_PAGE + "\n## Zephyr budget\n\nTwo million.\n"}
+    )
+    publish_change(SECRET, root, edited, datetime.now(UTC) - timedelta(hours=2), encoder_fingerprint)
     keys = [FULL_KEY, {"key": HANDBOOK_KEY, "sources": ["handbook"]}]
     monkeypatch.setenv("THOTH_API_KEYS", json.dumps(keys))
     monkeypatch.setenv("THOTH_OAUTH_ISSUER", ISSUER)
@@ -85,6 +91,8 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
     ("list_topics", {}),
     ("index_status", {}),
     ("get_handbook_section", {"path": "merger.md"}),
+    ("recent_changes", {"since": "7d"}),
+    ("recent_changes", {"since": "7d", "query": "zephyr budget"}),
     ("search", {"query": "zephyr acquisition merger plans"}),
 ]
 
@@ -100,24 +108,26 @@ def test_every_tool_shows_only_the_callers_sources(
             assert SECRET in reply.text, f"{caller} may read {SECRET}: {name} should show it"
         assert not reply.result.get("isError"), reply.text
     else:
-        assert SECRET not in reply.text and "zephyr" not in reply.text.lower().replace(
-            "zephyr acquisition merger plans", ""
-        )
+        echoed = str(arguments.get("query", ""))  # the caller's own words come back; nothing else may
+        assert SECRET not in reply.text and "zephyr" not in reply.text.lower().replace(echoed, "")
         if name == "get_handbook_section":  # the same answer as for a page that does not exist
             missing = tool(app, caller, name, {"path": "nowhere.md"})
             assert reply.result["isError"] and missing.result["isError"]
             assert "no page with path" in reply.text
+        elif name == "recent_changes":
+            assert reply.result["structuredContent"]["total"] == 0, "a denied source's changes never count"
         elif name in ("list_topics", "index_status"):
             assert "handbook" in reply.text and not reply.result.get("isError")
 
 
 @pytest.mark.parametrize("caller", sorted(CALLERS))
-@pytest.mark.parametrize("name", ["search_handbook", "list_topics", "get_handbook_section"])
+@pytest.mark.parametrize("name", ["search_handbook", "list_topics", "get_handbook_section", "recent_changes"])
 def test_a_denied_source_is_the_same_error_as_a_missing_one(app: World, caller: str, name: str) -> None:
     base: dict[str, Any] = {
         "search_handbook": {"query": "merger"},
         "list_topics": {},
         "get_handbook_section": {"path": "merger.md"},
+        "recent_changes": {"since": "7d"},
     }[name]
     named = tool(app, caller, name, {**base, "source": SECRET})
     missing = tool(app, caller, name, {**base, "source": "nosuch"})

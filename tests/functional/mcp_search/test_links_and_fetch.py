@@ -308,7 +308,13 @@ def test_the_setting_decides_who_sees_search_and_fetch(monkeypatch: pytest.Monke
     monkeypatch.setenv("THOTH_CHATGPT_TOOLS", "on")
     assert names(STDIO_CATALOG)[-2:] == ["search", "fetch"]
     monkeypatch.setenv("THOTH_CHATGPT_TOOLS", "OFF")
-    assert names(CATALOG) == ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+    assert names(CATALOG) == [
+        "search_handbook",
+        "get_handbook_section",
+        "list_topics",
+        "index_status",
+        "recent_changes",
+    ]
     with pytest.raises(UnknownToolError, match="unknown tool 'search'; available: search_handbook"):
         CATALOG.call_tool("search", {"query": "x"}, NO_DEADLINE)
     monkeypatch.setenv("THOTH_CHATGPT_TOOLS", "sometimes")

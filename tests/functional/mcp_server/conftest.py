@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.mcp_app import KEY
-from thoth.mcp_server.settings import OAUTH_NAMES
+from thoth.mcp_server.settings import FRONT_NAMES, OAUTH_NAMES
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +16,7 @@ def _api_key(monkeypatch: pytest.MonkeyPatch) -> None:
         "THOTH_ALLOWED_HOSTS",
         "THOTH_MAX_BODY_BYTES",
         *OAUTH_NAMES,
+        *FRONT_NAMES,
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)

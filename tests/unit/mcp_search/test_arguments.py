@@ -27,6 +27,7 @@ def test_specs_are_in_fixed_order_with_schemas() -> None:
         "get_handbook_section",
         "list_topics",
         "index_status",
+        "recent_changes",
         "search",  # ChatGPT's connector pair, listed over HTTP (THOTH_CHATGPT_TOOLS=auto)
         "fetch",
     ]
@@ -59,6 +60,8 @@ def test_defaults_are_filled() -> None:
     }
     assert validate("index_status", SCHEMAS["index_status"], None) == {}
     assert validate("list_topics", SCHEMAS["list_topics"], {}) == {}
+    changes = {"since": "7d", "limit": 10}
+    assert validate("recent_changes", SCHEMAS["recent_changes"], {"since": "7d"}) == changes
 
 
 def test_integral_float_counts_as_integer() -> None:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from thoth.refresh_service import history_store
 from thoth.refresh_service.changes import Changes
-from thoth.refresh_service.history import MAX_SECTIONS, change_record, section_changes
+from thoth.refresh_service.history import (
+    MAX_DIFF_SENTENCES,
+    MAX_SECTIONS,
+    MAX_SENTENCE_CHARS,
+    change_record,
+    section_changes,
+    sentence_diff,
+)
 from thoth.shared.index import Chunk
 
 
@@ -67,3 +79,33 @@ def test_sections_are_bounded() -> None:
     record = change_record(changes(added=("a.md",)), {}, {"a.md": new})
     (entry,) = record["pages"]
     assert len(entry["sections"]) == MAX_SECTIONS and entry["sections_truncated"]
+
+
+def test_a_modified_section_carries_its_removed_and_added_sentences() -> None:
+    old = page("a.md", {"Edit": "Keep this. Old claim here. Also kept."})
+    new = page("a.md", {"Edit": "Keep this. New claim here. Also kept.\n- a new item"})
+    (entry,) = section_changes(old, new)
+    assert entry["removed_text"] == ["Old claim here."]
+    assert entry["added_text"] == ["New claim here.", "- a new item"]
+
+
+def test_sentence_diffs_are_bounded() -> None:
+    many = " ".join(f"Sentence number {i} {'x' * 400}." for i in range(20))
+    diff = sentence_diff("", many)
+    assert len(diff["added_text"]) == MAX_DIFF_SENTENCES
+    assert all(len(s) <= MAX_SENTENCE_CHARS for s in diff["added_text"])
+
+
+def test_an_oversized_record_drops_diffs_then_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history_store, "MAX_RECORD_BYTES", 1500)
+    pages = [
+        {
+            "path": f"p{i}.md",
+            "sections": [{"change": "modified", "removed_text": ["x" * 300], "added_text": []}],
+        }
+        for i in range(40)
+    ]
+    data = history_store.encoded({"pages": pages, "truncated": False})
+    record = json.loads(data)
+    assert len(data) <= 1500 and record["truncated"] and 0 < len(record["pages"]) < 40
+    assert "removed_text" not in record["pages"][0]["sections"][0]

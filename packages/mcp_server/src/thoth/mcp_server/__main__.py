@@ -98,7 +98,12 @@ def serve(args: argparse.Namespace) -> int:
     local_overrides(no_auth=False, allowed_hosts=hosts, loopback_origins=True)
     auth = "off (--no-auth)" if args.no_auth else "on (Authorization: Bearer <key> or x-api-key)"
     oauth = None if args.no_auth else http_settings().oauth
-    if oauth is not None:
+    if oauth is not None and oauth.front is not None:
+        auth = (
+            f"on (this server is the OAuth authorization server at {server.url}, signing people in "
+            f"through {oauth.front.upstream}; or API keys)"
+        )
+    elif oauth is not None:
         auth = f"on (OAuth access tokens from {oauth.issuer}, or API keys)"
     print(f"Thoth MCP server on {server.url}/mcp  (health: {server.url}/health)", flush=True)
     print(f"auth: {auth}; Ctrl-C stops", flush=True)

@@ -15,6 +15,7 @@ from thoth.mcp_server.search.catalog import CATALOG
 from thoth.mcp_server.settings import REQUEST_BUDGET_S
 from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth
 from thoth.mcp_server.transport.auth.authenticator import Authenticator
+from thoth.mcp_server.transport.auth.front.paths import FRONT_PATHS
 from thoth.mcp_server.transport.endpoint import McpEndpoint
 from thoth.mcp_server.transport.events import BadEvent, HttpRequest, HttpResponse, error_response, parse_event
 from thoth.mcp_server.transport.failures import failure_response
@@ -74,6 +75,11 @@ class App:
             return self.endpoint.handle(request, deadline, note, request_id)
         if request.path.startswith(RESOURCE_METADATA_PATH):
             return self.endpoint.metadata(request)
+        if request.path in FRONT_PATHS:
+            # Authlib and the front load only here: /health, API keys and bearer /mcp never pay for them.
+            from thoth.mcp_server.transport.auth.front.endpoints import front_response
+
+            return front_response(request, note)
         if request.path in HEALTH_PATHS:
             if request.method not in ("GET", "HEAD"):
                 return error_response(405, "method_not_allowed", "use GET /health", {"allow": "GET, HEAD"})

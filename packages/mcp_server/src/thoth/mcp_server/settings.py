@@ -53,13 +53,39 @@ OAUTH_NAMES: Final = (
     "THOTH_OAUTH_ISSUER", "THOTH_OAUTH_AUDIENCE", "THOTH_OAUTH_SCOPES", "THOTH_OAUTH_JWKS_URL",
     "THOTH_OAUTH_RESOURCE", "THOTH_OAUTH_ALGORITHMS", "THOTH_OAUTH_LEEWAY_S",
 )  # fmt: skip
+# The authorization-server front (transport/auth/front/): THOTH_OAUTH_UPSTREAM turns it on.
+FRONT_NAMES: Final = (
+    "THOTH_OAUTH_UPSTREAM", "THOTH_OAUTH_UPSTREAM_CLIENT_ID", "THOTH_OAUTH_UPSTREAM_SCOPES",
+    "THOTH_OAUTH_CIMD_ALLOW_LOOPBACK",
+)  # fmt: skip
+# What the front signs its access tokens with (ES256 by default; an RSA signing key gives RS256).
+FRONT_ALGORITHMS: Final = ("ES256", "RS256")
+DEFAULT_FRONT_SCOPES: Final = ("thoth/search",)
+DEFAULT_UPSTREAM_SCOPES: Final = ("openid", "email")
+
+
+class FrontSettings(NamedTuple):
+    """Thoth's own authorization server before an upstream OpenID provider (Cognito) that signs people in.
+
+    The upstream client secret and the signing key are secrets (`thoth.shared.secrets`), not settings.
+    `scopes` are what the front grants; `cimd_allow_loopback` lets a client ID metadata document live on
+    this machine (tests only; refused on Lambda).
+    """
+
+    upstream: str
+    client_id: str | None  # None: from the oauth-client-secret secret's JSON (what Terraform stores)
+    upstream_scopes: tuple[str, ...]
+    scopes: tuple[str, ...]
+    cimd_allow_loopback: bool = False
 
 
 class OAuthSettings(NamedTuple):
     """The OAuth resource server: whose tokens count, for which audience, with which scopes.
 
     `audiences` empty means "the server's own /mcp URL" (`resource`, or the one the request
-    reached); `jwks_url` None means "the jwks_uri of the issuer's metadata".
+    reached); `jwks_url` None means "the jwks_uri of the issuer's metadata". With the front on
+    (`front` set), Thoth is the issuer: `issuer` is its public origin, filled in per request from
+    the URL the request reached unless THOTH_OAUTH_RESOURCE fixes it ("" here until then).
     """
 
     issuer: str
@@ -69,6 +95,7 @@ class OAuthSettings(NamedTuple):
     resource: str | None
     algorithms: tuple[str, ...]
     leeway_s: float
+    front: FrontSettings | None = None
 
 
 class HttpSettings(NamedTuple):
@@ -151,7 +178,68 @@ def _algorithms(env: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
-def _oauth(env: Mapping[str, str]) -> OAuthSettings | None:
+def _scope_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    scopes = tuple((env_str(env, name) or "").split())
+    for scope in scopes:
+        if not _SCOPE_TOKEN.fullmatch(scope):
+            raise ConfigError(
+                f"{name} holds {scope[:40]!r}, not a valid scope; separate scopes with spaces, "
+                "e.g. thoth/search"
+            )
+    return tuple(dict.fromkeys(scopes))
+
+
+def _front(env: Mapping[str, str], on_lambda: bool) -> OAuthSettings:
+    """The authorization-server front: Thoth issues the tokens, the upstream provider signs people in."""
+    for name in ("THOTH_OAUTH_ISSUER", "THOTH_OAUTH_AUDIENCE", "THOTH_OAUTH_JWKS_URL"):
+        if env_str(env, name):
+            raise ConfigError(
+                f"{name} is set together with THOTH_OAUTH_UPSTREAM; with the front on, Thoth is the issuer "
+                f"and its tokens name its own /mcp: unset {name} (or unset THOTH_OAUTH_UPSTREAM to trust "
+                "an issuer directly)"
+            )
+    upstream = _url("THOTH_OAUTH_UPSTREAM", env_str(env, "THOTH_OAUTH_UPSTREAM") or "", query=False)
+    client_id = env_str(env, "THOTH_OAUTH_UPSTREAM_CLIENT_ID")
+    loopback = env_choice(env, "THOTH_OAUTH_CIMD_ALLOW_LOOPBACK", ("on", "off"), "off") == "on"
+    if loopback and on_lambda:
+        raise ConfigError(
+            "THOTH_OAUTH_CIMD_ALLOW_LOOPBACK=on is refused on AWS Lambda: client metadata documents must "
+            "come from public https hosts; remove it from the function's environment"
+        )
+    required = _scope_list(env, "THOTH_OAUTH_SCOPES")
+    resource = env_str(env, "THOTH_OAUTH_RESOURCE")
+    resource = _url("THOTH_OAUTH_RESOURCE", resource, query=False) if resource else None
+    issuer = ""
+    if resource is not None:
+        parts = urlsplit(resource)
+        issuer = f"{parts.scheme}://{parts.netloc}"
+    return OAuthSettings(
+        issuer=issuer,
+        audiences=(),
+        scopes=required,
+        jwks_url=None,
+        resource=resource,
+        algorithms=_algorithms(env) if env_str(env, "THOTH_OAUTH_ALGORITHMS") else FRONT_ALGORITHMS,
+        leeway_s=env_float(env, "THOTH_OAUTH_LEEWAY_S", DEFAULT_LEEWAY_S, 0.0, MAX_LEEWAY_S),
+        front=FrontSettings(
+            upstream=upstream,
+            client_id=client_id,
+            upstream_scopes=_scope_list(env, "THOTH_OAUTH_UPSTREAM_SCOPES") or DEFAULT_UPSTREAM_SCOPES,
+            scopes=required or DEFAULT_FRONT_SCOPES,
+            cimd_allow_loopback=loopback,
+        ),
+    )
+
+
+def _oauth(env: Mapping[str, str], on_lambda: bool = False) -> OAuthSettings | None:
+    if env_str(env, "THOTH_OAUTH_UPSTREAM"):
+        return _front(env, on_lambda)
+    stray = [name for name in FRONT_NAMES[1:] if env_str(env, name)]
+    if stray:
+        raise ConfigError(
+            f"{', '.join(stray)} set without THOTH_OAUTH_UPSTREAM; set the upstream OpenID issuer to turn "
+            "the authorization-server front on, or unset them"
+        )
     issuer = env_str(env, "THOTH_OAUTH_ISSUER")
     if issuer is None:
         extra = [name for name in OAUTH_NAMES[1:] if env_str(env, name)]
@@ -168,13 +256,7 @@ def _oauth(env: Mapping[str, str]) -> OAuthSettings | None:
                 "THOTH_OAUTH_AUDIENCE holds spaces or non-ASCII characters; list audiences separated by "
                 "commas, e.g. https://thoth.example.com/mcp,my-cognito-app-client-id"
             )
-    scopes = tuple((env_str(env, "THOTH_OAUTH_SCOPES") or "").split())
-    for scope in scopes:
-        if not _SCOPE_TOKEN.fullmatch(scope):
-            raise ConfigError(
-                f"THOTH_OAUTH_SCOPES holds {scope[:40]!r}, not a valid scope; separate scopes with spaces, "
-                "e.g. thoth/search"
-            )
+    scopes = _scope_list(env, "THOTH_OAUTH_SCOPES")
     if not audiences and not scopes:
         # An OpenID ID token issued for this server's URL would pass the default audience check, and
         # its `typ` cannot tell it apart (Entra ID and Keycloak mark access and ID tokens alike "JWT");
@@ -190,7 +272,7 @@ def _oauth(env: Mapping[str, str]) -> OAuthSettings | None:
     return OAuthSettings(
         issuer=_url("THOTH_OAUTH_ISSUER", issuer, query=False),
         audiences=tuple(dict.fromkeys(audiences)),
-        scopes=tuple(dict.fromkeys(scopes)),
+        scopes=scopes,
         jwks_url=_url("THOTH_OAUTH_JWKS_URL", jwks_url, query=True) if jwks_url else None,
         resource=_url("THOTH_OAUTH_RESOURCE", resource, query=True) if resource else None,
         algorithms=_algorithms(env),
@@ -211,7 +293,7 @@ def _http(values: tuple[tuple[str, str], ...], on_lambda: bool) -> HttpSettings:
             env, "THOTH_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, MAX_BODY_BYTES_CEILING, "a byte count"
         ),
         auth_enabled=_auth_enabled(env, on_lambda),
-        oauth=_oauth(env),
+        oauth=_oauth(env, on_lambda),
         on_lambda=on_lambda,
     )
 
@@ -234,6 +316,7 @@ def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
         "THOTH_MAX_BODY_BYTES",
         "THOTH_AUTH",
         *OAUTH_NAMES,
+        *FRONT_NAMES,
     )
     return _http(_snapshot(env, names), on_lambda(env))
 
@@ -257,6 +340,13 @@ def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     env = os.environ if env is None else env
     names = ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES", "THOTH_WEAK_MATCH_FLOOR")
     return _search(_snapshot(env, names))
+
+
+def history_window_days(env: Mapping[str, str] | None = None) -> int:
+    """THOTH_HISTORY_DAYS: how far back recent_changes may look (the refresh keeps records that long)."""
+    from thoth.shared.history import history_days  # datetime and json: not on the cold-start path
+
+    return history_days(os.environ if env is None else env)
 
 
 def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:

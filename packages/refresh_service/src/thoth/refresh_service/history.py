@@ -9,6 +9,7 @@ or re-indexed only for an include that did not alter its text, yields no entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -17,6 +18,27 @@ from thoth.shared.index import Chunk
 
 MAX_PAGES: Final = 2000  # per version; a larger change is recorded as truncated
 MAX_SECTIONS: Final = 50  # per page
+MAX_DIFF_SENTENCES: Final = 6  # removed and added sentences kept per modified section, each
+MAX_SENTENCE_CHARS: Final = 300
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` as sentences (and lines: list items, table rows), whitespace folded, empties dropped."""
+    return [" ".join(s.split()) for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _clip(sentence: str) -> str:
+    return sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[: MAX_SENTENCE_CHARS - 1] + "\u2026"
+
+
+def sentence_diff(old: str, new: str) -> dict[str, list[str]]:
+    """The sentences only `old` has (removed) and only `new` has (added), in order, bounded."""
+    before, after = sentences(old), sentences(new)
+    kept_before, kept_after = set(before), set(after)
+    removed = [_clip(s) for s in before if s not in kept_after][:MAX_DIFF_SENTENCES]
+    added = [_clip(s) for s in after if s not in kept_before][:MAX_DIFF_SENTENCES]
+    return {"removed_text": removed, "added_text": added}
 
 
 def _sections(chunks: Sequence[Chunk]) -> dict[tuple[str, ...], tuple[str, str]]:
@@ -45,7 +67,7 @@ def section_changes(old: Sequence[Chunk], new: Sequence[Chunk]) -> list[dict[str
             else:
                 out.append(_entry("added", key, anchor))
         elif before[key][1] != text:
-            out.append(_entry("modified", key, anchor))
+            out.append(_entry("modified", key, anchor) | sentence_diff(before[key][1], text))
     out += [_entry("removed", key, anchor) for key, (anchor, _) in removed.items()]
     return out
 

@@ -11,9 +11,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from thoth.refresh_service import pages
-from thoth.refresh_service.changes import detect_changes, reuse_unchanged
+from thoth.refresh_service.changes import Changes, detect_changes, reuse_unchanged
 from thoth.refresh_service.embed import EmbeddingCache
 from thoth.refresh_service.embed_pass import chunk_vectors, embed_chunks, embed_pages
+from thoth.refresh_service.history_store import build_record, expire_history, write_history
 from thoth.refresh_service.lock import SourceLock
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, widened, with_site
 from thoth.refresh_service.parse_pass import Strikes, chunk_files
@@ -242,10 +243,47 @@ class Refresher:
         self._save_state(snapshot, states, known, incremental, pointer)
         strikes.forget_missing(snapshot.files)
         cache.drop_loaded()
+        if live is not None and previous:  # nothing to compare with (first version, other model): no record
+            self._record_history(pointer.version, report, changes, previous, chunks, snapshot.commits)
         report.versions_removed = collect_garbage(
             services.store, name, pointer.version, services.refresh.keep_versions
         )
         report.status = "ok"
+
+    def _record_history(
+        self,
+        version: str,
+        report: RunReport,
+        changes: Changes,
+        previous: dict[str, list[Chunk]],
+        chunks: list[Chunk],
+        commits: dict[str, list[dict[str, str]]] | None,
+    ) -> None:
+        """Write the version's change record and expire old ones; never fails the run."""
+        store, name = self.services.store, self.config.name
+        current: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            current.setdefault(chunk.path, []).append(chunk)
+        if changes.detection == "full":  # every file counts as added: compare with the previous version
+            both = sorted(set(previous) & set(current))
+            changes = Changes(
+                sorted(set(current) - set(previous)),
+                both,
+                sorted(set(previous) - set(current)),
+                {},
+                0,
+                "full",
+            )
+        try:
+            record = build_record(name, version, report, changes, previous, current, commits)
+        except Exception as exc:  # a bug in the record must not cost a published version
+            log.warning(
+                "could not compute the change record", extra={"error": f"{type(exc).__name__}: {exc}"}
+            )
+            report.warn("", "change record not computed; recent_changes will miss this version")
+        else:
+            write_history(store, record, report)
+        expire_history(store, name, self.services.refresh.history_days, report)
 
     def _unchanged(
         self,

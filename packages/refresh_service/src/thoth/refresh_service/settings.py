@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from thoth.shared.env import env_float, env_int, env_str
 from thoth.shared.errors import ConfigError
+from thoth.shared.history import DEFAULT_DAYS, history_days
 
 DEFAULT_MAX_FILE_BYTES: Final = 2 * 1024 * 1024
 MAX_FILE_BYTES_CEILING: Final = 1 << 31
@@ -42,6 +43,7 @@ class RefreshSettings:
     keep_versions: int = DEFAULT_KEEP_VERSIONS
     queue_url: str | None = None
     sources_config: str | None = None  # a file path or store:<key>; None: the store's config/sources.yaml
+    history_days: int = DEFAULT_DAYS  # change records older than this are deleted
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def load_refresh_settings(env: Mapping[str, str] | None = None) -> RefreshSettin
         ),
         queue_url=_queue_url(env),
         sources_config=_sources_config(env),
+        history_days=history_days(env),
     )
 
 

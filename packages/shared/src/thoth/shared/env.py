@@ -37,7 +37,15 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_SECRETS_BACKEND", "shared", "aws when an AWS name is set, else env", "aws or env"),
     Variable("THOTH_API_KEYS", "shared", "unset", "local API keys (a key or a JSON list)"),
     Variable("THOTH_GITLAB_TOKEN", "shared", "unset", "local git token for remote sources"),
+    Variable("THOTH_HISTORY_DAYS", "shared", "90", "days change records are kept (recent_changes)"),
     Variable("THOTH_CURSOR_KEY", "shared", "unset: random per process", "local pagination-cursor HMAC key"),
+    Variable("THOTH_OAUTH_UPSTREAM_CLIENT_SECRET", "shared", "unset", "local upstream app client secret"),
+    Variable(
+        "THOTH_OAUTH_SIGNING_KEY",
+        "shared",
+        "unset: THOTH_HOME/oauth-signing-key.pem",
+        "local front key (PEM)",
+    ),
     Variable("THOTH_SECRET_CACHE_TTL_S", "shared", "300", "seconds a Secrets Manager value is cached"),
     Variable("THOTH_AWS_TIMEOUT_S", "shared", "10", "seconds per AWS call"),
     Variable(
@@ -64,6 +72,14 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_OAUTH_RESOURCE", "mcp_server", "from the request", "public /mcp URL in the metadata"),
     Variable("THOTH_OAUTH_ALGORITHMS", "mcp_server", "RS256", "JWT algorithms (asymmetric only)"),
     Variable("THOTH_OAUTH_LEEWAY_S", "mcp_server", "60", "clock skew allowed on exp, nbf, iat"),
+    Variable(
+        "THOTH_OAUTH_UPSTREAM", "mcp_server", "unset: front off", "upstream OpenID issuer; turns the front on"
+    ),
+    Variable("THOTH_OAUTH_UPSTREAM_CLIENT_ID", "mcp_server", "unset", "the front's upstream app client id"),
+    Variable("THOTH_OAUTH_UPSTREAM_SCOPES", "mcp_server", "openid email", "scopes the front asks upstream"),
+    Variable(
+        "THOTH_OAUTH_CIMD_ALLOW_LOOPBACK", "mcp_server", "off", "tests: CIMD on loopback (not on Lambda)"
+    ),
     Variable("THOTH_SOURCE_ACCESS", "mcp_server", "unset: tokens read all", "token groups/scopes to sources"),
     Variable("THOTH_SOURCES_CONFIG", "refresh_service", "store:config/sources.yaml", "sources file"),
     Variable("THOTH_MAX_FILE_BYTES", "refresh_service", "2097152", "larger files are skipped"),

@@ -16,6 +16,8 @@ ENV_VARS = {
     "api-key": "THOTH_API_KEYS",
     "gitlab-token": "THOTH_GITLAB_TOKEN",
     "cursor-key": "THOTH_CURSOR_KEY",
+    "oauth-client-secret": "THOTH_OAUTH_UPSTREAM_CLIENT_SECRET",
+    "oauth-signing-key": "THOTH_OAUTH_SIGNING_KEY",
 }
 
 

@@ -20,3 +20,4 @@ PAGE: Final = svg_icon(
 )
 TOPICS: Final = svg_icon(_OPEN + '<path d="M4 6h2M4 12h2M4 18h2"/><path d="M9 6h11M9 12h11M9 18h11"/></svg>')
 STATUS: Final = svg_icon(_OPEN + '<path d="M3 12h4l2.5-6 5 12 2.5-6h4"/></svg>')
+CHANGES: Final = svg_icon(_OPEN + '<circle cx="12" cy="12" r="8.5"/><path d="M12 7v5l3.5 2"/></svg>')

@@ -27,7 +27,18 @@ from thoth.mcp_server.search.match import match_measure, names_identifier, reada
 from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex
 from thoth.shared.text import tokenize
 
-__all__ = ["CANDIDATES", "DEFAULT", "RRF_K", "Hit", "Prepared", "RankingConfig", "prepare", "rrf", "search"]
+__all__ = [
+    "CANDIDATES",
+    "DEFAULT",
+    "RRF_K",
+    "Hit",
+    "Prepared",
+    "RankingConfig",
+    "prepare",
+    "rrf",
+    "score_rows",
+    "search",
+]
 
 # The ranking search_handbook uses; tools/bench/quality.py swaps it to measure variants.
 DEFAULT = RankingConfig()
@@ -307,3 +318,21 @@ def _hits(
         match = match_measure(cosine, *measures[(id(prepared), row)])
         hits.append(Hit(source, prepared.version, chunk(item), shown_score, tuple(also), cosine, match))
     return hits
+
+
+def score_rows(
+    prepared: Prepared,
+    query: str,
+    query_vector: npt.NDArray[np.float32],
+    rows: Sequence[int],
+    config: RankingConfig | None = None,
+) -> dict[int, float]:
+    """The hybrid search over `rows` only (e.g. the sections a change touched): row -> fused score as a
+    share of the best possible; rows outside every signal's candidates are left out (score 0)."""
+    config = DEFAULT if config is None else config
+    if not rows:
+        return {}
+    subset = np.asarray(sorted(set(rows)), dtype=np.int64)
+    signals = _signals(prepared, query, tokenize(query), query_vector, subset, config)
+    best = best_possible(config, signals.weights)
+    return {int(subset[local]): score / best for local, score in _fuse(signals, config).items()}

@@ -126,6 +126,13 @@ class IndexRegistry:
         )  # a policy naming no live source: refuse, with the fix
         return pointers
 
+    def object_store(self) -> ObjectStore:
+        """The store the versions (and the change records beside them) are read from."""
+        with self._lock:
+            if self._store is None:
+                self._store = self._store_factory()
+            return self._store
+
     # -- loading ------------------------------------------------------------------------------------
 
     def _refusal(self, pointer: LivePointer, fingerprint: str) -> str | None:

@@ -268,7 +268,100 @@ INDEX_STATUS = ToolSpec(
     icons=(icons.STATUS,),
 )
 
-SPECS: tuple[ToolSpec, ...] = (SEARCH_HANDBOOK, GET_HANDBOOK_SECTION, LIST_TOPICS, INDEX_STATUS)
+CHANGES_LIMIT_DEFAULT, CHANGES_LIMIT_MAX = 10, 30
+_CHANGE = _obj(
+    {
+        "source": _STR,
+        "path": _STR,
+        "title": _STR,
+        "heading_path": {"type": "array", "items": _STR},
+        "url": {"type": "string", "description": "The page URL with the changed section's #anchor."},
+        "change": {
+            "type": "string",
+            "enum": ["added", "modified", "removed", "renamed", "deleted"],
+            "description": "What happened to the section (deleted: the whole page).",
+        },
+        "page_change": {"type": "string", "enum": ["added", "modified", "renamed", "deleted"]},
+        "date": {"type": "string", "description": "Commit author date (git), else when indexed."},
+        "commit": _OPT_STR,
+        "subject": {"type": ["string", "null"], "description": "The commit's subject line (git sources)."},
+        "version": _STR,
+        "old_path": _STR,
+        "old_heading_path": {"type": "array", "items": _STR},
+        "excerpt": {"type": ["string", "null"], "description": "What the section says now (null: gone)."},
+        "removed_text": {"type": "array", "items": _STR, "description": "Sentences the change removed."},
+        "added_text": {"type": "array", "items": _STR, "description": "Sentences the change added."},
+        "score": {"type": "number", "description": "With query: relevance, as in search_handbook."},
+    },
+    [
+        "source", "path", "title", "heading_path", "url", "change", "page_change", "date",
+        "commit", "subject", "version", "excerpt", "removed_text", "added_text",
+    ],
+)  # fmt: skip
+
+RECENT_CHANGES = ToolSpec(
+    name="recent_changes",
+    title="Recent handbook changes",
+    description=(
+        "What changed in the handbooks since a date: sections added, modified, removed or renamed and "
+        "pages deleted, each with its link (#anchor), date, commit subject, what it says now and, for "
+        "an edit, the sentences removed and added. Call this, not search_handbook, for 'what changed', "
+        "'what is new', 'was X updated' or anything 'since' a time; add query to rank the changes by "
+        "topic. search_handbook answers from the current text. Paginated: pass next_cursor as cursor."
+    ),
+    input_schema=_obj(
+        {
+            "since": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 40,
+                "description": "A duration back from now (12h, 7d, 2w) or an ISO date (2026-11-30, UTC).",
+            },
+            "source": _SOURCE,
+            "path_prefix": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_PATH_CHARS,
+                "description": "Only pages whose path starts with this, e.g. 'handbook/people/'.",
+            },
+            "query": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_QUERY_CHARS,
+                "description": "Rank the changes by relevance to this topic instead of by date.",
+            },
+            "limit": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": CHANGES_LIMIT_MAX,
+                "default": CHANGES_LIMIT_DEFAULT,
+                "description": f"How many changes per page (1-{CHANGES_LIMIT_MAX}).",
+            },
+            "cursor": _CURSOR,
+        },
+        ["since"],
+    ),
+    output_schema=_obj(
+        {
+            "since": {"type": "string", "description": "The start of the window, UTC."},
+            "query": _OPT_STR,
+            "results": {"type": "array", "items": _CHANGE},
+            "total": {"type": "integer"},
+            "next_cursor": _NEXT,
+        },
+        ["since", "query", "results", "total", "next_cursor"],
+    ),
+    annotations={"title": "Recent handbook changes", **_READ_ONLY},
+    icons=(icons.CHANGES,),
+)
+
+SPECS: tuple[ToolSpec, ...] = (
+    SEARCH_HANDBOOK,
+    GET_HANDBOOK_SECTION,
+    LIST_TOPICS,
+    INDEX_STATUS,
+    RECENT_CHANGES,
+)
 
 # ChatGPT's connector contract (deep research and company knowledge call only these two): one query
 # string in, one text item holding JSON out. No outputSchema: the contract is the text item, and

@@ -17,6 +17,7 @@ from thoth.mcp_server.search.budget import (
     cap,
     size,
 )
+from thoth.mcp_server.search.changes_tool import recent_changes
 from thoth.mcp_server.search.registry import registry
 from thoth.mcp_server.search.resources import links
 from thoth.mcp_server.search.section import get_handbook_section
@@ -148,6 +149,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Deadline], ToolOutput]] = {
     "get_handbook_section": get_handbook_section,
     "list_topics": list_topics,
     "index_status": index_status,
+    "recent_changes": recent_changes,
 }
 
 

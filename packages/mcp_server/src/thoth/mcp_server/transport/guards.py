@@ -11,9 +11,10 @@ from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 from thoth.mcp_server.protocol.jsonrpc import INVALID_REQUEST, RpcError, rpc_error
-from thoth.mcp_server.settings import HttpSettings
+from thoth.mcp_server.settings import HttpSettings, OAuthSettings
 from thoth.mcp_server.transport.auth.api_keys import AuthResult, challenge
 from thoth.mcp_server.transport.auth.authenticator import AuthDecision, Authenticator
+from thoth.mcp_server.transport.auth.front.paths import JWKS_PATH
 from thoth.mcp_server.transport.events import HttpRequest, HttpResponse, error_response, json_response
 from thoth.mcp_server.transport.failures import failure_response
 from thoth.shared.errors import ThothError
@@ -104,6 +105,17 @@ def resource_url(request: HttpRequest, settings: HttpSettings) -> str | None:
     return f"{'https' if settings.on_lambda else 'http'}://{domain}/mcp"
 
 
+def oauth_for(resource: str, settings: HttpSettings) -> OAuthSettings:
+    """The OAuth settings for a request that reached `resource`: with the front on, Thoth is the issuer,
+    at the origin of its /mcp URL, and its keys are at that origin's /oauth/jwks."""
+    assert settings.oauth is not None
+    if settings.oauth.front is None:
+        return settings.oauth
+    parts = urlsplit(resource)
+    issuer = f"{parts.scheme}://{parts.netloc}"
+    return settings.oauth._replace(issuer=issuer, jwks_url=issuer + JWKS_PATH)
+
+
 def metadata_url(resource: str) -> str:
     """RFC 9728 section 3.1: the well-known suffix inserted between the host and the resource's path."""
     parts = urlsplit(resource)
@@ -118,11 +130,12 @@ def metadata_paths(resource: str) -> frozenset[str]:
 
 def resource_metadata(resource: str, settings: HttpSettings) -> dict[str, Any]:
     """The RFC 9728 protected resource metadata document."""
-    assert settings.oauth is not None
+    oauth = oauth_for(resource, settings)
+    scopes = oauth.front.scopes if oauth.front else oauth.scopes
     return {
         "resource": resource,
-        "authorization_servers": [settings.oauth.issuer],
-        "scopes_supported": list(settings.oauth.scopes),
+        "authorization_servers": [oauth.issuer],
+        "scopes_supported": list(scopes),
         "bearer_methods_supported": ["header"],
         "resource_name": "Thoth handbook search",
     }
@@ -195,9 +208,10 @@ def authenticate(
         resource = resource_url(request, settings)
         if resource is None:
             return error_response(400, "bad_request", "the Host header is missing or malformed")
-    audiences = (settings.oauth.audiences or (resource,)) if settings.oauth and resource else ()
+    oauth = oauth_for(resource, settings) if settings.oauth and resource else None
+    audiences = (oauth.audiences or (resource,)) if oauth and resource else ()
     try:
-        decision = auth.check(request.headers, settings.oauth, audiences)
+        decision = auth.check(request.headers, oauth, audiences)
     except ThothError as exc:  # signing keys out of reach, no API keys, a malformed secret, ...
         return failure_response(exc, "auth")
     if decision.ok:

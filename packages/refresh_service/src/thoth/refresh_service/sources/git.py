@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
-from thoth.refresh_service.sources.gitdates import commit_dates
+from thoth.refresh_service.sources.gitdates import commit_dates, commits_since
 from thoth.refresh_service.sources.snapshot import (
     FileEntry,
     Skipped,
@@ -197,11 +197,12 @@ def _snapshot(
     dates = commit_dates(repo, commit, set(files))
     files = {p: FileEntry(f.path, f.digest, f.size, dates.get(p) or None) for p, f in files.items()}
     renames = _renames(repo, since, tree, files) if since else None
+    commits = commits_since(repo, commit, since) if since else None
 
     def read(path: str) -> bytes:
         return bytes(repo[blobs[path]].data)
 
-    return Snapshot("git", commit.decode(), files, read, skipped, renames, repo.close)
+    return Snapshot("git", commit.decode(), files, read, skipped, renames, commits, repo.close)
 
 
 def _renames(repo: Any, since: str, tree: Any, files: dict[str, FileEntry]) -> dict[str, str] | None:

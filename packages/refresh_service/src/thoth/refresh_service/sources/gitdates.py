@@ -1,5 +1,5 @@
-"""When files last changed in git: for git sources, and for a folder source inside a git checkout
-(a checkout's file times are when it was checked out, not when the text changed)."""
+"""When files changed in git: their last change (for git sources, and for a folder source inside a git
+checkout, whose file times are when it was checked out), and the commits between two revisions."""
 
 from __future__ import annotations
 
@@ -82,3 +82,38 @@ def checkout_dates(folder: Path, paths: dict[str, Path]) -> dict[str, str]:
         return {}  # no commit yet, a broken repository: file times stay
     finally:
         repo.close()
+
+
+def subject(message: bytes) -> str:
+    """A commit message's first line, at most 200 characters."""
+    line = message.decode("utf-8", errors="replace").strip().split("\n", 1)[0].strip()
+    return line if len(line) <= 200 else line[:199] + "\u2026"
+
+
+def commits_since(repo: Any, commit: bytes, since: str) -> dict[str, list[dict[str, str]]] | None:
+    """Per path, the commits after `since` up to `commit` that touched it, newest first: sha, author
+    date and subject only (names and e-mails are personal data). None when `since` is not in the
+    available history (a shallow fetch, a force push)."""
+    if since.encode() not in repo.object_store:
+        return None
+    found: dict[str, list[dict[str, str]]] = {}
+    try:
+        walker = repo.get_walker(include=[commit], exclude=[since.encode()], max_entries=HISTORY_LIMIT)
+        for entry in walker:
+            item = entry.commit
+            info = {
+                "sha": item.id.decode(),
+                "date": datetime.fromtimestamp(item.author_time, UTC).isoformat(timespec="seconds"),
+                "subject": subject(item.message),
+            }
+            for change in entry.changes():
+                for one in change if isinstance(change, list) else [change]:
+                    for side in (one.new, one.old):
+                        if side is not None and side.path is not None:
+                            path = side.path.decode("utf-8", errors="surrogateescape")
+                            listed = found.setdefault(path, [])
+                            if not listed or listed[-1]["sha"] != info["sha"]:
+                                listed.append(info)
+    except KeyError:
+        pass  # history ends (shallow): what was walked stands
+    return found

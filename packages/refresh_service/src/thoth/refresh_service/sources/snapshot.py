@@ -52,6 +52,9 @@ class Snapshot:
     skipped: list[Skipped] = field(default_factory=list)
     # From a git diff against the previous revision: old path -> new path.
     renames: dict[str, str] | None = None
+    # Git: per changed path, the commits since the previous revision that touched it, newest first
+    # ({"sha", "date", "subject"}: never an author's name or e-mail).
+    commits: dict[str, list[dict[str, str]]] | None = None
     close: Callable[[], None] = lambda: None
 
 

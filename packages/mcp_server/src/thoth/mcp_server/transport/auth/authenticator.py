@@ -50,6 +50,11 @@ def looks_like_jwt(token: str) -> bool:
 def _default_factory(settings: OAuthSettings) -> TokenVerifier:
     from thoth.mcp_server.transport.auth.oauth_tokens import TokenVerifier  # PyJWT + cryptography: OAuth only
 
+    if settings.front is not None and settings.jwks_url is not None:
+        # Thoth's own tokens: its keys come from the key ring in this process, never over HTTP.
+        from thoth.mcp_server.transport.auth.front.keys import own_fetch
+
+        return TokenVerifier(settings, fetch=own_fetch(settings.jwks_url))
     return TokenVerifier(settings)
 
 

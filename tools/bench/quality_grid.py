@@ -1,0 +1,93 @@
+"""Ranking variants on the TUNE splits only: `python -m tools.bench.quality_grid VARIANT...`.
+
+Each VARIANT is `name:field=value,field=value` over `RankingConfig` fields (`default` alone: the
+default). Prints per corpus and macro MRR@5 and R@1 of the tune split, and the p50 of
+`ranking.search` per query. Held-back questions are never asked: choose here, judge with
+`python -m tools.bench.quality`. The indexes must have been built by that bench first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import time
+from typing import Any
+
+from tools.bench.quality import ask, environment
+from tools.bench.quality_corpora import CORPORA, WORK, corpora_dir
+from tools.bench.quality_metrics import Scores, macro, percentile
+
+
+def variant(spec: str) -> tuple[str, Any]:
+    from thoth.mcp_server.search.fusion import RankingConfig
+
+    name, _, settings = spec.partition(":")
+    fields = {f.name: f.type for f in dataclasses.fields(RankingConfig)}
+    values: dict[str, Any] = {}
+    for pair in filter(None, settings.split(",")):
+        key, _, raw = pair.partition("=")
+        if key not in fields:
+            raise SystemExit(f"unknown RankingConfig field {key!r}; choose from {', '.join(fields)}")
+        kind = str(fields[key])
+        if kind == "bool":
+            values[key] = raw.lower() in ("1", "true", "yes")
+        elif kind == "int":
+            values[key] = int(raw)
+        elif "Literal" in kind:
+            values[key] = raw
+        else:
+            values[key] = None if raw == "none" else float(raw)
+    return name, RankingConfig(**values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="+", help="name:field=value,... (RankingConfig fields)")
+    parser.add_argument("--corpora", help="folder holding the cloned 18F handbook and Docsy (README)")
+    parser.add_argument("--only", help="comma-separated corpora (default: every one found)")
+    args = parser.parse_args(argv)
+    folder = corpora_dir(args.corpora)
+    environment(WORK / "home")
+    os.environ["THOTH_WEAK_MATCH_FLOOR"] = "0"
+    from thoth.mcp_server.search import ranking
+
+    wanted = args.only.split(",") if args.only else [c.name for c in CORPORA]
+    found = [(c, [q for q in c.load() if q.split == "tune"]) for c in CORPORA if c.name in wanted]
+    found = [(c, qs) for c, qs in found if c.locate(folder) is not None]
+    real_search = ranking.search
+    spent: list[float] = []
+
+    def timed(*a: Any, **k: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return real_search(*a, **k)
+        finally:
+            spent.append(time.perf_counter() - began)
+
+    ranking.search = timed
+    for corpus, items in found:  # warm every index and encoder before timing
+        ask(corpus.source, items[0].query, {})
+    print(f"{'variant':<24} " + " ".join(f"{c.name:>11}" for c, _ in found) + "  macro MRR  R@1   rank p50")
+    for spec in args.variants:
+        name, config = variant(spec)
+        ranking.DEFAULT = config
+        spent.clear()
+        rows = []
+        for corpus, items in found:
+            scores = Scores()
+            for q in items:
+                shown, weak, _, _ = ask(corpus.source, q.query, {})
+                scores.add(q, shown, weak)
+            rows.append({**scores.row(), "n": float(len(items))})
+        cells = " ".join(f"{r['MRR@5']:.3f}/{r['R@1']:.2f}" for r in rows)
+        print(
+            f"{name:<24} {cells}  {macro(rows, 'MRR@5'):.4f}  {macro(rows, 'R@1'):.3f}  "
+            f"{percentile(spent, 0.5) * 1000:.2f} ms",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
