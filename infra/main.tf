@@ -153,6 +153,8 @@ module "observability" {
   prefix                = local.prefix
   environment           = var.environment
   region                = var.region
+  account_id            = data.aws_caller_identity.current.account_id
+  partition             = data.aws_partition.current.partition
   mcp_function_name     = local.mcp_name
   refresh_function_name = module.refresh_service.function_name
   queue_name            = "${local.refresh_name}-fanout"

@@ -58,6 +58,11 @@ output "mcp_edge_url" {
 output "oauth_issuer" {
   description = "The issuer whose access tokens the MCP server accepts (empty: OAuth off); with the front, Thoth itself (its public origin)."
   value       = local.use_front ? trimsuffix(replace(local.front_callback_urls[0], "/oauth/callback", ""), "/") : local.oauth_issuer
+  precondition {
+    # The function refuses to start so configured: an OpenID ID token for the /mcp URL would pass.
+    condition     = var.oauth_issuer == "" || var.oauth_audience != "" || var.oauth_scopes != ""
+    error_message = "oauth_issuer needs oauth_scopes (the scope the issuer grants for Thoth) or oauth_audience (the aud of its access tokens, an API identifier): with neither, an OpenID ID token issued for the /mcp URL would pass as an access token."
+  }
 }
 
 output "oauth_metadata_url" {

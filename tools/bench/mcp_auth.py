@@ -183,6 +183,7 @@ def compare(base_env: dict[str, str], health_event: str, key: str, baseline: str
     oauth = {
         "THOTH_OAUTH_ISSUER": "https://issuer.example",
         "THOTH_OAUTH_JWKS_URL": "http://127.0.0.1:9/jwks",
+        "THOTH_OAUTH_SCOPES": "thoth/search",
     }
     variants = {"this tree, OAuth off": tree_env(base_env, ROOT, "tree")}
     variants["this tree, OAuth on (API key sent)"] = dict(variants["this tree, OAuth off"], **oauth)

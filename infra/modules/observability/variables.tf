@@ -12,6 +12,17 @@ variable "region" {
   type = string
 }
 
+variable "account_id" {
+  description = "The account whose alarms may use the alarm topic's key."
+  type        = string
+}
+
+variable "partition" {
+  description = "aws, aws-cn or aws-us-gov (part of every ARN)."
+  type        = string
+  default     = "aws"
+}
+
 variable "mcp_function_name" {
   type = string
 }

@@ -170,3 +170,14 @@ def test_an_external_issuer_is_passed_through(workdir: Path, moto_url: str) -> N
         f"-var=aws_endpoint={moto_url}", "-var=bootstrap_zip=x", "-var=oauth_issuer=http://auth.example",
     )  # fmt: skip
     assert refused.returncode != 0 and "oauth_issuer must be an https URL" in refused.stderr
+
+
+def test_an_issuer_without_scopes_or_audience_stops_the_plan(workdir: Path, moto_url: str) -> None:
+    done = _tf(
+        workdir, "plan", "-input=false", "-lock=false", "-no-color", "-var-file=environments/local.tfvars",
+        f"-var=aws_endpoint={moto_url}", f"-var=bootstrap_zip={workdir / 'bootstrap.zip'}",
+        "-var=oauth_issuer=https://thoth.eu.auth0.com/",
+    )  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0, said[-2000:]
+    assert "oauth_issuer needs oauth_scopes" in said and "ID token issued for the /mcp URL" in said

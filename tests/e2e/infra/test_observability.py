@@ -1,36 +1,30 @@
-"""The dashboard charts only metrics the code emits, under the dimensions it emits them with."""
+"""The dashboard charts only metrics the code emits, under the dimensions it emits them with; the
+alarm topic's key lets this deployment's CloudWatch alarms publish (and no one else outside the account)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.e2e.infra.offline import INFRA, after, initialised, planned, terraform
 from thoth.shared.metrics import METRICS, NAMESPACE
 
-INFRA = Path(__file__).resolve().parents[3] / "infra"
 AWS_METRICS = {("AWS/Lambda", "Errors"), ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
                ("AWS/SQS", "ApproximateAgeOfOldestMessage")}  # fmt: skip
 
 needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform is not installed")
 
-ROOT = """
-provider "aws" {
-  region                      = "us-east-1"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
-}
+MODULE = """
 module "o" {
   source                = "%s"
   prefix                = "thoth-t"
   environment           = "t"
   region                = "us-east-1"
+  account_id            = "123456789012"
   mcp_function_name     = "thoth-t-mcp-server"
   refresh_function_name = ""
   queue_name            = "thoth-t-refresh-service-fanout"
@@ -38,28 +32,26 @@ module "o" {
   max_index_age_s       = 172800
   refresh_interval_s    = 86400
 }
-terraform {
-  required_providers {
-    aws = { source = "hashicorp/aws", version = "~> 5.0" }
-  }
-}
 """
 
 
 @pytest.fixture(scope="module")
-def widgets(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    work = tmp_path_factory.mktemp("observability")
-    (work / "main.tf").write_text(ROOT % (INFRA / "modules" / "observability"))
-    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(INFRA / "terraform.rc"), TF_IN_AUTOMATION="1")
-    run = {"cwd": work, "env": env, "capture_output": True, "text": True, "timeout": 300, "check": False}
-    init = subprocess.run(["terraform", "init", "-input=false", "-no-color"], **run)  # type: ignore[call-overload]
-    assert init.returncode == 0, init.stderr
-    shown = subprocess.run(  # type: ignore[call-overload]
-        ["terraform", "console", "-no-color"], input="jsonencode(module.o.dashboard_body)\n", **run
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return initialised(
+        tmp_path_factory.mktemp("observability"), MODULE % (INFRA / "modules" / "observability")
     )
-    assert shown.returncode == 0, shown.stderr
+
+
+@pytest.fixture(scope="module")
+def widgets(workdir: Path) -> list[dict[str, Any]]:
+    shown = terraform(workdir, "console", stdin="jsonencode(module.o.dashboard_body)\n")
     body: list[dict[str, Any]] = json.loads(json.loads(shown.stdout.strip()))
     return body
+
+
+@pytest.fixture(scope="module")
+def plan(workdir: Path) -> dict[str, Any]:
+    return planned(workdir)
 
 
 def _metric_rows(widgets: list[dict[str, Any]]) -> list[list[Any]]:
@@ -119,3 +111,42 @@ def test_dashboard_has_every_panel_an_operator_needs(widgets: list[dict[str, Any
     (log_widget,) = [w for w in widgets if w["type"] == "log"]
     assert "@initDuration" in log_widget["properties"]["query"]
     assert "/aws/lambda/thoth-t-mcp-server" in log_widget["properties"]["query"]
+
+
+def _configured(document: dict[str, Any], address: str) -> dict[str, Any]:
+    resources = document["configuration"]["root_module"]["module_calls"]["o"]["module"]["resources"]
+    found: dict[str, Any] = next(r for r in resources if r["address"] == address)
+    return found
+
+
+@needs_terraform
+def test_alarms_reach_the_topic_through_a_key_that_grants_cloudwatch(plan: dict[str, Any]) -> None:
+    (key,) = after(plan, "aws_kms_key")
+    assert key["enable_key_rotation"] is True
+    statements = json.loads(key["policy"])["Statement"]
+    (cloudwatch,) = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch["Action"])
+    assert cloudwatch["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:thoth-t-*"},
+    }
+    # Nobody else outside the account: the only other principal is the account itself.
+    assert [s["Principal"] for s in statements if s is not cloudwatch] == [
+        {"AWS": "arn:aws:iam::123456789012:root"}
+    ]
+    # The topic is encrypted with that key (not alias/aws/sns, whose policy CloudWatch cannot use) ...
+    topic = _configured(plan, "aws_sns_topic.alarms")["expressions"]["kms_master_key_id"]
+    assert "aws_kms_key.alarms" in topic.get("references", []), topic
+    # ... and every alarm publishes to it under a name the grant's SourceArn matches.
+    alarms = after(plan, "aws_cloudwatch_metric_alarm")
+    assert len(alarms) == 6 and all(a["alarm_name"].startswith("thoth-t-") for a in alarms)
+    for address in ("index_age", "refresh_failed", "refresh_stopped"):
+        alarm = _configured(plan, f"aws_cloudwatch_metric_alarm.{address}")
+        assert "aws_sns_topic.alarms.arn" in alarm["expressions"]["alarm_actions"]["references"]
+
+
+@needs_terraform
+def test_the_stale_index_alarm_sees_a_data_point_every_schedule_interval(plan: dict[str, Any]) -> None:
+    stale = [a for a in after(plan, "aws_cloudwatch_metric_alarm") if "index-stale" in a["alarm_name"]]
+    # The refresh writes IndexAgeSeconds when each scheduled run starts: one run per period.
+    assert {(a["period"], a["evaluation_periods"], a["threshold"]) for a in stale} == {(86400, 1, 172800)}

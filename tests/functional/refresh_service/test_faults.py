@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import thoth.refresh_service.pipeline as pipeline
+import thoth.refresh_service.parse_pass as parse_pass
 from tests.support.refresh import (
     PAGES,
     CountingEmbedder,
@@ -93,13 +93,13 @@ def test_parse_crash_skips_the_file_and_the_next_run_retries_it(
             raise RuntimeError("injected parser crash")
         return parse_document(path, data, *args)
 
-    monkeypatch.setattr(pipeline, "parse_document", crashing)
+    monkeypatch.setattr(parse_pass, "parse_document", crashing)
     report = run(config, services)
     assert report.status == "ok", report.error
     assert [s["path"] for s in report.skipped] == ["guide/new.md"]
     assert "injected parser crash" in report.skipped[0]["reason"]
     assert report.index_version != version
-    monkeypatch.setattr(pipeline, "parse_document", parse_document)
+    monkeypatch.setattr(parse_pass, "parse_document", parse_document)
     retry = run(config, services)
     assert retry.status == "ok" and retry.files_added == 1
     index = live_index(services, "docs", tmp_path)

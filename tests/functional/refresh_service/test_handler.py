@@ -15,6 +15,7 @@ from thoth.refresh_service.handler import handler
 from thoth.refresh_service.runs import RunOptions
 from thoth.shared.config import get_settings
 from thoth.shared.live import read_live
+from thoth.shared.metrics import parse
 from thoth.shared.state import state_store
 
 SCHEDULED = {
@@ -103,10 +104,10 @@ def test_no_sources_configured_says_how_to_configure(monkeypatch: pytest.MonkeyP
 def test_deadline_returns_partial_and_the_next_invocation_resumes(
     configured: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 20 one-line pages in encode() calls of 16 chunks (a small batch keeps the test fast);
-    # time runs out after the first call.
+    # 20 one-line pages in encode() calls of 16 chunks (a small batch keeps the test fast); time
+    # runs out after the first call (the parse pass reads the clock before each of the 20 files).
     monkeypatch.setattr(handler_module, "RunOptions", functools.partial(RunOptions, embed_batch=16))
-    partial = handler({"source": "bravo"}, Context(900_000, 1_000))
+    partial = handler({"source": "bravo"}, Context(*[900_000] * 21, 1_000))
     assert partial["status"] == "partial"
     assert partial["chunks_embedded"] == 16
     assert read_live(state_store(get_settings()), "bravo") is None
@@ -117,3 +118,22 @@ def test_deadline_returns_partial_and_the_next_invocation_resumes(
     assert resumed["resumed"] is True
     assert resumed["chunks_embedded"] == 4 and resumed["chunks_reused"] == 16
     assert resumed["chunks_total"] == 20
+
+
+def test_a_scheduled_tick_writes_each_index_age_before_any_run(
+    configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert handler(SCHEDULED, Context())["status"] == "ok"
+    written = get_settings().home / "metrics.jsonl"
+    written.unlink()
+
+    def killed(self: Any, options: RunOptions) -> None:
+        raise SystemExit("killed mid-run, as the Lambda time limit does: no report, no finally")
+
+    # The next tick's runs die at once; the stale-index alarm must still get its data points.
+    monkeypatch.setattr(handler_module.Refresher, "run", killed)
+    with pytest.raises(SystemExit):
+        handler(SCHEDULED, Context())
+    ages = {d["Source"]: d["IndexAgeSeconds"] for d in map(parse, written.read_text().splitlines())
+            if d is not None and "IndexAgeSeconds" in d}  # fmt: skip
+    assert set(ages) == {"alpha", "bravo"} and all(0 <= age < 600 for age in ages.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import boto3
 import numpy as np
@@ -91,4 +92,44 @@ def test_a_corrupt_texts_file_is_never_used(
         index.chunks[0]
         index.wait_texts(30)
     assert "fails its checksum" in caplog.text
+    assert not (tmp_path / "cache" / "handbook" / "v1" / "texts.bin").exists()
+
+
+class _CountedBody:
+    """An object body that adds up what is read from it."""
+
+    def __init__(self, inner: Any, counts: list[int]) -> None:
+        self.inner, self.counts = inner, counts
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.inner.read(size)
+        self.counts.append(len(data))
+        return data
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> _CountedBody:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def test_an_oversized_texts_object_is_read_no_further_than_its_manifest_says(
+    s3: S3ObjectStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    chunks = _chunks()
+    key = "indexes/handbook/v1/texts.bin"
+    listed = len(s3.get(key))
+    index = open_version(s3, "handbook", "v1", tmp_path / "cache")
+    s3.put(key, s3.get(key) + bytes(16 * 1024 * 1024))  # replaced by one 16 MiB longer: /tmp is small
+    counts: list[int] = []
+    opened = S3ObjectStore.open
+    monkeypatch.setattr(S3ObjectStore, "open", lambda self, k: _CountedBody(opened(self, k), counts))
+    with caplog.at_level(logging.WARNING, logger="thoth.shared.index.fetch"):
+        assert index.chunks[0] == chunks[0]  # by range: the listed bytes are still there
+        index.wait_texts(30)
+    assert "larger than the" in caplog.text and "stay read by range" in caplog.text
+    assert sum(counts) <= listed + 1
     assert not (tmp_path / "cache" / "handbook" / "v1" / "texts.bin").exists()

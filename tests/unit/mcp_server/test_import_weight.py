@@ -57,6 +57,7 @@ def test_oauth_code_loads_only_for_a_jwt(tmp_path: Path) -> None:
         "THOTH_SECRETS_BACKEND": "env",
         "THOTH_OAUTH_ISSUER": "http://127.0.0.1:9",
         "THOTH_OAUTH_JWKS_URL": "http://127.0.0.1:9/jwks",  # the discard port: refused at once, never off-box
+        "THOTH_OAUTH_SCOPES": "thoth/search",
         "LOG_LEVEL": "ERROR",
     }
     done = subprocess.run(

@@ -11,7 +11,7 @@ ISSUER = "https://auth.example.com/realms/thoth"
 
 
 def oauth(**env: str):  # type: ignore[no-untyped-def]
-    return http_settings({"THOTH_OAUTH_ISSUER": ISSUER, **env}).oauth
+    return http_settings({"THOTH_OAUTH_ISSUER": ISSUER, "THOTH_OAUTH_SCOPES": "thoth/search", **env}).oauth
 
 
 def test_off_unless_an_issuer_is_set() -> None:
@@ -21,7 +21,7 @@ def test_off_unless_an_issuer_is_set() -> None:
 def test_defaults() -> None:
     settings = oauth()
     assert settings is not None
-    assert (settings.issuer, settings.audiences, settings.scopes) == (ISSUER, (), ())
+    assert (settings.issuer, settings.audiences, settings.scopes) == (ISSUER, (), ("thoth/search",))
     assert (settings.jwks_url, settings.resource, settings.algorithms, settings.leeway_s) == (
         None,
         None,
@@ -77,6 +77,15 @@ def test_bad_values_name_the_variable_and_the_fix(env: dict[str, str], fragment:
     with pytest.raises(ConfigError, match="THOTH_OAUTH_") as caught:
         oauth(**env)
     assert fragment in str(caught.value)
+
+
+def test_oauth_with_neither_audience_nor_scopes_refuses_to_start() -> None:
+    # Only the default audience (this server's URL) would let an OpenID ID token for it pass.
+    with pytest.raises(ConfigError, match="ID token issued for this server would pass") as caught:
+        http_settings({"THOTH_OAUTH_ISSUER": ISSUER})
+    assert "set THOTH_OAUTH_SCOPES" in str(caught.value)
+    assert oauth(THOTH_OAUTH_SCOPES="", THOTH_OAUTH_AUDIENCE="api://thoth") is not None
+    assert oauth() is not None
 
 
 def test_oauth_settings_without_an_issuer_are_a_mistake() -> None:

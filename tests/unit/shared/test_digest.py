@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 
+import pytest
+
 from thoth.shared.digest import stream_sha256
+from thoth.shared.errors import OversizedObject
 
 
 class ReadOnlyBody:
@@ -30,3 +33,17 @@ def test_stream_hash_and_size_match_hashlib() -> None:
 
 def test_empty_stream() -> None:
     assert stream_sha256(io.BytesIO(b"")) == (hashlib.sha256(b"").hexdigest(), 0)
+
+
+def test_a_limited_stream_is_copied_and_stops_one_byte_past_the_limit() -> None:
+    data = bytes(range(256)) * 5000
+    sink = io.BytesIO()
+    assert stream_sha256(ReadOnlyBody(data), sink=sink, limit=len(data)) == (
+        hashlib.sha256(data).hexdigest(),
+        len(data),
+    )
+    assert sink.getvalue() == data
+    endless = io.BufferedReader(io.BytesIO(data * 100))
+    with pytest.raises(OversizedObject, match="more than the 1000 bytes"):
+        stream_sha256(endless, limit=1000)
+    assert endless.tell() == 1001

@@ -257,6 +257,16 @@ def _oauth(env: Mapping[str, str], on_lambda: bool = False) -> OAuthSettings | N
                 "commas, e.g. https://thoth.example.com/mcp,my-cognito-app-client-id"
             )
     scopes = _scope_list(env, "THOTH_OAUTH_SCOPES")
+    if not audiences and not scopes:
+        # An OpenID ID token issued for this server's URL would pass the default audience check, and
+        # its `typ` cannot tell it apart (Entra ID and Keycloak mark access and ID tokens alike "JWT");
+        # a required scope can: ID tokens carry none.
+        raise ConfigError(
+            "THOTH_OAUTH_ISSUER is set but neither THOTH_OAUTH_SCOPES nor THOTH_OAUTH_AUDIENCE: an OpenID "
+            "ID token issued for this server would pass as an access token; set THOTH_OAUTH_SCOPES to the "
+            "scope your authorization server grants for Thoth (e.g. thoth/search) and/or "
+            "THOTH_OAUTH_AUDIENCE to the aud of its access tokens (an API identifier, not a client id)"
+        )
     jwks_url = env_str(env, "THOTH_OAUTH_JWKS_URL")
     resource = env_str(env, "THOTH_OAUTH_RESOURCE")
     return OAuthSettings(

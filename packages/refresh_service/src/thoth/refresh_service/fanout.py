@@ -9,11 +9,12 @@ from typing import Any
 
 from thoth.refresh_service.embed import EmbeddingCache
 from thoth.refresh_service.embed_pass import embed_chunks
-from thoth.refresh_service.pipeline import Refresher, chunk_files, take_snapshot
+from thoth.refresh_service.parse_pass import Strikes, chunk_files
+from thoth.refresh_service.pipeline import Refresher, take_snapshot
 from thoth.refresh_service.report import RunReport
 from thoth.refresh_service.runs import RunOptions, Services, now_iso
 from thoth.refresh_service.sources.definitions import SourceConfig
-from thoth.refresh_service.state import partition
+from thoth.refresh_service.state import SourceState, partition
 from thoth.shared import aws
 from thoth.shared.errors import StateError, ThothError
 
@@ -120,7 +121,8 @@ def embed_paths(
     try:
         report.commit = snapshot.revision
         wanted = [p for p in paths if p in snapshot.files]
-        chunks, _states = chunk_files(config, services, snapshot, wanted, report, RunOptions())
+        strikes = Strikes(SourceState(services.state, config.name))
+        chunks, _states = chunk_files(config, services, snapshot, wanted, report, RunOptions(), strikes)
     finally:
         snapshot.close()
     cache = EmbeddingCache(services.store, services.embedder.info, config.name)

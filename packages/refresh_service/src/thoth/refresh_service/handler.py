@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from thoth.refresh_service import fanout
+from thoth.refresh_service import fanout, freshness
 from thoth.refresh_service.pipeline import Refresher
 from thoth.refresh_service.runs import MODES, RunOptions, Services
 from thoth.refresh_service.runtime import build_services
@@ -106,6 +106,7 @@ def dispatch(event: Any, context: Any, services: Services) -> dict[str, Any]:
     remaining = _remaining(context)
     if _is_scheduled(event):
         configs = load_config(services.store, services.refresh.sources_config)
+        freshness.record_ages(services.state, configs)  # before any run: a killed run writes nothing
         reports = [
             Refresher(config, services).run(RunOptions(remaining_s=remaining, reserve_s=RESERVE_S)).to_dict()
             for config in configs.values()

@@ -12,25 +12,23 @@ import numpy as np
 
 from thoth.refresh_service import pages
 from thoth.refresh_service.changes import Changes, detect_changes, reuse_unchanged
-from thoth.refresh_service.chunk import chunk_document, page_url
 from thoth.refresh_service.embed import EmbeddingCache
 from thoth.refresh_service.embed_pass import chunk_vectors, embed_chunks, embed_pages
 from thoth.refresh_service.history_store import build_record, expire_history, write_history
 from thoth.refresh_service.lock import SourceLock
-from thoth.refresh_service.markup import Budget, ParseError, parse_document, too_large
-from thoth.refresh_service.markup.budget import EXPANSION_FACTOR
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, widened, with_site
+from thoth.refresh_service.parse_pass import Strikes, chunk_files
 from thoth.refresh_service.publish import collect_garbage, publish
-from thoth.refresh_service.report import Progress, RunReport
-from thoth.refresh_service.runs import MODES, DeadlineNear, RunOptions, Services, age_s, now_iso
+from thoth.refresh_service.report import RunReport
+from thoth.refresh_service.runs import MODES, DeadlineNear, RunOptions, Services, now_iso
 from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
 from thoth.refresh_service.sources.git import git_snapshot
-from thoth.refresh_service.sources.snapshot import Skipped, Snapshot, dir_snapshot, s3_snapshot
+from thoth.refresh_service.sources.snapshot import Snapshot, dir_snapshot, s3_snapshot
 from thoth.refresh_service.state import FileState, SourceState
 from thoth.shared import metrics
 from thoth.shared.errors import ThothError
 from thoth.shared.index import FORMAT_VERSION, Chunk, download_version, load_version
-from thoth.shared.live import LivePointer, read_live
+from thoth.shared.live import LivePointer, age_s, read_live
 from thoth.shared.logging import get_logger, redact
 from thoth.shared.secrets import Secrets
 
@@ -96,9 +94,11 @@ class Refresher:
                 raise ThothError(f"mode {options.mode!r} is invalid; use 'incremental' or 'full'")
             if not lock.acquire():
                 report.status = "locked"
+                holder = lock.held_by
                 report.error = (
-                    f"another refresh (run {lock.holder()}) is running for {self.config.name!r}; "
-                    "this run exits; a crashed run's lock expires by itself"
+                    holder.describe(self.config.name, time.time())
+                    if holder is not None
+                    else f"another refresh held the lock of {self.config.name!r} a moment ago; retry now"
                 )
             else:
                 self._run_locked(options, report, lock)
@@ -203,16 +203,22 @@ class Refresher:
         reused, rebuild = reuse_unchanged(snapshot.files, todo, known, previous, snapshot.revision)
         todo += rebuild  # the state and the live version disagree about these: rebuild them
         report.files_unchanged = len(reused)
-        fresh, states = chunk_files(self.config, services, snapshot, sorted(todo), report, options)
-        chunks = [c for path in sorted(snapshot.files) for c in (fresh.get(path) or reused.get(path) or [])]
+        strikes, stage = Strikes(self.sstate), "parse"
         try:
+            fresh, states = chunk_files(
+                self.config, services, snapshot, sorted(todo), report, options, strikes
+            )
+            chunks = [c for p in sorted(snapshot.files) for c in (fresh.get(p) or reused.get(p) or [])]
+            stage = "embed"
             embed_chunks(chunks, cache, services.embedder, options, report, lock)
         except DeadlineNear:
+            # Parse strikes and embedded vectors are already stored; the next run picks up from them.
             self.sstate.set_checkpoint(
                 {"run_id": report.run_id, "mode": start.mode, "commit": snapshot.revision, "at": now_iso()}
             )
             report.status = "partial"
             report.index_version = report.previous_version
+            report.extra["stopped_in"] = stage
             return
         vectors = chunk_vectors(chunks, cache, info.dimension)
         page_vectors = embed_pages(chunks, cache, services.embedder, report)
@@ -235,6 +241,7 @@ class Refresher:
         report.index_version = pointer.version
         report.chunks_total = len(chunks)
         self._save_state(snapshot, states, known, incremental, pointer)
+        strikes.forget_missing(snapshot.files)
         cache.drop_loaded()
         if live is not None and previous:  # nothing to compare with (first version, other model): no record
             self._record_history(pointer.version, report, changes, previous, chunks, snapshot.commits)
@@ -345,54 +352,3 @@ class Refresher:
             }
         )
         self.sstate.set_checkpoint(None)
-
-
-def chunk_files(
-    config: SourceConfig,
-    services: Services,
-    snapshot: SiteSnapshot,
-    paths: list[str],
-    report: RunReport,
-    options: RunOptions,
-) -> tuple[dict[str, list[Chunk]], dict[str, FileState]]:
-    """Parse and chunk `paths`; failures become skips (deterministic ones are remembered)."""
-    max_bytes = services.refresh.max_file_bytes
-    out: dict[str, list[Chunk]] = {}
-    states: dict[str, FileState] = {}
-    total = len(paths)
-    for i, path in enumerate(paths, 1):
-        entry = snapshot.files[path]
-        try:
-            if entry.size > max_bytes:
-                raise ParseError(too_large(entry.size, max_bytes))
-            # One per file: time and size bounded; over budget the run goes on without the file.
-            budget = Budget(services.parse_budget_s, EXPANSION_FACTOR * max_bytes)
-            doc = parse_document(path, snapshot.read(path), max_bytes, snapshot.site, budget)
-            chunks = chunk_document(
-                doc,
-                source=config.name,
-                url=page_url(path, config.base_url, config.strip_prefix, snapshot.site, doc.meta),
-                commit=snapshot.revision,
-                last_modified=entry.last_modified,
-                settings=services.chunking,
-                budget=budget,
-            )
-        except ParseError as exc:
-            report.skip(Skipped(path, str(exc)))
-            # Over budget (the machine's load) or published later: not remembered, retried.
-            if not exc.retry:
-                states[path] = FileState(entry.digest, [], str(exc), exc.depends)
-            continue
-        except Exception as exc:
-            # Not remembered in the state, so the next run tries this file again.
-            report.skip(
-                Skipped(path, redact(f"parse failed ({type(exc).__name__}: {exc}); retried next run"))
-            )
-            continue
-        out[path] = chunks
-        states[path] = FileState(entry.digest, [c.id for c in chunks], None, doc.includes)
-        for warning in doc.warnings:
-            report.warn(path, warning)
-        if options.progress and (i % 200 == 0 or i == total):
-            options.progress(Progress("parse", i, total, sum(map(len, out.values())), 0, 0, 0.0, None))
-    return out, states

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,14 +22,6 @@ MODES = ("incremental", "full")
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def age_s(created_at: str) -> float | None:
-    """Seconds since an ISO timestamp (None when it is unreadable)."""
-    try:
-        return round(max(0.0, time.time() - datetime.fromisoformat(created_at).timestamp()), 1)
-    except (TypeError, ValueError, OverflowError):
-        return None
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,17 @@ class FileState:
     includes: dict[str, str] = field(default_factory=dict)  # Hugo includes read: path → digest ("": missing)
 
 
+@dataclass(frozen=True)
+class Strike:
+    """A file that ran over its parse budget: with which content, how many times, and why."""
+
+    digest: str
+    count: int
+    reason: str
+
+
 class SourceState:
-    """Meta (last commit, version, chunker), files, checkpoint and run history of one source."""
+    """Meta (last commit, version, chunker), files, parse strikes, checkpoint and run history of a source."""
 
     def __init__(self, state: StateStore, source: str) -> None:
         self.state = state
@@ -64,6 +73,25 @@ class SourceState:
 
     def delete_file(self, path: str) -> None:
         self.state.delete(self.pk, f"file#{path}")
+
+    def strikes(self) -> dict[str, Strike]:
+        out = {}
+        for item in self.state.query(self.pk, "strike#"):
+            value = item.value
+            count = value.get("count")
+            out[item.sk[len("strike#") :]] = Strike(
+                str(value.get("digest", "")),
+                count if isinstance(count, int) and not isinstance(count, bool) else 1,
+                str(value.get("reason", "")),
+            )
+        return out
+
+    def put_strike(self, path: str, strike: Strike) -> None:
+        value = {"digest": strike.digest, "count": strike.count, "reason": strike.reason[:500]}
+        self.state.put(self.pk, f"strike#{path}", value)
+
+    def delete_strike(self, path: str) -> None:
+        self.state.delete(self.pk, f"strike#{path}")
 
     def checkpoint(self) -> dict[str, Any] | None:
         item = self.state.get(self.pk, "checkpoint")

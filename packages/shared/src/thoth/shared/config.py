@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlparse
 
-from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_str, env_text, unknown_thoth_vars
+from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_int, env_str, env_text, unknown_thoth_vars
 from thoth.shared.errors import ConfigError
 
 __all__ = [
@@ -50,6 +50,7 @@ class Settings:
     secret_cache_ttl_s: float
     cache_dir: Path
     on_lambda: bool = False
+    memory_mb: int | None = None  # the Lambda function's memory; None off Lambda
 
     @property
     def uses_s3(self) -> bool:
@@ -127,6 +128,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_cache_ttl_s=env_float(env, "THOTH_SECRET_CACHE_TTL_S", 300.0, 0.0, 86400.0),
         cache_dir=Path(cache) if cache else (LAMBDA_CACHE_DIR if lambda_runtime else home / "cache"),
         on_lambda=lambda_runtime,
+        memory_mb=(
+            env_int(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 128, 10_240, "megabytes")
+            if env_str(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+            else None
+        ),
     )
 
 

@@ -67,7 +67,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_MAX_BODY_BYTES", "mcp_server", "1048576", "largest request body"),
     Variable("THOTH_OAUTH_ISSUER", "mcp_server", "unset: OAuth off", "issuer URL; turns OAuth tokens on"),
     Variable("THOTH_OAUTH_AUDIENCE", "mcp_server", "the /mcp URL", "accepted aud or client_id (commas)"),
-    Variable("THOTH_OAUTH_SCOPES", "mcp_server", "none", "scopes every token needs (space list)"),
+    Variable("THOTH_OAUTH_SCOPES", "mcp_server", "none (set it or an audience)", "scopes every token needs"),
     Variable("THOTH_OAUTH_JWKS_URL", "mcp_server", "issuer metadata", "signing-keys URL override"),
     Variable("THOTH_OAUTH_RESOURCE", "mcp_server", "from the request", "public /mcp URL in the metadata"),
     Variable("THOTH_OAUTH_ALGORITHMS", "mcp_server", "RS256", "JWT algorithms (asymmetric only)"),

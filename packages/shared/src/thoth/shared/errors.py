@@ -23,6 +23,10 @@ class TruncatedObject(StorageError):
     """An object is shorter than the byte range asked for (a truncated or replaced upload)."""
 
 
+class OversizedObject(StorageError):
+    """An object is longer than expected (a replaced or padded upload); reading stopped past the size."""
+
+
 class InvalidKey(StorageError):
     """An object key is unsafe or malformed (absolute, `..`, empty parts)."""
 

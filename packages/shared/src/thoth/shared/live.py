@@ -6,7 +6,9 @@ loading the index package. Both services use this one type.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from thoth.shared.errors import StateError
@@ -78,3 +80,12 @@ def swap_live(state: StateStore, pointer: LivePointer, expected: LivePointer | N
     else:
         item = state.swap(PARTITION, pointer.source, pointer.value(), expected_rev=expected.rev)
     return LivePointer.from_item(item) if item else None
+
+
+def age_s(created_at: str, now: float | None = None) -> float | None:
+    """Seconds from `created_at` (ISO 8601) to `now` (default: the clock), one decimal; None if unparsable."""
+    try:
+        then = datetime.fromisoformat(created_at).timestamp()
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return round(max(0.0, (time.time() if now is None else now) - then), 1)

@@ -5,7 +5,9 @@ checked; on a hot swap texts.bin too, whole, sha256-checked) and loaded before i
 the old one, so a request never sees half a version. Whatever fails while swapping — a
 corrupt or malformed file, a manifest that does not match the pointer, another model, the
 store — leaves the old version serving, marks /health degraded with a generic reason (the
-details go to the log) and is retried only after a back-off.
+details go to the log) and is retried only after a back-off. /health judges a live version it
+has not loaded from its manifest alone (one small GET per version, numpy-free), so a fresh
+instance does not say "ok" for a version its first search would refuse.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,9 @@ from thoth.mcp_server.settings import search_settings
 from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
-from thoth.shared.live import MODEL_MISMATCH_FIX, LivePointer, list_live
+from thoth.shared.index.expect import Expected, read_manifest
+from thoth.shared.index.table import memory_budget
+from thoth.shared.live import MODEL_MISMATCH_FIX, LivePointer, age_s, list_live
 
 if TYPE_CHECKING:
     from thoth.mcp_server.search.ranking import Prepared
@@ -68,13 +71,6 @@ def _encoder_named(fingerprint: str) -> str:
     return info.describe() if info.fingerprint == fingerprint else fingerprint
 
 
-def age_s(created_at: str, now: float) -> float | None:
-    try:
-        return round(max(0.0, now - datetime.fromisoformat(created_at).timestamp()), 1)
-    except (ValueError, TypeError, OverflowError):
-        return None
-
-
 def _record_ages(pointers: list[LivePointer]) -> None:
     """The age of each live version, once per pointer re-read (the freshness alarm's data)."""
     now = time.time()
@@ -94,18 +90,21 @@ class IndexRegistry:
         cache: Path,
         ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
+        memory_mb: int | None = None,
     ) -> None:
         self._state_factory, self._store_factory = state, store
         self._state: StateStore | None = None
         self._store: ObjectStore | None = None
         self.cache = cache
         self.ttl_s = ttl_s
+        self.memory_mb = memory_mb  # the function's memory (None: this machine's) bounds a version's load
         self._clock = clock
         self._pointers: list[LivePointer] | None = None
         self._checked_at = 0.0
         self._served: dict[str, Served] = {}
         # (source, version) -> (generic reason, retry after, failed attempts)
         self._failed: dict[tuple[str, str], tuple[str, float, int]] = {}
+        self._vetted: set[tuple[str, str]] = set()  # versions whose manifest /health found servable
         self._lock = threading.RLock()
         self._load_lock = threading.Lock()
 
@@ -157,14 +156,12 @@ class IndexRegistry:
             self._store = self._store_factory()
         # A hot swap verifies every text block before it replaces a serving version; a cold start
         # (nothing serving yet) reads texts by range, the blocks checked one by one as they arrive.
+        # The manifest must match the pointer's chunk count and fit the memory budget before a byte
+        # of data is fetched (a tampered one could otherwise inflate gigabytes from a few KB).
         index = open_version(
-            self._store, pointer.source, pointer.version, self.cache, fingerprint, verify_texts=swap
-        )
-        if index.manifest.chunk_count != pointer.chunk_count:
-            raise IndexFormatError(
-                f"index {pointer.source}/{pointer.version} holds {index.manifest.chunk_count} chunks, "
-                f"its live pointer says {pointer.chunk_count}; republish it with the refresh service"
-            )
+            self._store, pointer.source, pointer.version, self.cache, fingerprint, verify_texts=swap,
+            expected_chunks=pointer.chunk_count, memory_budget=memory_budget(self.memory_mb),
+        )  # fmt: skip
         log.info(
             "index loaded",
             extra={
@@ -175,6 +172,28 @@ class IndexRegistry:
             },
         )
         return Served(pointer, prepare(index))
+
+    def _vet(self, pointer: LivePointer, fingerprint: str | None) -> str | None:
+        """Why `pointer`'s version cannot be served, judged from its manifest alone (a small GET, once
+        per version; nothing of the index is loaded): what a fresh instance's /health can know before
+        its first search. A bad manifest is remembered as a failed load would be."""
+        key = (pointer.source, pointer.version)
+        served = self._served.get(pointer.source)
+        if key in self._vetted or (served is not None and served.pointer.version == pointer.version):
+            return None
+        try:
+            if self._store is None:
+                self._store = self._store_factory()
+            manifest, _ = read_manifest(self._store, pointer.source, pointer.version)
+            expected = Expected(fingerprint, pointer.chunk_count, memory_budget(self.memory_mb))
+            expected.check(manifest, pointer.source, pointer.version)
+        except IndexFormatError as exc:
+            return self._remember_failure(pointer, exc)
+        except Exception as exc:  # the store is unreachable: unknown, so not remembered
+            log.warning("cannot check the manifest of %s/%s: %s", pointer.source, pointer.version, exc)
+            return f"index {pointer.source}/{pointer.version} could not be checked; see the server log"
+        self._vetted.add(key)
+        return None
 
     def _prune(self, source: str, keep: str) -> None:
         """Drop other versions of `source` from the cache (Lambda's /tmp is small); staging dirs stay."""
@@ -286,6 +305,7 @@ class IndexRegistry:
             served = self._served.get(pointer.source)
             shown = served.pointer if served else pointer
             problem = self._refusal(pointer, fingerprint) if fingerprint else None
+            problem = problem or self._vet(pointer, fingerprint)
             if problem:
                 reasons.append(problem + (f" (serving {shown.version})" if served else ""))
             entries.append(
@@ -352,6 +372,7 @@ def registry() -> IndexRegistry:
                 store=store,
                 cache=settings.cache_dir,
                 ttl_s=search.pointer_ttl_s,
+                memory_mb=settings.memory_mb,
             )
             _registry_key = key
         return _registry

@@ -38,7 +38,8 @@ class ParseError(ThothError):
 
 
 class BudgetExceeded(ParseError):
-    """Parsing one file took longer than its budget; skipped this run and retried on the next."""
+    """Parsing one file took longer than its budget: skipped, and struck by the parse pass (retried
+    once; at the second strike of the same content, skipped until the file changes)."""
 
     retry = True
 
@@ -66,7 +67,7 @@ class Budget:
         if time.monotonic() - self.started > self.seconds:
             raise BudgetExceeded(
                 f"parsing took over the {self.seconds:.0f}-second budget of one file and was stopped; "
-                "split the file or simplify its markup (retried next run)"
+                "split the file or simplify its markup"
             )
 
     def tick(self) -> None:

@@ -22,16 +22,17 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from thoth.shared.digest import file_sha256
-from thoth.shared.errors import IndexFormatError, ObjectNotFound, ThothError, TruncatedObject
+from thoth.shared.digest import stream_sha256
+from thoth.shared.errors import IndexFormatError, ObjectNotFound, OversizedObject, ThothError, TruncatedObject
+from thoth.shared.index.expect import MANIFEST, Expected, read_manifest
 from thoth.shared.index.format import INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
-from thoth.shared.index.loaded import Fetched, LoadedIndex, check_model, check_names, parse_index
+from thoth.shared.index.loaded import Fetched, LoadedIndex, parse_index
 from thoth.shared.index.texts import ChunkStore, ReadRange
 from thoth.shared.storage import LocalObjectStore, ObjectStore
 
 log = logging.getLogger(__name__)
-MANIFEST = "manifest.json"
 PARALLEL = 8  # ranges in flight; botocore's pool holds 10 connections
 PART_BYTES = 1024 * 1024  # smaller ranges cost more in request overhead than they win in parallelism
 
@@ -74,17 +75,22 @@ def write_atomic(path: Path, data: bytes | bytearray | memoryview | mmap.mmap) -
         raise
 
 
-def download_checked(store: ObjectStore, prefix: str, name: str, sha256: str, path: Path) -> None:
-    """`prefix + name` streamed to `path` (through a temporary file beside it, renamed once its sha256
-    matches the manifest's): no copy of the object is held in memory."""
+def download_checked(store: ObjectStore, prefix: str, name: str, meta: dict[str, Any], path: Path) -> None:
+    """`prefix + name` streamed to `path` (through a temporary file beside it, renamed once its size and
+    sha256 match the manifest's entry `meta`): no copy is held in memory, and the copy stops as soon as
+    the object runs past the size the manifest lists (an oversized object cannot fill the disk)."""
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    os.close(fd)
     try:
         try:
-            store.download(prefix + name, Path(tmp))
+            with os.fdopen(fd, "wb") as handle, store.open(prefix + name) as body:
+                sha256, size = stream_sha256(body, sink=handle, limit=meta["bytes"])
         except ObjectNotFound:
             raise IndexFormatError(f"index version {prefix} is missing {name}") from None
-        if file_sha256(tmp) != sha256:
+        except OversizedObject:
+            raise IndexFormatError(
+                f"{prefix}{name} is larger than the {meta['bytes']} bytes its manifest lists; refusing it"
+            ) from None
+        if size != meta["bytes"] or sha256 != meta["sha256"]:
             raise IndexFormatError(f"{prefix}{name} fails its checksum; refusing to serve it")
         os.replace(tmp, path)
     finally:
@@ -130,17 +136,22 @@ def open_version(
     expected_fingerprint: str | None = None,
     *,
     verify_texts: bool = False,
+    expected_chunks: int | None = None,
+    memory_budget: int | None = None,
 ) -> LoadedIndex:
     """The cold-start load: index.bin from `cache_dir` when there, else fetched in parallel and cached.
 
     `verify_texts`: also fetch the whole texts.bin and check its sha256 first (a hot swap, where
     the previous version keeps serving meanwhile, can afford it; a cold start reads texts by range).
+    Before a byte of data is fetched, the manifest must name `expected_chunks` chunks (the live
+    pointer's count) and its section table must pass `table.check_table` within `memory_budget`.
     """
     prefix = version_prefix(source, version)
     local = Path(cache_dir) / source / version
     started = time.perf_counter()
+    expect = Expected(expected_fingerprint, expected_chunks, memory_budget, verify_texts)
     try:
-        loaded = _open(store, prefix, source, version, local, expected_fingerprint, verify_texts)
+        loaded = _open(store, prefix, source, version, local, expect)
     except BaseException:
         # A version that fails leaves nothing behind: the next attempt starts from the store.
         shutil.rmtree(local, ignore_errors=True)
@@ -150,28 +161,22 @@ def open_version(
 
 
 def _open(
-    store: ObjectStore, prefix: str, source: str, version: str, local: Path,
-    expected_fingerprint: str | None, verify_texts: bool,
-) -> LoadedIndex:  # fmt: skip
+    store: ObjectStore, prefix: str, source: str, version: str, local: Path, expect: Expected
+) -> LoadedIndex:
     fetched = Fetched()
+    verify_texts = expect.with_texts
     cached_manifest = local / MANIFEST
     if cached_manifest.is_file() and (local / INDEX_FILE).is_file():
         manifest = Manifest.from_bytes(cached_manifest.read_bytes())
-        check_names(manifest, source, version)
-        check_model(manifest, expected_fingerprint)
+        expect.check(manifest, source, version)
         if (local / INDEX_FILE).stat().st_size != manifest.files[INDEX_FILE]["bytes"]:
             raise IndexFormatError(f"the cached {INDEX_FILE} of {source}/{version} has the wrong size")
         buffer: bytes | bytearray | mmap.mmap = _mapped(local / INDEX_FILE)
         manifest_bytes = None
     else:
-        try:
-            manifest_bytes = store.get(prefix + MANIFEST)
-        except ObjectNotFound:
-            raise IndexFormatError(f"index version {prefix} has no manifest; it is incomplete") from None
+        manifest, manifest_bytes = read_manifest(store, source, version)
         fetched.add("index", len(manifest_bytes))
-        manifest = Manifest.from_bytes(manifest_bytes)
-        check_names(manifest, source, version)
-        check_model(manifest, expected_fingerprint)  # before a byte of data is fetched
+        expect.check(manifest, source, version)  # before a byte of data is fetched
         size = manifest.files[INDEX_FILE]["bytes"]
         buffer = fetch_parallel(store, prefix + INDEX_FILE, size)
         fetched.add("index", size)
@@ -222,7 +227,7 @@ def _texts_later(
         after.join()  # one download or write at a time: index.bin's cache write first
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        download_checked(store, prefix, TEXTS_FILE, manifest.files[TEXTS_FILE]["sha256"], path)
+        download_checked(store, prefix, TEXTS_FILE, manifest.files[TEXTS_FILE], path)
     except (ThothError, OSError) as exc:
         log.warning("texts of %s stay read by range from the store (%s)", prefix, exc)
         return

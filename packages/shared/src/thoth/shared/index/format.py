@@ -28,7 +28,7 @@ FILES = (INDEX_FILE, TEXTS_FILE)
 NAME_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 # Arrays a section may hold; anything else in a manifest is refused before a byte is decoded.
-DTYPES = frozenset({"int8", "uint8", "uint16", "uint32", "uint64", "float32"})
+DTYPES = {"int8": 1, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "float32": 4}  # name -> item size
 MAX_SECTIONS = 64
 
 

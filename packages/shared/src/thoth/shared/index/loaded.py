@@ -17,8 +17,8 @@ from thoth.shared.index.format import TEXTS_FILE, Chunk, Manifest
 from thoth.shared.index.keyword import FIELDS, FieldPostings, KeywordIndex
 from thoth.shared.index.sections import decode
 from thoth.shared.index.strings import StringTable, encode_strings
+from thoth.shared.index.table import known_sections
 from thoth.shared.index.texts import ChunkStore, ReadRange, check_blocks, rows_of
-from thoth.shared.live import MODEL_MISMATCH_FIX
 
 if TYPE_CHECKING:
     import mmap
@@ -136,9 +136,11 @@ def parse_index(
 ) -> LoadedIndex:  # fmt: skip
     """A LoadedIndex from index.bin's bytes; every section checked against the manifest first."""
     sections, n, d = manifest.sections, manifest.chunk_count, manifest.model.dimension
-    # Decompress every section at once: zstd releases the GIL, and the postings alone took
-    # 150 ms single-threaded at 50,000 chunks. Shapes are checked below, before any is used.
-    page_count = sections["page_path_lengths"].shape[0] if "page_path_lengths" in sections else 0
+    # Every shape is checked against the others before a section is inflated (and sections this
+    # reader does not know are never inflated); then all are decompressed at once: zstd releases
+    # the GIL, and the postings alone took 150 ms single-threaded at 50,000 chunks.
+    known = known_sections(manifest)
+    page_count = known["page_path_lengths"].shape[0]
 
     def matrix(name: str, rows: int) -> npt.NDArray[np.float32]:
         # int8 -> float32 inside the worker, so the int8 copy is gone before the next section lands
@@ -147,10 +149,10 @@ def parse_index(
             decode(buffer, sections, f"{name[:-1]}_scales", (rows,)),
         )
 
-    jobs = {name: name for name in sections if name not in VECTOR_SECTIONS}
+    jobs = {name: name for name in known if name not in VECTOR_SECTIONS}
     with ThreadPoolExecutor(max_workers=4) as pool:
         vectors = pool.submit(matrix, "vectors", n)
-        page_matrix = pool.submit(matrix, "page_vectors", page_count) if "page_vectors" in sections else None
+        page_matrix = pool.submit(matrix, "page_vectors", page_count) if "page_vectors" in known else None
         decoded = dict(zip(jobs, pool.map(lambda name: decode(buffer, sections, name), jobs), strict=True))
 
     def get(name: str, *shape: int | None) -> npt.NDArray[Any]:
@@ -215,20 +217,3 @@ def parse_index(
         line_starts=get("row_line", n).astype(np.int64),
         page_vectors=page_vectors,
     )
-
-
-def check_model(manifest: Manifest, expected_fingerprint: str | None) -> None:
-    if expected_fingerprint is not None and manifest.model.fingerprint != expected_fingerprint:
-        raise IndexFormatError(
-            f"index {manifest.source}/{manifest.version} was built with model fingerprint "
-            f"{manifest.model.fingerprint} ({manifest.model.id}), but this server's query encoder is "
-            f"{expected_fingerprint}; {MODEL_MISMATCH_FIX}"
-        )
-
-
-def check_names(manifest: Manifest, source: str, version: str) -> None:
-    if manifest.source != source or manifest.version != version:
-        raise IndexFormatError(
-            f"the manifest of {source}/{version} describes {manifest.source}/{manifest.version}; "
-            "refusing a version published under another name"
-        )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from thoth.shared.errors import IndexFormatError, ObjectNotFound
-from thoth.shared.index.fetch import MANIFEST, download_checked, local_reader, write_atomic
+from thoth.shared.errors import IndexFormatError
+from thoth.shared.index.expect import MANIFEST, check_model, check_names, read_manifest
+from thoth.shared.index.fetch import download_checked, local_reader, write_atomic
 from thoth.shared.index.format import FILES, INDEX_FILE, TEXTS_FILE, Manifest, version_prefix
-from thoth.shared.index.loaded import LoadedIndex, check_model, check_names, parse_index
+from thoth.shared.index.loaded import LoadedIndex, parse_index
+from thoth.shared.index.table import check_table
 from thoth.shared.storage import ObjectStore
 
 
@@ -17,16 +19,12 @@ def download_version(store: ObjectStore, source: str, version: str, cache_dir: P
     if all((final / name).is_file() for name in (*FILES, MANIFEST)):
         return final
     prefix = version_prefix(source, version)
-    try:
-        manifest_bytes = store.get(prefix + MANIFEST)
-    except ObjectNotFound:
-        raise IndexFormatError(f"index version {prefix} has no manifest; it is incomplete") from None
-    manifest = Manifest.from_bytes(manifest_bytes)
+    manifest, manifest_bytes = read_manifest(store, source, version)
     check_names(manifest, source, version)
     final.mkdir(parents=True, exist_ok=True)
     (final / MANIFEST).unlink(missing_ok=True)
     for name in FILES:
-        download_checked(store, prefix, name, manifest.files[name]["sha256"], final / name)
+        download_checked(store, prefix, name, manifest.files[name], final / name)
     write_atomic(final / MANIFEST, manifest_bytes)
     return final
 
@@ -39,6 +37,7 @@ def load_version(directory: Path, expected_fingerprint: str | None = None) -> Lo
     except FileNotFoundError:
         raise IndexFormatError(f"{directory} holds no {MANIFEST}") from None
     check_model(manifest, expected_fingerprint)
+    check_table(manifest, None)  # shapes and the inflation ratio, before index.bin is read
     for name in FILES:
         path = directory / name
         if not path.is_file() or path.stat().st_size != manifest.files[name]["bytes"]:

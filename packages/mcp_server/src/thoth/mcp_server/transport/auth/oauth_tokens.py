@@ -16,7 +16,6 @@ import jwt
 from thoth.mcp_server.access import claim_groups
 from thoth.mcp_server.settings import OAuthSettings
 from thoth.mcp_server.transport.auth.errors import InsufficientScope, InvalidToken
-from thoth.mcp_server.transport.auth.fetch import fetch_json
 from thoth.mcp_server.transport.auth.jwks import Fetch, KeySet, UnknownKey
 
 # Larger than any real access token (Cognito ~1.1 kB; Entra ID with 200 groups ~8 kB is below the
@@ -72,7 +71,7 @@ class TokenVerifier:
     def __init__(
         self,
         settings: OAuthSettings,
-        fetch: Fetch = fetch_json,
+        fetch: Fetch | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings

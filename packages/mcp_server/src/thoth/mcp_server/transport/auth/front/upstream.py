@@ -9,6 +9,7 @@ keys (issuer, audience = Thoth's client id, expiry, nonce) before its `sub` is t
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import threading
 import time
@@ -21,7 +22,13 @@ import jwt
 
 from thoth.mcp_server.settings import ASYMMETRIC_ALGORITHMS
 from thoth.mcp_server.transport.auth.errors import KeysUnavailable
-from thoth.mcp_server.transport.auth.fetch import USER_AGENT, FetchError, fetch_json, secure_url
+from thoth.mcp_server.transport.auth.fetch import (
+    USER_AGENT,
+    FetchError,
+    fetch_json,
+    is_loopback_http,
+    secure_url,
+)
 from thoth.mcp_server.transport.auth.jwks import KeySet, UnknownKey, metadata_urls
 from thoth.shared.errors import ConfigError, ThothError
 from thoth.shared.logging import register_secret
@@ -56,8 +63,13 @@ _lock = threading.Lock()
 _known: dict[str, tuple[float, Upstream, KeySet]] = {}
 
 
-def discover(issuer: str, fetch: Any = fetch_json) -> tuple[Upstream, KeySet]:
-    """The upstream's endpoints and key set (cached an hour per issuer); UpstreamError otherwise."""
+def discover(issuer: str, fetch: Any = None) -> tuple[Upstream, KeySet]:
+    """The upstream's endpoints and key set (cached an hour per issuer); UpstreamError otherwise.
+
+    Plain http endpoints only for an upstream on this machine (a test issuer), as for any issuer.
+    """
+    loopback = is_loopback_http(issuer)
+    get: Any = fetch or functools.partial(fetch_json, loopback_http=loopback)
     now = time.monotonic()
     with _lock:
         cached = _known.get(issuer)
@@ -66,7 +78,7 @@ def discover(issuer: str, fetch: Any = fetch_json) -> tuple[Upstream, KeySet]:
     problems = []
     for url in reversed(metadata_urls(issuer)):  # OpenID discovery first: Cognito has no RFC 8414 document
         try:
-            metadata = fetch(url, FETCH_TIMEOUT_S)
+            metadata = get(url, FETCH_TIMEOUT_S)
         except FetchError as exc:
             problems.append(str(exc))
             continue
@@ -74,7 +86,7 @@ def discover(issuer: str, fetch: Any = fetch_json) -> tuple[Upstream, KeySet]:
             problems.append(f"{url} names issuer {str(metadata.get('issuer'))[:120]!r}")
             continue
         endpoints = [metadata.get(name) for name in ("authorization_endpoint", "token_endpoint", "jwks_uri")]
-        if not all(isinstance(e, str) and secure_url(e) for e in endpoints):
+        if not all(isinstance(e, str) and secure_url(e, loopback) for e in endpoints):
             problems.append(f"{url} lacks an https authorization_endpoint, token_endpoint or jwks_uri")
             continue
         upstream = Upstream(issuer, *endpoints)
