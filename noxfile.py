@@ -277,8 +277,8 @@ def demo(session: nox.Session) -> None:
 DEPLOY_ENV = {"TF_CLI_CONFIG_FILE": str(ROOT / "infra" / "terraform.rc"), "HF_HUB_OFFLINE": "1"}
 
 
-def _deploy(session: nox.Session, command: str) -> None:
-    env = use_env(session, "deploy")  # awscli, boto3, moto[server]: no torch in this venv
+def _deploy(session: nox.Session, command: str, lock: str = "deploy") -> None:
+    env = use_env(session, lock)  # deploy: awscli, boto3, moto[server], no torch
     env.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
 
 
@@ -308,8 +308,9 @@ def logs(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["aws"])
 def refresh_remote(session: nox.Session) -> None:
-    """Invoke the deployed refresh function and print its report: `-- <env> [source]`."""
-    _deploy(session, "refresh-remote")
+    """Invoke the deployed refresh function and print its report: `-- <env> [source]` (`local`: run here)."""
+    # moto cannot run Lambda code: in `local` the refresh handler runs in-process, so it needs torch (dev).
+    _deploy(session, "refresh-remote", lock="dev" if session.posargs[:1] == ["local"] else "deploy")
 
 
 @nox.session(default=False, tags=["aws"])

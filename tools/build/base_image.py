@@ -131,7 +131,9 @@ def choose_base(
         raise PackagingError(
             f"the base image {wanted} is not available locally and cannot be pulled ({reason})", NO_BASE_FIX
         )
-    last = reason.strip().splitlines()[-1][:160] if reason.strip() else "no answer"
+    # The tool's message ends with the root cause (a timeout, an unknown host): keep that end.
+    last = reason.strip().splitlines()[-1] if reason.strip() else "no answer"
+    last = last if len(last) <= 120 else "…" + last[-120:]
     log(
         f"the base image {wanted} cannot be pulled ({last}): building on the local stand-in base "
         f"{IMAGE_NAME} instead, as the `local` rehearsal allows (a real environment needs the real base)"

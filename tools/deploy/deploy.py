@@ -57,6 +57,8 @@ def deploy_mcp(
     done = release(session, name, lambda version: version_smoke.mcp_server(session, name, version))
     if done.action == "released":
         code_action = "updated"
+        if done.smoke is not None:
+            print(f"  smoke: {done.smoke.detail}")
     layer_json = {
         "action": "published" if any(layer.action == "published" for layer in layers) else "unchanged",
         "version": layers[0].version if layers else None,
