@@ -34,11 +34,13 @@ pytestmark = [
 ]
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(home: Path, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, THOTH_HOME=str(home), TF_CLI_CONFIG_FILE=str(REPO / "infra" / "terraform.rc"))
     argv = [sys.executable, "-m", "tools.deploy", *args]
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=400, check=False)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == expect, (
+        f"{args} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc
 
 
@@ -203,5 +205,8 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     pushed = build_outputs.load_container(container).reference
     assert image_id(ref) == image_id(pushed)
 
-    doctor = run(home, "doctor", "local")
-    assert "0 to fix" in doctor.stdout
+    # Everything is in place but an index (no refresh ran here): doctor names that one fix and fails.
+    doctor = run(home, "doctor", "local", expect=1)
+    fixes = [line for line in doctor.stdout.splitlines() if line.startswith("FIX")]
+    assert len(fixes) == 1 and fixes[0].startswith("FIX health: /health 503 degraded"), doctor.stdout
+    assert fixes[0].endswith("publish an index with `nox -s refresh_remote -- local`")
