@@ -29,7 +29,7 @@ from tools.paths import ROOT
 SAMPLES = ROOT / "samples" / "handbook"
 SOURCE = "handbook"  # the name infra's monitored_sources (freshness alarms) watches by default
 SOURCES_KEY = "config/sources.yaml"
-SOURCES_PREFIX = f"sources/{SOURCE}/"
+SOURCES_PREFIX = f"sources/{SOURCE}/"  # the refresh role may read it: s3_sources in environments/local.tfvars
 SOURCES_FILE = """# Written by `nox -s refresh_remote -- local`: samples/handbook, uploaded beside this file.
 # Replace this object to index your own sources (see samples/sources.yaml).
 sources:
