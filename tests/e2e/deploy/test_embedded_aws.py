@@ -187,8 +187,11 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     ]
     assert image_uri.endswith(f"@{digest}")
     ref = f"{endpoints['registry']}/thoth-local-refresh-service@{digest}"
+    pushed = build_outputs.load_container(container).reference
+    # The storage the pushed image lives in (the packaging build uses buildah's vfs), for both images.
+    flags = image_registry.storage("buildah", pushed)
     pulled = subprocess.run(
-        ["buildah", "pull", "--tls-verify=false", ref], capture_output=True, text=True, check=False
+        ["buildah", *flags, "pull", "--tls-verify=false", ref], capture_output=True, text=True, check=False
     )
     assert pulled.returncode == 0, pulled.stderr
 
@@ -197,12 +200,12 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     # across runs and keeps the digest it first recorded.)
     def image_id(reference: str) -> str:
         proc = subprocess.run(
-            ["buildah", "inspect", "--type", "image", reference], capture_output=True, text=True, check=True
-        )
+            ["buildah", *flags, "inspect", "--type", "image", reference],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
         found: str = json.loads(proc.stdout)["FromImageID"]
         return found
 
-    pushed = build_outputs.load_container(container).reference
     assert image_id(ref) == image_id(pushed)
 
     # Everything is in place but an index (no refresh ran here): doctor names that one fix and fails.
