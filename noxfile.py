@@ -215,7 +215,7 @@ def build_functions(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["build"])
 def build_container(session: nox.Session) -> None:
-    """Build the refresh image (buildah/podman/docker), content-tagged; writes build/container.json."""
+    """Build the refresh image (buildah/podman/docker) into build/container.json: `-- [--standin]`."""
     _packaging(session, "container", "refresh")
 
 
@@ -290,7 +290,7 @@ def infra(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["aws"])
 def deploy(session: nox.Session) -> None:
-    """Ship changed layer/code/image, move `live` after a smoke test: `-- <env> [--json] [--no-build]`."""
+    """Ship what changed, move `live` after a smoke test: `-- <env> [--json] [--no-build] [--skip-image]`."""
     _deploy(session, "deploy")
 
 
@@ -315,7 +315,7 @@ def refresh_remote(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["aws"])
 def doctor(session: nox.Session) -> None:
-    """Check a live environment (runtime, layers, size, env vars, alias, handler, health): `-- <env>`."""
+    """Check a live environment (runtime, layers, size, alias, health, a search): `-- <env>`; exit 1 = fix."""
     _deploy(session, "doctor")
 
 
