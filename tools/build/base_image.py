@@ -133,7 +133,7 @@ def choose_base(
         )
     # The tool's message ends with the root cause (a timeout, an unknown host): keep that end.
     last = reason.strip().splitlines()[-1] if reason.strip() else "no answer"
-    last = last if len(last) <= 120 else "…" + last[-120:]
+    last = last if len(last) <= 120 else "…" + last[-120:].split(" ", 1)[-1]
     log(
         f"the base image {wanted} cannot be pulled ({last}): building on the local stand-in base "
         f"{IMAGE_NAME} instead, as the `local` rehearsal allows (a real environment needs the real base)"
