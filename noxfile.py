@@ -28,6 +28,8 @@ def _load(name: str, path: Path) -> ModuleType:
     return module
 
 
+# tools.locks imports tools.runtimes (the Lambda runtime table): loaded first, it is found by name.
+runtimes = _load("tools.runtimes", ROOT / "tools" / "runtimes.py")
 locks = _load("tools.locks", ROOT / "tools" / "locks.py")
 envs = _load("tools.envs", ROOT / "tools" / "envs.py")
 TARGET = locks.target_from_env()
@@ -105,6 +107,24 @@ def need_setting(session: nox.Session, message: str, *names: str, flag: str | No
         session.error(message)
 
 
+def _resolver(session: nox.Session, python: str) -> Env:
+    """pip-tools under Python `python`: a runtime's layer lock resolves under that runtime's own Python."""
+    row = runtimes.for_python(python)
+    interpreter = runtimes.interpreter(row)
+    if interpreter is None:
+        session.error(runtimes.missing_interpreter(row))
+    venv = ROOT / ".nox" / f"pip-tools-python{python}"
+    wanted = locks.install_digest(["pip-tools"], ROOT, False) + str(interpreter)
+    marker = venv / envs.DONE
+    if not (marker.exists() and marker.read_text() == wanted):
+        session.run(str(interpreter), "-m", "venv", "--clear", str(venv), external=True)
+        pip_tools = str(locks.LOCKS["pip-tools"].output(ROOT))
+        session.run(str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--require-hashes",
+                    "--no-deps", "-r", pip_tools, external=True)  # fmt: skip
+        marker.write_text(wanted)
+    return Env(session, venv)
+
+
 @nox.session
 def lock(session: nox.Session) -> None:
     """Compile requirements/*.in into hashed locks (`-- --check` lists stale ones and fails)."""
@@ -128,7 +148,9 @@ def lock(session: nox.Session) -> None:
             out = Path(tmp) / lock.output(ROOT).name
             if lock.output(ROOT).exists():
                 out.write_bytes(lock.output(ROOT).read_bytes())  # keep unchanged pins stable
-            env.run(*locks.pip_compile_args(lock, ROOT, out))
+            python = locks.python_of(lock, TARGET)
+            runner = env if python == PYTHON else _resolver(session, python)
+            runner.run(*locks.pip_compile_args(lock, ROOT, out))
             written = locks.write_lock(lock, ROOT, TARGET, out)
         session.log(f"wrote {written.relative_to(ROOT)}")
     session.log(f"compiled {len(names)} lock(s)")
@@ -170,12 +192,12 @@ def tests_e2e(session: nox.Session) -> None:
     _pytest(session, ("tests/e2e",))
 
 
-BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile")
+BENCHES = ("refresh", "mcp", "quality", "layer", "deploy", "hint", "compact", "hostile", "encoder")
 
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile` (or all)."""
+    """Benchmarks that print figures: `-- refresh|mcp|quality|layer|deploy|hint|compact|hostile|encoder`."""
     names = [a for a in session.posargs if not a.startswith("-")] or list(BENCHES)
     extra = [a for a in session.posargs if a.startswith("-")]
     unknown = [n for n in names if n not in BENCHES]
@@ -195,22 +217,22 @@ def build_encoder(session: nox.Session) -> None:
     use_env(session, "dev").run("python", "-m", "tools.build.encoder_export", *session.posargs, env=OFFLINE)
 
 
-def _packaging(session: nox.Session, command: str, lock: str) -> None:
-    _stop_if_stale(session, [lock])
+def _packaging(session: nox.Session, command: str, *lock_names: str) -> None:
+    _stop_if_stale(session, list(lock_names))
     env = use_env(session, "dev")
     env.run("python", "-m", "tools.build.cli", command, *session.posargs, env={"HF_HUB_OFFLINE": "1"})
 
 
 @nox.session(default=False, tags=["build"])
 def build_layer(session: nox.Session) -> None:
-    """Build lambda-layers/ (dependency + encoder layers) and the function zip; gates + smoke test."""
-    _packaging(session, "layer", "mcp-layer")
+    """Build the MCP layers and function zip for a runtime: `-- [--runtime ID] [--arch arm64]`."""
+    _packaging(session, "layer", *locks.runtime_locks())
 
 
 @nox.session(default=False, tags=["build"])
 def build_functions(session: nox.Session) -> None:
     """Build lambda-functions/thoth-mcp-server.zip (thoth.shared + thoth.mcp_server, precompiled)."""
-    _packaging(session, "functions", "mcp-layer")
+    _packaging(session, "functions", *locks.runtime_locks())
 
 
 @nox.session(default=False, tags=["build"])

@@ -28,6 +28,7 @@ locals {
     var.oauth_jwks_url != "" ? { THOTH_OAUTH_JWKS_URL = var.oauth_jwks_url } : local.use_cognito ? { THOTH_OAUTH_JWKS_URL = one(module.cognito[*].jwks_url) } : {},
     var.oauth_resource != "" ? { THOTH_OAUTH_RESOURCE = var.oauth_resource } : {},
     var.oauth_algorithms != "" ? { THOTH_OAUTH_ALGORITHMS = var.oauth_algorithms } : {},
+    var.source_access != null ? { THOTH_SOURCE_ACCESS = jsonencode(var.source_access) } : {},
   )
 }
 
@@ -38,6 +39,7 @@ module "cognito" {
   domain_prefix       = var.cognito_domain_prefix != "" ? var.cognito_domain_prefix : "${local.prefix}-${local.account_id}"
   callback_urls       = var.cognito_callback_urls
   deletion_protection = var.deletion_protection
+  groups              = var.source_access != null ? keys(var.source_access.groups) : []
 }
 
 module "storage" {
@@ -85,6 +87,10 @@ module "mcp_server" {
   environment             = var.environment
   role_arn                = module.iam.mcp_role_arn
   bootstrap_zip           = var.bootstrap_zip
+  runtime                 = var.mcp_runtime
+  architecture            = var.mcp_architecture
+  runtimes                = var.mcp_runtimes
+  snap_start              = var.mcp_snap_start
   bucket_name             = module.storage.bucket_name
   table_name              = module.state.table_name
   log_level               = var.log_level

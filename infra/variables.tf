@@ -47,6 +47,34 @@ variable "mcp_memory_mb" {
   }
 }
 
+variable "mcp_runtimes" {
+  description = "The Lambda runtime table (tools/runtimes.py); `nox -s infra` passes it as TF_VAR_mcp_runtimes."
+  type = map(object({
+    architectures = list(string)
+    snap_start    = bool
+  }))
+}
+
+variable "mcp_runtime" {
+  description = "Lambda runtime of the MCP server, a row of tools/runtimes.py. `nox -s infra` passes the table's default (TF_VAR_mcp_runtime); a tfvars line overrides it. The deployed layer must be built for it (`nox -s build_layer -- --runtime ...`)."
+  type        = string
+}
+
+variable "mcp_architecture" {
+  description = "Architecture of the MCP server: x86_64 or arm64 (`nox -s infra` passes x86_64 unless a tfvars line overrides it)."
+  type        = string
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.mcp_architecture)
+    error_message = "mcp_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "mcp_snap_start" {
+  description = "SnapStart for the MCP server on runtimes that offer it (python3.12+). On: a restored instance skips the imports and the encoder load, but Lambda bills the snapshot cache (per GB of memory, at least 3 hours per version) and each restore, and publishing a version takes longer. Turn it off for a rarely called environment, or to use provisioned concurrency (the two exclude each other)."
+  type        = bool
+  default     = true
+}
+
 variable "mcp_timeout_s" {
   description = "MCP server timeout; API Gateway integrations end at 30 s."
   type        = number
@@ -247,4 +275,19 @@ variable "oauth_algorithms" {
   description = "THOTH_OAUTH_ALGORITHMS (asymmetric only); empty: RS256."
   type        = string
   default     = ""
+}
+
+variable "source_access" {
+  description = <<-EOT
+    THOTH_SOURCE_ACCESS: which sources an OAuth token may read, by group (Cognito's cognito:groups) and
+    by scope; default is what every token reads. null: every token reads every source. With Cognito,
+    each group named here is created in the user pool (add users to it to grant its sources).
+    API keys carry their own sources in the api-key secret ({"key": "...", "sources": [...]}).
+  EOT
+  type = object({
+    groups  = optional(map(list(string)), {})
+    scopes  = optional(map(list(string)), {})
+    default = optional(list(string), [])
+  })
+  default = null
 }

@@ -1,7 +1,8 @@
 """The pip-tools locks in requirements/: what each is compiled from, which are stale, how one is written.
 
 noxfile.py loads this file in the bootstrap venv, where only nox is installed: stdlib only, and no
-imports from the rest of `tools`. Every function takes the repository root, so tests run them on a copy.
+imports from the rest of `tools` but tools.runtimes (stdlib only too; noxfile loads it first). Every
+function takes the repository root, so tests run them on a copy.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.runtimes import RUNTIMES
+
 REQUIREMENTS = "requirements"
-# The lock target: Lambda's python3.11 on x86_64. arm64 follows by adding a row here once its wheels
-# are resolvable from this machine's registries.
+# The target of the tool locks (dev, lint, deploy, ...): this machine's Python on x86_64. The MCP layer's
+# locks target a Lambda runtime each instead (tools/runtimes.py), resolved under that runtime's Python.
 TARGETS = {"x86_64": {"python": "3.11", "platform": "manylinux2014_x86_64"}}
 DEFAULT_TARGET = "x86_64"
 # First-party distributions: locks mirror their pyproject.toml; sessions install them editable.
@@ -34,6 +37,7 @@ class Lock:
 
     name: str
     packages: tuple[str, ...] = ()
+    runtime: str | None = None  # a row of tools/runtimes.py: resolved under its Python, for every arch
 
     def source(self, root: Path) -> Path:
         return root / REQUIREMENTS / f"{self.name}.in"
@@ -47,7 +51,7 @@ LOCKS = {
     for lock in (
         Lock("nox"),
         Lock("pip-tools"),
-        Lock("mcp-layer", ("shared", "mcp_server")),
+        *(Lock(row.lock, ("shared", "mcp_server"), row.identifier) for row in RUNTIMES.values()),
         Lock("refresh", ("shared", "refresh_service")),
         Lock("dev", ("shared", "mcp_server", "refresh_service")),
         Lock("security"),
@@ -82,10 +86,25 @@ def in_files(path: Path) -> list[Path]:
     return found
 
 
+def runtime_locks() -> list[str]:
+    """The MCP layer's locks, one per Lambda runtime."""
+    return [name for name, lock in LOCKS.items() if lock.runtime]
+
+
+def target_of(lock: Lock, target: str) -> str:
+    """What `lock` is compiled for: its runtime, else the tool-lock target."""
+    return lock.runtime or target
+
+
+def python_of(lock: Lock, target: str) -> str:
+    """The Python (MAJOR.MINOR) `lock` must be resolved under."""
+    return RUNTIMES[lock.runtime].python if lock.runtime else TARGETS[target]["python"]
+
+
 def input_digest(lock: Lock, root: Path, target: str) -> str:
     """Hash of everything a lock is compiled from, including the target."""
     root = root.resolve()
-    digest = hashlib.sha256(f"target={target}\n".encode())
+    digest = hashlib.sha256(f"target={target_of(lock, target)}\n".encode())
     inputs = in_files(lock.source(root)) + [root / PACKAGES[p] / "pyproject.toml" for p in lock.packages]
     for path in inputs:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
@@ -118,7 +137,11 @@ def check(names: list[str], root: Path, target: str) -> tuple[bool, str]:
 
 
 def pip_compile_args(lock: Lock, root: Path, output: Path) -> list[str]:
-    """The pip-compile command line that compiles `lock` (run from `root`) into `output`."""
+    """The pip-compile command line that compiles `lock` (run from `root`) into `output`.
+
+    A runtime's lock accepts wheels only: every pin must install on Lambda without a compiler.
+    """
+    only_wheels = ["--pip-args", "--only-binary=:all:"] if lock.runtime else []
     return [
         "pip-compile",
         "--quiet",
@@ -128,6 +151,7 @@ def pip_compile_args(lock: Lock, root: Path, output: Path) -> list[str]:
         "--no-emit-index-url",
         "--no-emit-find-links",
         "--no-header",
+        *only_wheels,
         "--output-file",
         str(output),
         lock.source(root).relative_to(root).as_posix(),
@@ -136,10 +160,15 @@ def pip_compile_args(lock: Lock, root: Path, output: Path) -> list[str]:
 
 def header(lock: Lock, root: Path, target: str) -> str:
     """The lines every lock starts with; the input digest is what `check` compares."""
-    spec = TARGETS[target]
+    if lock.runtime:
+        row = RUNTIMES[lock.runtime]
+        shown = f"{row.identifier} ({row.os}, glibc {row.glibc_text}; {', '.join(row.architectures)})"
+    else:
+        spec = TARGETS[target]
+        shown = f"{target} {spec['platform']} python{spec['python']}"
     return (
         f"# Compiled by `nox -s lock` from {lock.source(root).name}; do not edit.\n"
-        f"# target: {target} {spec['platform']} python{spec['python']}\n"
+        f"# target: {shown}\n"
         f"# input-digest: {input_digest(lock, root, target)}\n"
     )
 

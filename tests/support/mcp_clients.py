@@ -20,14 +20,24 @@ def offline_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def build_index(home: Path) -> dict[str, Any]:
-    """Index samples/handbook with the refresh CLI into `home` (and build the encoder if it is missing)."""
+def build_index(home: Path, *options: str) -> dict[str, Any]:
+    """Index samples/handbook with the refresh CLI into `home` (and build the encoder if it is missing);
+    `options` go to the refresh CLI, e.g. "--base-url", "https://handbook.example.com/"."""
     import json
 
     env = offline_env(home)
     subprocess.run([sys.executable, "-m", "tools.build.encoder_export"], env=env, check=True, cwd=REPO)
     done = subprocess.run(
-        [sys.executable, "-m", "thoth.refresh_service", "samples/handbook", "--name", "handbook", "--json"],
+        [
+            sys.executable,
+            "-m",
+            "thoth.refresh_service",
+            "samples/handbook",
+            "--name",
+            "handbook",
+            *options,
+            "--json",
+        ],
         env=env,
         cwd=REPO,
         capture_output=True,

@@ -121,13 +121,14 @@ def markdown_chunks(root: Path, source: str, commit: str = "c0ffee") -> list[Chu
 
 
 def embed(texts: list[str], directory: Path = ENCODER_DIR) -> npt.NDArray[np.float32]:
-    """Document vectors from the ONNX encoder (same model and truncation as sentence-transformers)."""
+    """Document vectors from the ONNX encoder (same model, passage prefix and truncation as the refresh)."""
     encoder = encoder_module.QueryEncoder(directory)
-    return np.stack([encoder.encode(text) for text in texts]).astype(np.float32)
+    prefix = encoder.info.passage_prefix
+    return np.stack([encoder.encode(text, prefix=prefix) for text in texts]).astype(np.float32)
 
 
-def model_info(fingerprint: str) -> ModelInfo:
-    return ModelInfo(id=MODEL_ID, dimension=DIMENSION, fingerprint=fingerprint)
+def model_info(fingerprint: str, dimension: int = DIMENSION, model_id: str = MODEL_ID) -> ModelInfo:
+    return ModelInfo(id=model_id, dimension=dimension, fingerprint=fingerprint)
 
 
 def publish(
@@ -137,6 +138,7 @@ def publish(
     vectors: npt.NDArray[np.float32],
     fingerprint: str,
     commit: str | None = "c0ffee",
+    model_id: str = MODEL_ID,
 ) -> LivePointer:
     """Write a version to the configured object store and point `source` at it."""
     manifest = write_version(
@@ -145,7 +147,7 @@ def publish(
         version,
         chunks,
         vectors,
-        model=model_info(fingerprint),
+        model=model_info(fingerprint, vectors.shape[1], model_id),
         commit=commit,
         builder_version="tests",
     )

@@ -24,8 +24,8 @@ FORBIDDEN = {
     "protocol": ("thoth.mcp_server.search", "thoth.mcp_server.transport", *HEAVY),
     "search": ("thoth.mcp_server.transport",),
 }
-# search may use the protocol's tool contract, nothing else of it
-SEARCH_MAY_USE = ("thoth.mcp_server.protocol.tools",)
+# search may use the protocol's tool and resource contracts, nothing else of it
+SEARCH_MAY_USE = ("thoth.mcp_server.protocol.tools", "thoth.mcp_server.protocol.resources")
 LEAVES = ("settings.py", "version.py")
 # PyJWT and cryptography cost tens of milliseconds to import: only the OAuth token modules (which
 # transport/auth/authenticator.py loads on the first JWT) may name them, so /health and API keys never pay.

@@ -21,7 +21,11 @@ PACKAGES = {
     "thoth-mcp-server": "mcp_server",
     "thoth-refresh-service": "refresh_service",
 }
-LOCK_OF = {"mcp_server": ["mcp-layer", "dev"], "refresh_service": ["refresh", "dev"], "shared": ["dev"]}
+LOCK_OF = {
+    "mcp_server": [*locks.runtime_locks(), "dev"],
+    "refresh_service": ["refresh", "dev"],
+    "shared": ["dev"],
+}
 
 
 def _name(requirement: str) -> str:
@@ -95,14 +99,35 @@ def test_lock_check_names_stale_locks(repo_copy: Path) -> None:
     fresh, message = _lock_check(repo_copy)
     assert not fresh
     assert "requirements/refresh.txt" in message and "requirements/dev.txt" in message
-    assert "requirements/mcp-layer.txt" not in message
+    assert "requirements/mcp-layer" not in message
 
 
-def test_pyproject_change_makes_lock_stale(repo_copy: Path) -> None:
+def test_pyproject_change_makes_every_runtime_lock_stale(repo_copy: Path) -> None:
     path = repo_copy / "packages" / "mcp_server" / "pyproject.toml"
     path.write_text(path.read_text().replace('"tokenizers>=0.15"', '"tokenizers>=0.16"'))
     fresh, message = _lock_check(repo_copy)
-    assert not fresh and "requirements/mcp-layer.txt" in message
+    assert not fresh
+    assert all(f"requirements/{name}.txt" in message for name in locks.runtime_locks())
+
+
+def test_the_shared_layer_input_reaches_every_runtime_lock_and_only_them(repo_copy: Path) -> None:
+    with open(repo_copy / "requirements" / "mcp-layer.in", "a") as handle:
+        handle.write("# a comment changes the inputs\n")
+    stale = locks.stale_locks(list(locks.LOCKS), repo_copy, locks.target_from_env())
+    assert sorted(stale) == sorted(
+        f"requirements/{n}.txt (inputs changed since it was compiled)" for n in locks.runtime_locks()
+    )
+
+
+def test_a_runtime_lock_resolves_under_its_runtimes_python_and_wheels_only(repo_copy: Path) -> None:
+    from tools import runtimes
+
+    for name in locks.runtime_locks():
+        lock = locks.LOCKS[name]
+        assert lock.runtime is not None
+        assert locks.python_of(lock, "x86_64") == runtimes.get(lock.runtime).python
+        assert "--only-binary=:all:" in locks.pip_compile_args(lock, repo_copy, repo_copy / "out.txt")
+        assert f"# target: {lock.runtime} (" in lock.output(REPO).read_text()
 
 
 def test_missing_lock_is_named_with_the_fix(repo_copy: Path) -> None:

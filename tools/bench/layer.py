@@ -4,6 +4,8 @@ artifacts vs the naive layer, build time cold and warm, and the refresh image si
 
 Usage: python -m tools.bench.layer [--runs 5]   (from the repository root)
 Figures are printed side by side; nothing is asserted. Work files live in build/bench-layer/.
+Everything is built for the Lambda runtime of this interpreter's Python (the naive layer is installed
+and run by it); `bench mcp` compares the runtimes with each other.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from tools import runtimes
 from tools.build import import_smoke_child, manifest
 from tools.paths import BUILD, CACHE, CONTAINER_RECORD, ENCODER, REQUIREMENTS, ROOT
 
 WORK = BUILD / "bench-layer"
-LOCK = REQUIREMENTS / "mcp-layer.txt"
+RUNTIME = runtimes.for_python("{}.{}".format(*sys.version_info[:2]))
+LOCK = REQUIREMENTS / f"{RUNTIME.lock}.txt"
 MB = 1_000_000
 # serverless-python-requirements: slim's default patterns, its default noDeploy list, and `strip` on *.so.
 SLIM_PATTERNS = ("*.py[co]", "__pycache__", "*.dist-info")
@@ -120,6 +124,8 @@ def build_ours(out: Path) -> tuple[float, float]:
         str(out / "layers"),
         "--functions",
         str(out / "functions"),
+        "--runtime",
+        RUNTIME.identifier,
     ]
     started = time.monotonic()
     run(cmd, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
@@ -181,7 +187,7 @@ def runtime_dir(work: Path) -> Path:
     """boto3 & co. as the Lambda runtime provides them (from the locked wheels)."""
     target = work / "runtime"
     if not target.exists():
-        wheels = sorted((CACHE / "wheels" / "x86_64").glob("*.whl"))
+        wheels = sorted((CACHE / "wheels" / RUNTIME.identifier / "x86_64").glob("*.whl"))
         keep = ("boto3-", "botocore-", "s3transfer-", "jmespath-", "python_dateutil-", "six-", "urllib3-")
         for wheel in wheels:
             if wheel.name.startswith(keep):
@@ -226,7 +232,7 @@ def main() -> None:
         }.items()
     }
     naive_unzipped = sizes["naive pip -t + zip -r"][1]
-    print("\n== dependency layer (same lock: requirements/mcp-layer.txt)")
+    print(f"\n== dependency layer for {RUNTIME.identifier} (same lock: {LOCK.relative_to(ROOT)})")
     print(f"{'variant':28} {'zip MB':>8} {'unzipped MB':>12} {'vs naive':>9} {'direct upload (<=50 MB)':>24}")
     for name, (zipped, size) in sizes.items():
         fits = "yes" if zipped <= 50 * 1024 * 1024 else "no (via S3)"

@@ -1,11 +1,12 @@
 """MCP server benchmark: published bytes per chunk, warm search, cold starts from the embedded S3
 (empty vs filled cache, bytes fetched), query embedding vs sentence-transformers, peak RSS, and
-cold starts through the Lambda handler (with and without precompiled bytecode), and the
+cold starts through the Lambda handler (with and without precompiled bytecode), the cold start of
+each Lambda runtime's artifacts on its own interpreter (tools/bench/mcp_runtimes.py), and the
 authentication paths (/health and API-key cold starts against a baseline ref; OAuth's import and
 first-verification cost: tools/bench/mcp_auth.py).
 
 Usage: python -m tools.bench.mcp [--sizes 10000,50000] [--runs 5] [--queries 300] [--skip-bytecode]
-       [--baseline=REF] [--only=auth]
+       [--baseline=REF] [--only=auth|runtimes]
 (through nox: `nox -s bench -- mcp --baseline=REF`; the `=` keeps nox from reading REF as a benchmark)
 Figures are printed (medians, p99, ratios); nothing is asserted. Work files live in build/bench-mcp/.
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tools import embedded_aws
-from tools.bench import mcp_auth
+from tools.bench import mcp_auth, mcp_runtimes
 from tools.paths import BUILD, ENCODER, ROOT
 
 WORK = BUILD / "bench-mcp"
@@ -172,6 +173,31 @@ print(json.dumps({"load": load, "search": timings, "embed": embed, "limit20": li
 """
 )
 
+# search_handbook with and without a source policy in force, interleaved call by call in one process
+# (a policy: THOTH_SOURCE_ACCESS set, and the caller's Deadline limited to the bench source).
+POLICY_WARM = r"""
+import json, os, statistics, sys, time
+from thoth.mcp_server.lambda_handler import call_tool
+from thoth.mcp_server.protocol.tools import NO_DEADLINE
+queries, rounds = json.loads(sys.argv[1]), int(sys.argv[2])
+policy = json.dumps({"groups": {"staff": ["handbook"]}, "default": ["handbook"]})
+limited = NO_DEADLINE.for_caller(frozenset({"handbook"}))
+assert not call_tool("search_handbook", {"query": queries[0]}).is_error
+plain, scoped = [], []
+for i in range(rounds):
+    q = queries[i % len(queries)] + ("" if i < len(queries) else f" {i}")
+    for with_policy in ((False, True) if i % 2 else (True, False)):
+        if with_policy:
+            os.environ["THOTH_SOURCE_ACCESS"] = policy
+        else:
+            os.environ.pop("THOTH_SOURCE_ACCESS", None)
+        t = time.perf_counter()
+        out = call_tool("search_handbook", {"query": q}, limited if with_policy else NO_DEADLINE)
+        (scoped if with_policy else plain).append(time.perf_counter() - t)
+        assert not out.is_error and out.structured["results"], out.text
+print(json.dumps({"plain": plain, "policy": scoped}))
+"""
+
 COLD = (
     r"""
 import time
@@ -234,6 +260,16 @@ def warm_search(home: Path, rounds: int) -> dict[str, Any]:
     )
     log(f"  peak RSS, index loaded  : {result['rss'] / 2**20:.0f} MiB (target <= 512 MiB)")
     return result
+
+
+def policy_cost(home: Path, rounds: int) -> None:
+    """search_handbook warm p50 with a source policy in force against without (issue 25: within 5%)."""
+    result = run_child(POLICY_WARM, bench_env(home), json.dumps(QUERIES), str(rounds))
+    plain, scoped = statistics.median(result["plain"]), statistics.median(result["policy"])
+    log(
+        f"  search_handbook p50 without a policy: {ms(plain)}  with one: {ms(scoped)}  "
+        f"({(scoped / plain - 1) * 100:+.1f}%; n={len(result['plain'])} each, interleaved; target within 5%)"
+    )
 
 
 def embedding_side_by_side(rounds: int) -> tuple[list[float], list[float]]:
@@ -371,6 +407,14 @@ def cold_from_s3(home: Path, chunks: int, url: str, runs: int) -> dict[str, floa
     return out
 
 
+def runtimes_side_by_side(chunks: int, runs: int) -> None:
+    """Each Lambda runtime's artifacts on its own interpreter: cold /health and first search, empty cache."""
+    log(f"\nper Lambda runtime, its own artifacts and interpreter, fresh processes, {chunks} chunks:")
+    home = build_index(chunks)
+    with embedded_aws.moto_server() as url:
+        mcp_runtimes.compare(home, chunks, url, bench_env(home), events(QUERIES[0]), COLD, max(runs, 5))
+
+
 def sizes_report(home: Path, chunks: int) -> None:
     files = published_bytes(home)
     total = sum(files.values())
@@ -392,7 +436,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REF",
         help="git ref(s), comma-separated, whose /health and API-key cold starts are measured alongside",
     )
-    parser.add_argument("--only", choices=("all", "auth"), default="all", help="auth: only the auth figures")
+    parser.add_argument(
+        "--only",
+        choices=("all", "auth", "policy", "runtimes"),
+        default="all",
+        help="auth: the auth figures; policy: search with/without a source policy; runtimes: per runtime",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -400,7 +449,16 @@ def main(argv: list[str] | None = None) -> int:
     log("mcp bench: preparing (encoder, synthetic indexes; cached in build/)")
     log(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (high load makes timings noisy)")
     ensure_encoder()
+    if args.only == "runtimes":
+        runtimes_side_by_side(max(sizes), args.runs)
+        log(f"\nmcp bench: done (load average now {os.getloadavg()[0]:.1f})")
+        return 0
     small = build_index(args.small)
+    if args.only == "policy":
+        home = build_index(sizes[0])
+        log(f"\nsource policy cost, warm search in-process, {sizes[0]} chunks:")
+        policy_cost(home, args.queries)
+        return 0
     health_event, _ = events("how do I request time off")
     runs = max(args.runs, 9)  # the 5% question needs more samples than the headline figures
     log(f"\nauthentication cold starts, fresh processes, {args.small}-chunk index:")
@@ -418,6 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     for n, home in homes.items():
         log(f"\nwarm search, in-process, {n} chunks:")
         warm_search(home, args.queries)
+        policy_cost(home, args.queries)
     log("\ncold start from the embedded S3 (moto server on 127.0.0.1: loopback hides S3's latency),")
     log("fresh process, Lambda handler, /health then one search_handbook, precompiled bytecode:")
     with embedded_aws.moto_server() as url:
@@ -426,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  (the {args.small}-chunk run is the reference: costs that do not grow with the index)")
         for n, home in {args.small: small, **homes}.items():
             cold_from_s3(home, n, url, args.runs)
+    runtimes_side_by_side(max(sizes), args.runs)
     log("\nquery embedding side by side (one query at a time):")
     ours, theirs = embedding_side_by_side(min(args.queries, 200))
     onnx, st = statistics.median(ours), statistics.median(theirs)

@@ -1,4 +1,9 @@
-"""Retrieval metrics of the quality evaluation: pure functions over ranked (path, heading path) lists."""
+"""Retrieval metrics of the quality evaluation: pure functions over the results a client is shown.
+
+The primary figures are over distinct pages: the first five results reduced to their pages, in
+order (a page counts once, at its first result). R@1 and R@5 are the share of questions with an
+answer page first / among them, MRR@5 the mean reciprocal rank of the first answer page there.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,10 @@ import math
 import re
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-Ranked = Sequence[tuple[str, Sequence[str]]]  # (page path, heading path) of each result, best first
 Linked = tuple[str, Sequence[str], Sequence[str]]  # (page path, heading path, headings it links to)
+TOP = 5  # results an assistant is shown by default
 
 
 @dataclass(frozen=True)
@@ -17,12 +22,22 @@ class Question:
     """One evaluation question: answer pages (best first) and, where one is clear, the section."""
 
     id: str
-    style: str  # "natural" (as a person asks) or "keyword"
-    split: str  # "tune" (fusion is tuned on it) or "held" (held back, never tuned on)
+    style: str  # "natural" (as a person asks), "keyword", or "phrase" (a phrase copied from a page)
+    split: str  # "tune" (ranking may be tuned on it) or "held" (held back, never tuned on)
     query: str
     pages: tuple[str, ...]
     section: str | None = None
     evidence: str = ""  # a phrase the first page holds: proves the answer against the pinned corpus
+
+
+@dataclass(frozen=True)
+class OffTopic:
+    """A query no corpus answers: search_handbook should say that nothing matches well."""
+
+    id: str
+    kind: str  # "nonsense" or "absent" (a plausible topic the corpora do not cover)
+    split: str
+    query: str
 
 
 def norm_heading(text: str) -> str:
@@ -30,35 +45,23 @@ def norm_heading(text: str) -> str:
     return " ".join(re.sub(r"[`*_]", "", text).split()).casefold()
 
 
-def first_relevant(ranked: Ranked, pages: Iterable[str], k: int) -> int | None:
-    """1-based rank of the first result on an answer page within the top k (None: none)."""
-    wanted = set(pages)
-    for rank, (path, _) in enumerate(ranked[:k], start=1):
-        if path in wanted:
-            return rank
-    return None
+def distinct_pages(paths: Iterable[str], k: int = TOP) -> list[str]:
+    """The pages of the first `k` results, each once, in the order they first appear."""
+    seen: list[str] = []
+    for path in list(paths)[:k]:
+        if path not in seen:
+            seen.append(path)
+    return seen
 
 
-def ndcg(ranked: Ranked, pages: Sequence[str], k: int) -> float:
-    """Binary-gain nDCG@k over pages: a page counts once (its first result), ideal = every answer page."""
-    wanted, seen = set(pages), set()
-    dcg = 0.0
-    for rank, (path, _) in enumerate(ranked[:k], start=1):
-        if path in wanted and path not in seen:
-            seen.add(path)
-            dcg += 1.0 / math.log2(rank + 1)
-    ideal = sum(1.0 / math.log2(r + 1) for r in range(1, min(len(wanted), k) + 1))
-    return dcg / ideal if ideal else 0.0
+def page_rank(paths: Iterable[str], answers: Iterable[str], k: int = TOP) -> int | None:
+    """1-based rank of the first answer page among the distinct pages of the first `k` results."""
+    wanted = set(answers)
+    return next((i for i, p in enumerate(distinct_pages(paths, k), start=1) if p in wanted), None)
 
 
-def section_found(ranked: Ranked, page: str, section: str, k: int) -> bool:
-    """Whether a top-k result is on `page` under the heading `section` (at any depth of its path)."""
-    wanted = norm_heading(section)
-    return any(path == page and wanted in map(norm_heading, headings) for path, headings in ranked[:k])
-
-
-def section_linked(shown: Sequence[Linked], page: str, section: str) -> bool:
-    """Whether an answer shows `section` as a result, or links to it from a result on `page`."""
+def section_shown(shown: Sequence[Linked], page: str, section: str) -> bool:
+    """Whether an answer shows `section` of `page` as a result, or links to it from one."""
     wanted = norm_heading(section)
     return any(
         path == page and (wanted in map(norm_heading, headings) or wanted in map(norm_heading, more))
@@ -66,51 +69,48 @@ def section_linked(shown: Sequence[Linked], page: str, section: str) -> bool:
     )
 
 
-def distinct_pages(ranked: Ranked, k: int) -> int:
-    return len({path for path, _ in ranked[:k]})
-
-
 @dataclass
 class Scores:
-    """Metrics of one group of questions (a style, a split) under one ranking variant."""
+    """Metrics of one group of questions (a corpus, a split, a style) under one ranking."""
 
     n: int = 0
-    hits: dict[int, int] = field(default_factory=lambda: {1: 0, 5: 0, 10: 0})
+    first: int = 0
+    in_five: int = 0
     rr: float = 0.0
-    ndcg: float = 0.0
     sections: int = 0
-    linked: int = 0
     section_n: int = 0
-    pages5: list[int] = field(default_factory=list)
+    flagged: int = 0
 
-    def add(self, question: Question, ranked: Ranked, shown: Sequence[Linked] = ()) -> None:
-        """One question's ranking (10 results) and its default answer (`shown`, with links)."""
+    def add(self, question: Question, shown: Sequence[Linked], weak: bool = False) -> None:
+        """One question's default answer (its first five results, with the sections they link)."""
         self.n += 1
-        rank = first_relevant(ranked, question.pages, 10)
-        for k in self.hits:
-            self.hits[k] += rank is not None and rank <= k
+        rank = page_rank((path for path, _, _ in shown), question.pages)
+        self.first += rank == 1
+        self.in_five += rank is not None
         self.rr += 1.0 / rank if rank else 0.0
-        self.ndcg += ndcg(ranked, question.pages, 10)
         if question.section:
             self.section_n += 1
-            self.sections += section_found(ranked, question.pages[0], question.section, 5)
-            self.linked += section_linked(shown, question.pages[0], question.section)
-        self.pages5.append(distinct_pages(ranked, 5))
+            self.sections += section_shown(shown[:TOP], question.pages[0], question.section)
+        self.flagged += weak
 
     def row(self) -> dict[str, float]:
         n = self.n or 1
         return {
-            "R@1": self.hits[1] / n,
-            "R@5": self.hits[5] / n,
-            "R@10": self.hits[10] / n,
-            "MRR@10": self.rr / n,
-            "nDCG@10": self.ndcg / n,
-            "sect@5": self.sections / self.section_n if self.section_n else float("nan"),
-            "sect+links@5": self.linked / self.section_n if self.section_n else float("nan"),
-            "pages@5": statistics.fmean(self.pages5) if self.pages5 else float("nan"),
+            "n": float(self.n),
+            "R@1": self.first / n,
+            "R@5": self.in_five / n,
+            "MRR@5": self.rr / n,
+            "sect@5": self.sections / self.section_n if self.section_n else math.nan,
+            "flagged": self.flagged / n,
         }
+
+
+def macro(rows: Sequence[dict[str, float]], key: str) -> float:
+    """The unweighted mean of `key` over groups that have it (each corpus counts the same)."""
+    values = [r[key] for r in rows if r.get("n") and not math.isnan(r[key])]
+    return statistics.fmean(values) if values else math.nan
 
 
 def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else math.nan

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import compileall
 import hashlib
 import json
-import py_compile
+import os
 import stat
-import sys
+import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,28 +20,31 @@ EXEC_MODE = 0o755
 BUILD_CODE = Path(__file__).resolve().parent
 
 
-def compile_tree(root: Path, runtime_dir: str, python: str) -> None:
+# Run by the runtime's own interpreter: bytecode is specific to its Python version.
+_COMPILE = """
+import compileall, py_compile, sys
+ok = compileall.compile_dir(sys.argv[1], ddir=sys.argv[2], quiet=1, workers=0,
+                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+sys.exit(0 if ok else 1)
+"""
+
+
+def compile_tree(root: Path, runtime_dir: str, interpreter: Path) -> None:
     """Bytecode beside the sources with unchecked-hash pycs: a read-only /opt never recompiles.
 
-    `runtime_dir` is where the tree lands on Lambda; it is baked into code objects so tracebacks
-    point there and the bytes do not depend on the build directory.
+    `interpreter` is the target runtime's Python (tools.build.targets.Target.interpreter). `runtime_dir`
+    is where the tree lands on Lambda; it is baked into code objects so tracebacks point there and the
+    bytes do not depend on the build directory.
     """
-    running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    if running != python:
-        raise PackagingError(
-            f"bytecode must be compiled by python{python} (the Lambda runtime), but this is python{running}",
-            f"run the build with python{python} (nox does)",
-        )
-    ok = compileall.compile_dir(
-        str(root),
-        ddir=runtime_dir,
-        quiet=1,
-        workers=0,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    # -I: none of this environment's PYTHON* settings; a fixed hash seed orders set constants alike.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": "0"}
+    done = subprocess.run(
+        [str(interpreter), "-I", "-c", _COMPILE, str(root), runtime_dir], env=env, check=False
     )
-    if not ok:
+    if done.returncode != 0:
         raise PackagingError(
-            f"some modules under {root} do not compile", "see the syntax errors printed above"
+            f"some modules under {root} do not compile with {interpreter}",
+            "see the syntax errors printed above",
         )
 
 

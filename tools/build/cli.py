@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tools import runtimes
 from tools.build import gates, manifest
 from tools.build.base_image import choose_base, ensure_base
 from tools.build.encoder import build_encoder_layer
@@ -18,8 +19,8 @@ from tools.build.import_smoke import run_smoke
 from tools.build.layer import LAYER_NAME, LayerOptions, build_layer
 from tools.build.lockfile import canonical
 from tools.build.refresh_image import DEFAULT_BASE, build_image, detect_tool
-from tools.build.targets import DEFAULT_GLIBC, Target, parse_glibc
-from tools.paths import CACHE, FUNCTIONS, LAYERS, REQUIREMENTS
+from tools.build.targets import Target
+from tools.paths import CACHE, FUNCTIONS, LAYERS
 
 
 def _int(text: str) -> int:
@@ -30,12 +31,12 @@ def _int(text: str) -> int:
 
 
 def layer_command(args: argparse.Namespace) -> None:
-    target = Target(arch=args.arch, python=args.python, glibc=parse_glibc(args.glibc))
+    target = Target(runtime=args.runtime, arch=args.arch)
     encoder = build_encoder_layer(out_dir=args.out)
-    function = build_function(out_dir=args.functions)
+    function = build_function(out_dir=args.functions, runtime=target.runtime)
     encoder_zip = args.out / "thoth-encoder-layer.zip"
     options = LayerOptions(
-        lock=args.lock,
+        lock_override=args.lock,
         out_dir=args.out,
         target=target,
         bundle_boto3=args.bundle_boto3,
@@ -59,6 +60,15 @@ def layer_command(args: argparse.Namespace) -> None:
         f"gates passed: function + {len(artifacts) - 1} layers unzip to {total:,} of {args.budget:,} bytes"
         + (f"; upload through S3: {', '.join(via_s3)}" if via_s3 else "; every zip fits a direct upload")
     )
+    smoke = layer.get("smoke", {})
+    tested = (
+        f"smoke-tested under Python {smoke['python']}"
+        if smoke.get("tested")
+        else (f"NOT smoke-tested ({smoke.get('reason', 'unknown')})")
+    )
+    print(
+        f"built for {target.runtime} ({target.row.os}, glibc {target.row.glibc_text}) {target.arch}: {tested}"
+    )
 
 
 def _smoke_combination(
@@ -75,16 +85,18 @@ def _smoke_combination(
         assert options.smoke_with is not None
         function_zip, *other_layers = options.smoke_with
         expected = [{"name": d["name"], "version": d["version"]} for d in layer["distributions"]]
-        runtime = sorted((options.wheel_cache / options.target.arch).glob("*.whl"))
+        runtime = sorted(options.wheel_dir.glob("*.whl"))
         provided = {e["name"] for e in layer["excluded"] if e["reason"].startswith("provided by the Lambda")}
         wheels_ = [w for w in runtime if canonical(w.name.split("-")[0]) in {canonical(n) for n in provided}]
-        run_smoke([options.zip_path, *other_layers], function_zip, wheels_, expected)
+        run_smoke(
+            [options.zip_path, *other_layers], function_zip, wheels_, expected, options.target.interpreter()
+        )
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
 
 
 def functions_command(args: argparse.Namespace) -> None:
-    function = build_function(out_dir=args.functions)
+    function = build_function(out_dir=args.functions, runtime=Target(runtime=args.runtime).runtime)
     artifacts = [gates.Artifact(FUNCTION_NAME, "function", function["zip_bytes"], function["unzipped_bytes"])]
     for layer_zip in sorted(p for p in LAYERS.glob("*.zip") if not p.stem.endswith("-arm64")):
         meta = manifest.read(layer_zip)
@@ -109,15 +121,19 @@ def container_command(args: argparse.Namespace) -> None:
     print(f"image {result['reference']} (recorded in build/container.json)")
 
 
+_RUNTIME_HELP = (
+    f"Lambda runtime, a row of tools/runtimes.py: {', '.join(runtimes.RUNTIMES)} (default {runtimes.DEFAULT})"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tools.build.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     layer = sub.add_parser("layer", help="build the dependency + encoder layers (and the function zip)")
-    layer.add_argument("--lock", type=Path, default=REQUIREMENTS / "mcp-layer.txt")
-    layer.add_argument("--arch", default="x86_64", help="x86_64 (default) or arm64")
-    layer.add_argument("--python", default="3.11")
+    layer.add_argument("--runtime", default=runtimes.DEFAULT, help=_RUNTIME_HELP)
+    layer.add_argument("--arch", default=runtimes.DEFAULT_ARCH, help="x86_64 (default) or arm64")
     layer.add_argument(
-        "--glibc", default=".".join(map(str, DEFAULT_GLIBC)), help="newest glibc the runtime has"
+        "--lock", type=Path, default=None, help="default: requirements/mcp-layer-<runtime>.txt"
     )
     layer.add_argument(
         "--bundle-boto3", action="store_true", help="ship boto3/botocore instead of the runtime's"
@@ -136,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     layer.set_defaults(run=layer_command)
     functions = sub.add_parser("functions", help="build the function zip")
     functions.add_argument("--functions", type=Path, default=FUNCTIONS)
+    functions.add_argument("--runtime", default=runtimes.DEFAULT, help=_RUNTIME_HELP)
     functions.set_defaults(run=functions_command)
     container = sub.add_parser("container", help="build the refresh-service image")
     container.add_argument("--base-image", default=DEFAULT_BASE)

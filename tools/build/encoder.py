@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from thoth.shared.errors import ConfigError
+from thoth.shared.model import configured
 from tools.build import artifact, encoder_export, manifest
 from tools.build.errors import PackagingError
 from tools.paths import ENCODER, LAYERS, ROOT
@@ -22,10 +24,17 @@ EXPORT = "tools.build.encoder_export"
 
 
 def ensure_encoder(directory: Path = ENCODER, log: Callable[[str], None] = print) -> Path:
-    """build/encoder, exported from the pinned model package when missing (the export caches itself)."""
-    if all((directory / name).is_file() for name in FILES):
+    """build/encoder, exported from the configured model (THOTH_EMBEDDING_MODEL) when missing or of another
+    model (the export caches itself)."""
+    try:
+        spec = configured()
+    except ConfigError as exc:
+        raise PackagingError(
+            str(exc), "fix THOTH_EMBEDDING_MODEL or unset it for the packaged model"
+        ) from None
+    if encoder_export.exported_from(directory, spec):
         return directory
-    log(f"exporting the query encoder into {directory} (python -m {EXPORT})")
+    log(f"exporting the query encoder of {spec.model_id} into {directory} (python -m {EXPORT})")
     # A child process: the export loads torch, which this build process never needs to hold.
     proc = subprocess.run(
         [sys.executable, "-m", EXPORT, "--out", str(directory)],

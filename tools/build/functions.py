@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tools import runtimes
 from tools.build import artifact, manifest
+from tools.build.targets import Target, interpreter_version
 from tools.paths import FUNCTIONS, ROOT
 
 FUNCTION_NAME = "thoth-mcp-server"
@@ -34,7 +36,7 @@ def code_inputs(packages: tuple[Path, ...]) -> list[Path]:
 
 
 def stage_code(
-    packages: tuple[Path, ...], tree: Path, runtime_dir: str = "/var/task"
+    packages: tuple[Path, ...], tree: Path, interpreter: Path, runtime_dir: str = "/var/task"
 ) -> list[dict[str, str]]:
     """Copy first-party sources into tree with minimal dist-info, then precompile; returns the dists."""
     dists = []
@@ -50,37 +52,44 @@ def stage_code(
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
         (info / "top_level.txt").write_text("thoth\n")
         dists.append({"name": name, "version": version})
-    artifact.compile_tree(tree, runtime_dir, "3.11")
+    artifact.compile_tree(tree, runtime_dir, interpreter)
     return dists
 
 
 def build_function(
-    out_dir: Path = FUNCTIONS, packages: tuple[Path, ...] = PACKAGES, log: Callable[[str], None] = print
+    out_dir: Path = FUNCTIONS,
+    packages: tuple[Path, ...] = PACKAGES,
+    log: Callable[[str], None] = print,
+    runtime: str = runtimes.DEFAULT,
 ) -> dict[str, Any]:
-    """Build (or reuse) lambda-functions/thoth-mcp-server.zip + .json; returns the manifest."""
+    """Build (or reuse) lambda-functions/thoth-mcp-server.zip + .json for `runtime`; returns the manifest."""
     started = time.monotonic()
     out = out_dir / f"{FUNCTION_NAME}.zip"
     inputs = code_inputs(packages)
-    key = artifact.digest_paths([*inputs, *artifact.code_files("functions")], ROOT, {"python": "3.11"})
+    interpreter = Target(runtime).interpreter()
+    extra = {"runtime": runtime, "compiler": interpreter_version(interpreter)}
+    key = artifact.digest_paths([*inputs, *artifact.code_files("functions", "targets")], ROOT, extra)
     meta = manifest.reuse(out, key, log)
     if meta is not None:
         return meta
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".build-", dir=out_dir) as tmp:
         tree = Path(tmp) / "task"
-        dists = stage_code(packages, tree)
+        dists = stage_code(packages, tree, interpreter)
         tmp_zip = Path(tmp) / out.name
         artifact.zip_tree(tree, tmp_zip)
         meta = {
             "function": FUNCTION_NAME,
             "handler": HANDLER,
+            "runtime": runtime,
+            "python": runtimes.get(runtime).python,
             "cache_key": key,
             **manifest.measure(tmp_zip).as_json(),
             "distributions": dists,
         }
         manifest.publish(tmp_zip, out, meta)
     log(
-        f"wrote {out.name}: {meta['zip_bytes']:,} bytes ({meta['unzipped_bytes']:,} unzipped)"
+        f"wrote {out.name} for {runtime}: {meta['zip_bytes']:,} bytes ({meta['unzipped_bytes']:,} unzipped)"
         f" in {time.monotonic() - started:.1f}s"
     )
     return meta

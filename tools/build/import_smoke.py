@@ -1,4 +1,5 @@
-"""The import smoke test: the built zips, unzipped read-only, in a fresh isolated interpreter."""
+"""The import smoke test: the built zips, unzipped read-only, in a fresh isolated interpreter of the
+target runtime's Python (tools.build.targets.Target.interpreter)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
@@ -35,6 +35,7 @@ def run_smoke(
     function_zip: Path,
     runtime_wheels: Iterable[Path],
     expected: list[dict[str, Any]],
+    interpreter: Path,
     log: Callable[[str], None] = print,
     timeout: float = 300.0,
 ) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def run_smoke(
         # -S: no site-packages, -B: no bytecode writes. The environment is built from scratch (nothing
         # else of this interpreter's leaks in), and -c puts no script directory on sys.path: only '',
         # the cwd, which is the function directory as on Lambda.
-        cmd = [sys.executable, "-S", "-B", "-c", CHILD.read_text(), str(config)]
+        cmd = [str(interpreter), "-S", "-B", "-c", CHILD.read_text(), str(config)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=task, timeout=timeout)
         finally:
@@ -98,7 +99,8 @@ def run_smoke(
                 "ship precompiled unchecked-hash bytecode for every module (see artifact.compile_tree)",
             )
         log(
-            f"smoke test passed: {len(result['imported'])} top-level modules imported, "
+            f"smoke test passed under Python {result['python']}: "
+            f"{len(result['imported'])} top-level modules imported, "
             f"{len(result['versions'])} versions checked, /health {result['health']}, "
             f"search ranked {result['search_top']} first"
         )

@@ -44,7 +44,8 @@ def main() -> None:
             fail(f"importlib.metadata cannot find {item['name']}")
         if versions[item["name"]] != item["version"]:
             fail(f"{item['name']} reports {versions[item['name']]}, the lock pins {item['version']}")
-    result = {"ok": True, "imported": sorted(imported), "versions": versions}
+    python = ".".join(map(str, sys.version_info[:3]))
+    result = {"ok": True, "imported": sorted(imported), "versions": versions, "python": python}
     result.update(search_roundtrip())
     print(json.dumps(result))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import platform
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -13,11 +12,12 @@ from typing import Any
 from tools.build import artifact, gates, import_smoke, manifest, trim, wheels
 from tools.build.errors import PackagingError
 from tools.build.lockfile import Pin, canonical, closure_excluded, read_lock, write_subset
-from tools.build.targets import Target
+from tools.build.targets import Target, interpreter_version
 from tools.paths import CACHE, LAYERS, REQUIREMENTS, ROOT
 
 LAYER_NAME = "thoth-mcp-layer"
-# On Lambda's python3.11 runtime boto3 and botocore (and what only they need) are already on sys.path.
+RUNTIMES_MODULE = ROOT / "tools" / "runtimes.py"
+# On Lambda's Python runtimes boto3 and botocore (and what only they need) are already on sys.path.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 # Pulled in by the lock but never imported by the server: onnxruntime's converter/transformer tooling
 # (sympy, coloredlogs, flatbuffers, protobuf, packaging) and tokenizers' hub download client
@@ -34,7 +34,7 @@ NEVER_IMPORTED = {
 
 @dataclass
 class LayerOptions:
-    lock: Path = REQUIREMENTS / "mcp-layer.txt"
+    lock_override: Path | None = None  # default: the target runtime's lock
     out_dir: Path = LAYERS
     target: Target = field(default_factory=Target)
     bundle_boto3: bool = False
@@ -46,18 +46,29 @@ class LayerOptions:
     wheel_cache: Path = CACHE / "wheels"
 
     @property
+    def lock(self) -> Path:
+        return self.lock_override or REQUIREMENTS / f"{self.target.row.lock}.txt"
+
+    @property
+    def wheel_dir(self) -> Path:
+        """Downloaded wheels, one directory per runtime and arch (runtimes pin different releases)."""
+        return self.wheel_cache / self.target.runtime / self.target.arch
+
+    @property
     def zip_path(self) -> Path:
         suffix = "" if self.target.arch == "x86_64" else f"-{self.target.arch}"
         return self.out_dir / f"{LAYER_NAME}{suffix}.zip"
 
-    def key_data(self) -> dict[str, Any]:
+    def key_data(self, compiler: str) -> dict[str, Any]:
         return {
+            "runtime": self.target.runtime,
             "arch": self.target.arch,
             "python": self.target.python,
             "glibc": list(self.target.glibc),
             "bundle_boto3": self.bundle_boto3,
             "keep_unused": self.keep_unused,
-            "builder_python": sys.version.split()[0],
+            "compiler": compiler,  # the runtime's Python here, which compiles the bytecode and smoke-tests
+            "smoke": self.smoke_with is not None,
         }
 
 
@@ -104,19 +115,44 @@ def _per_distribution(site: Path, owner: dict[str, str], pins: dict[str, Pin]) -
     ]
 
 
+def _smoke(
+    options: LayerOptions,
+    layer_zip: Path,
+    found: dict[str, Path],
+    excluded: dict[str, str],
+    meta: dict[str, Any],
+    interpreter: Path,
+    log: Any,
+) -> dict[str, Any]:
+    """Run the smoke test under the runtime's Python when this host can; what the manifest records."""
+    if options.smoke_with is None:
+        return {"tested": False, "reason": "--no-smoke"}
+    if options.target.machine != platform.machine():
+        reason = f"{options.target.machine} objects cannot load on this {platform.machine()} host"
+        log(f"smoke test skipped: {reason}; this layer is NOT tested")
+        return {"tested": False, "reason": reason}
+    function_zip, *other_layers = options.smoke_with
+    runtime = [found[k] for k, why in sorted(excluded.items()) if why.startswith("provided by the Lambda")]
+    expected = [{"name": d["name"], "version": d["version"]} for d in meta["distributions"]]
+    import_smoke.run_smoke([layer_zip, *other_layers], function_zip, runtime, expected, interpreter, log=log)
+    return {"tested": True, "python": interpreter_version(interpreter)}
+
+
 def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
     """Build (or reuse) the layer zip + manifest; returns the manifest."""
     started = time.monotonic()
     pins = read_lock(options.lock)
+    interpreter = options.target.interpreter()
     key = artifact.digest_paths(
         [
             options.lock,
+            RUNTIMES_MODULE,
             *artifact.code_files(
                 "layer", "lockfile", "targets", "trim", "wheels", "import_smoke", "import_smoke_child"
             ),
         ],
         ROOT,
-        options.key_data(),
+        options.key_data(interpreter_version(interpreter)),
     )
     meta = manifest.reuse(options.zip_path, key, log)
     if meta is not None:
@@ -132,7 +168,7 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
             subset,
             needed,
             options.target,
-            options.wheel_cache / options.target.arch,
+            options.wheel_dir,
             pip_args=options.pip_args,
         )
     options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -144,7 +180,7 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
         trim.trim(site, report)
         trim.strip_shared_objects(site, report)
         sources = sum(p.stat().st_size for p in site.rglob("*.py"))
-        artifact.compile_tree(site, "/opt/python", options.target.python)
+        artifact.compile_tree(site, "/opt/python", interpreter)
         log(f"trimmed {report.files} files ({report.bytes:,} bytes), stripped {report.strip_saved:,} bytes")
         tmp_zip = Path(tmp) / options.zip_path.name
         artifact.zip_tree(site, tmp_zip, prefix="python/")
@@ -153,6 +189,7 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
             "cache_key": key,
             **manifest.measure(tmp_zip).as_json(),
             "unpacked_bytes_before_trim": unpacked,
+            "runtime": options.target.runtime,
             "python": options.target.python,
             "platform": options.target.platform,
             "arch": options.target.arch,
@@ -172,21 +209,10 @@ def build_layer(options: LayerOptions, log: Any = print) -> dict[str, Any]:
             [gates.Artifact(LAYER_NAME, "layer", meta["zip_bytes"], meta["unzipped_bytes"])],
             budget=options.budget,
         )
-        if options.smoke_with is not None and options.target.machine != platform.machine():
-            log(
-                f"smoke test skipped: {options.target.machine} objects cannot load"
-                f" on this {platform.machine()} host"
-            )
-        elif options.smoke_with is not None:
-            function_zip, *other_layers = options.smoke_with
-            runtime = [
-                found[k] for k, why in sorted(excluded.items()) if why.startswith("provided by the Lambda")
-            ]
-            expected = [{"name": d["name"], "version": d["version"]} for d in meta["distributions"]]
-            import_smoke.run_smoke([tmp_zip, *other_layers], function_zip, runtime, expected, log=log)
+        meta["smoke"] = _smoke(options, tmp_zip, found, excluded, meta, interpreter, log)
         manifest.publish(tmp_zip, options.zip_path, meta)
     log(
-        f"wrote {options.zip_path}: "
+        f"wrote {options.zip_path} for {options.target.runtime} {options.target.arch}: "
         f"{meta['zip_bytes']:,} bytes zipped, {meta['unzipped_bytes']:,} unzipped, "
         f"{len(meta['distributions'])} distributions, {len(excluded)} excluded,"
         f" in {time.monotonic() - started:.1f}s"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools import runtimes
 from tools.build import artifact
 from tools.build.errors import PackagingError
 from tools.build.functions import code_inputs, stage_code
@@ -27,6 +28,20 @@ DOCKERFILE = ROOT / "packages" / "refresh_service" / "Dockerfile"
 LOCK = REQUIREMENTS / "refresh.txt"
 PACKAGES = (ROOT / "packages" / "shared", ROOT / "packages" / "refresh_service")
 RECORD = CONTAINER_RECORD
+# The base image's Python: the task code's bytecode is compiled by the same version. Not a Lambda runtime
+# (tools/runtimes.py): the image brings its own interpreter through awslambdaric.
+IMAGE_PYTHON = "3.11"
+
+
+def image_python() -> Path:
+    """This machine's Python IMAGE_PYTHON, which compiles the image's bytecode."""
+    found = runtimes.find_python(IMAGE_PYTHON)
+    if found is None:
+        raise PackagingError(
+            f"the refresh image's bytecode needs Python {IMAGE_PYTHON} and this machine has none",
+            f"install it (`pyenv install {IMAGE_PYTHON}`) or put python{IMAGE_PYTHON} on PATH",
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,7 @@ def build_image(
             for wheel in wheels:
                 os.link(wheel, context / "wheelhouse" / wheel.name)
             shutil.copyfile(lock, context / "requirements.txt")
-            stage_code(PACKAGES, context / "task")
+            stage_code(PACKAGES, context / "task", image_python())
             log(f"building {reference} with {tool.name} from {len(wheels)} wheels (no network)")
             proc = subprocess.run(
                 [

@@ -1,15 +1,16 @@
-"""Lambda targets: which wheels may run there (python, abi, manylinux glibc ceiling, arch)."""
+"""Lambda targets: a runtime of tools/runtimes.py on one architecture, and which wheels may run there."""
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
+from tools import runtimes
 from tools.build.errors import PackagingError
 
-ARCHES = {"x86_64": "x86_64", "arm64": "aarch64"}
-# Lambda's python3.11 runtime is Amazon Linux 2: glibc 2.26.
-DEFAULT_GLIBC = (2, 26)
 _WHEEL = re.compile(
     r"^(?P<name>[^-]+)-(?P<version>[^-]+)(-(?P<build>\d[^-]*))?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$"
 )
@@ -19,23 +20,45 @@ _LEGACY = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 
 
 @dataclass(frozen=True)
 class Target:
-    """A Lambda runtime: python 3.11 on one architecture with a glibc ceiling."""
+    """A Lambda runtime (a row of tools/runtimes.py) on one architecture."""
 
-    arch: str = "x86_64"
-    python: str = "3.11"
-    glibc: tuple[int, int] = DEFAULT_GLIBC
+    runtime: str = runtimes.DEFAULT
+    arch: str = runtimes.DEFAULT_ARCH
 
     def __post_init__(self) -> None:
-        if self.arch not in ARCHES:
+        try:
+            runtimes.check_arch(runtimes.get(self.runtime), self.arch)
+        except ValueError as exc:
             raise PackagingError(
-                f"architecture {self.arch!r} is unknown", f"choose one of {', '.join(ARCHES)}"
-            )
-        if not re.fullmatch(r"3\.\d+", self.python):
-            raise PackagingError(f"python {self.python!r} is not a 3.X version", "pass e.g. --python 3.11")
+                str(exc), "pass --runtime and --arch from the table in tools/runtimes.py"
+            ) from None
+
+    @property
+    def row(self) -> runtimes.Runtime:
+        return runtimes.get(self.runtime)
+
+    @property
+    def python(self) -> str:
+        return self.row.python
+
+    @property
+    def glibc(self) -> tuple[int, int]:
+        return self.row.glibc
 
     @property
     def machine(self) -> str:
-        return ARCHES[self.arch]
+        return runtimes.MACHINES[self.arch]
+
+    def interpreter(self) -> Path:
+        """The runtime's Python on this machine; PackagingError with the fix when there is none."""
+        found = runtimes.interpreter(self.row)
+        if found is None:
+            raise PackagingError(
+                f"the {self.runtime} artifacts need Python {self.python} to compile their bytecode "
+                "and to be smoke-tested, and this machine has none",
+                runtimes.missing_interpreter(self.row),
+            )
+        return found
 
     @property
     def cp(self) -> str:
@@ -94,11 +117,13 @@ class Target:
         return None
 
 
-def parse_glibc(text: str) -> tuple[int, int]:
-    """'2.26' -> (2, 26)."""
-    match = re.fullmatch(r"(\d+)\.(\d+)", text.strip())
-    if not match:
-        raise PackagingError(
-            f"glibc version {text!r} is malformed", "pass it as MAJOR.MINOR, e.g. --glibc 2.26"
-        )
-    return int(match[1]), int(match[2])
+@functools.cache
+def interpreter_version(interpreter: Path) -> str:
+    """The full version of `interpreter` (e.g. 3.13.0): part of the cache key of what it compiled."""
+    done = subprocess.run(
+        [str(interpreter), "-I", "-c", "import sys; print(sys.version.split()[0])"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise PackagingError(f"{interpreter} does not run: {done.stderr.strip()[-300:]}", "reinstall it")
+    return done.stdout.strip()

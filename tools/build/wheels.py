@@ -66,7 +66,7 @@ def _fix(lock: Path, target: Target) -> str:
         f"pin a release that ships a {target.cp} manylinux wheel for glibc <= "
         f"{target.glibc[0]}.{target.glibc[1]} ({target.machine}) in requirements/{source}"
         " and run `nox -s lock`"
-        " (or pass --glibc if the target runtime is newer)"
+        " (or build for a newer runtime: `--runtime`, see tools/runtimes.py)"
     )
 
 

@@ -105,10 +105,23 @@ def check_budget(function: ZipArtifact, layers: list[ZipArtifact]) -> int:
     return total
 
 
-def build_commands(nox: str, image: bool, standin_fallback: bool) -> list[list[str]]:
+def built_for(paths: list[Path]) -> tuple[str, str] | None:
+    """(runtime, arch) the zips' manifests were built for; None when none says; DeployError on a mix."""
+    found = set()
+    for path in paths:
+        meta = manifest.read(path) or {}
+        if meta.get("runtime"):
+            found.add((str(meta["runtime"]), str(meta.get("arch", "x86_64"))))
+    if len(found) > 1:
+        shown = ", ".join(f"{runtime} {arch}" for runtime, arch in sorted(found))
+        raise DeployError(f"the artifacts were built for different runtimes ({shown}); rebuild them together")
+    return found.pop() if found else None
+
+
+def build_commands(nox: str, image: bool, runtime: str, arch: str, standin_fallback: bool) -> list[list[str]]:
     """The packaging sessions a deploy runs; the refresh image may fall back to the stand-in base only
     when `standin_fallback` is set (the `local` rehearsal: no registry to pull the real base from)."""
-    commands = [[nox, "-s", "build_layer"]]
+    commands = [[nox, "-s", "build_layer", "--", "--runtime", runtime, "--arch", arch]]
     if image:
         commands.append(
             [nox, "-s", "build_container", *(["--", "--standin-fallback"] if standin_fallback else [])]
@@ -116,14 +129,14 @@ def build_commands(nox: str, image: bool, standin_fallback: bool) -> list[list[s
     return commands
 
 
-def build(image: bool, standin_fallback: bool = False) -> None:
-    """Step 1: run the packaging sessions; their caches make an unchanged build a no-op."""
+def build(image: bool, runtime: str, arch: str, standin_fallback: bool = False) -> None:
+    """Step 1: run the packaging sessions for the function's runtime; their caches make a no-op of it."""
     nox = Path(sys.executable).parent / "nox"
     candidates = [str(ROOT / ".venv" / "bin" / "nox"), str(nox), shutil.which("nox") or ""]
     exe = next((c for c in candidates if c and Path(c).exists()), None)
     if exe is None:
         raise DeployError("nox is not available to build the artifacts; run `make` once or pass --no-build")
-    for command in build_commands(exe, image, standin_fallback):
+    for command in build_commands(exe, image, runtime, arch, standin_fallback):
         print(f"build: nox {' '.join(command[1:])} (cached; unchanged inputs rebuild nothing)")
         proc = subprocess.run(command, cwd=ROOT, check=False)
         if proc.returncode != 0:

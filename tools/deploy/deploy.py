@@ -35,10 +35,20 @@ def deploy_mcp(
     """Steps 2, 3 and 5 for the MCP server: layers, code, then publish + alias + version_smoke."""
     env, name = session.env, session.env.mcp_function
     config = lambda_ops.function_config(session, name)
+    runtime, arch = lambda_ops.runtime_of(config)
+    built = build_outputs.built_for([function_zip.path, *(layer.path for layer in layer_zips)])
+    if built is not None and built != (runtime, arch):
+        raise DeployError(
+            f"{name} runs {runtime} {arch} but the artifacts are built for {built[0]} {built[1]}; "
+            f"build for the function (`nox -s build_layer -- --runtime {runtime} --arch {arch}`) "
+            f"or move the function (mcp_runtime / mcp_architecture in "
+            f"infra/environments/{env.name}.tfvars, then "
+            f"`nox -s infra -- {env.name} apply`)"
+        )
     bucket = _bucket(config, session)
     layers = []
     for layer_zip in layer_zips:
-        result = lambda_ops.ensure_layer(session, layer_zip, bucket)
+        result = lambda_ops.ensure_layer(session, layer_zip, bucket, runtime, arch)
         store.keep(env.name, layer_zip)
         print(f"layer {result.name}: {result.action} (version {result.version})")
         layers.append(result)
@@ -152,8 +162,12 @@ def run(session: Session, args: argparse.Namespace) -> int:
     env = session.env
     session.check_credentials()
     if not args.no_build:
+        runtime, arch = lambda_ops.runtime_of(lambda_ops.function_config(session, env.mcp_function))
         # Only the rehearsal may build the refresh image on the stand-in base (offline, no registry).
-        build_outputs.build(image=not args.skip_image and not args.container, standin_fallback=env.embedded)
+        build_outputs.build(
+            image=not args.skip_image and not args.container, runtime=runtime, arch=arch,
+            standin_fallback=env.embedded,
+        )  # fmt: skip
     function_zip = build_outputs.load_zip(
         Path(args.function) if args.function else build_outputs.DEFAULT_FUNCTION
     )

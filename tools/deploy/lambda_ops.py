@@ -10,8 +10,6 @@ from tools.aws.session import Session
 from tools.deploy.build_outputs import ZipArtifact
 
 ALIAS = "live"
-LAYER_RUNTIME = "python3.11"
-LAYER_ARCH = "x86_64"
 
 
 @dataclass(frozen=True)
@@ -37,8 +35,13 @@ def upload(session: Session, bucket: str, key: str, artifact: ZipArtifact) -> No
     session.cli.run("s3api", "put-object", "--bucket", bucket, "--key", key, "--body", str(artifact.path))
 
 
-def ensure_layer(session: Session, artifact: ZipArtifact, bucket: str) -> LayerResult:
-    """Publish a layer version only when the zip's sha256 differs from the latest published version's."""
+def ensure_layer(
+    session: Session, artifact: ZipArtifact, bucket: str, runtime: str, arch: str
+) -> LayerResult:
+    """Publish a layer version only when the zip's sha256 differs from the latest published version's.
+
+    `runtime` and `arch` are what the layer was built for (a row of tools/runtimes.py).
+    """
     name = layer_name(session, artifact)
     listing = session.cli.run("lambda", "list-layer-versions", "--layer-name", name)
     versions = (listing or {}).get("LayerVersions", [])
@@ -54,9 +57,9 @@ def ensure_layer(session: Session, artifact: ZipArtifact, bucket: str) -> LayerR
         "--description",
         _description(artifact),
         "--compatible-runtimes",
-        LAYER_RUNTIME,
+        runtime,
         "--compatible-architectures",
-        LAYER_ARCH,
+        arch,
     ]
     if artifact.via_s3:
         key = f"artifacts/layers/{name}/{artifact.sha256}.zip"
@@ -131,6 +134,11 @@ def update_layers(session: Session, function: str, arns: list[str]) -> None:
     wait_updated(session, function)
 
 
+def runtime_of(config: dict[str, Any]) -> tuple[str, str]:
+    """(Runtime, architecture) of a function configuration."""
+    return str(config.get("Runtime")), str((config.get("Architectures") or ["x86_64"])[0])
+
+
 def layer_arns(config: dict[str, Any]) -> list[str]:
     return [str(layer["Arn"]) for layer in config.get("Layers", [])]
 
@@ -164,7 +172,20 @@ def publish_version(session: Session, function: str, code_sha256: str) -> str:
         "--description",
         "nox -s deploy",
     )
-    return str(published["Version"])
+    version = str(published["Version"])
+    if published.get("State") == "Pending":  # SnapStart: the snapshot is taken before it can serve
+        print(f"  {function}: version {version} is taking its SnapStart snapshot; waiting until it is Active")
+        try:
+            session.cli.run("lambda", "wait", "published-version-active", "--function-name", function,
+                            "--qualifier", version, output=False)  # fmt: skip
+        except AwsCallError:
+            config = function_config(session, function, version)
+            raise DeployError(
+                f"version {version} of {function} did not become Active ({config.get('State')}: "
+                f"{config.get('StateReason')}); `live` was not moved; fix the cause (a failing init or "
+                "before-snapshot hook shows in the function's logs) and redeploy"
+            ) from None
+    return version
 
 
 def list_versions(session: Session, function: str) -> list[str]:

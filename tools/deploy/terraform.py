@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tools import runtimes
 from tools.aws.envs import CONFIRM, INFRA, Env, thoth_home
 from tools.aws.errors import DeployError
 from tools.aws.session import Session
@@ -108,6 +109,11 @@ def terraform_env(session: Session) -> dict[str, str]:
     env["TF_DATA_DIR"] = str(data_dir(session.env))
     env["TF_IN_AUTOMATION"] = "1"
     env.pop("TF_WORKSPACE", None)
+    # The runtime table (tools/runtimes.py) and its defaults: environment variables are Terraform's
+    # weakest source, so an environment's tfvars (mcp_runtime, mcp_architecture) still decide.
+    env["TF_VAR_mcp_runtimes"] = runtimes.terraform_table()
+    env.setdefault("TF_VAR_mcp_runtime", runtimes.DEFAULT)
+    env.setdefault("TF_VAR_mcp_architecture", runtimes.DEFAULT_ARCH)
     return env
 
 

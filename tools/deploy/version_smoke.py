@@ -15,7 +15,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tools import runtimes
 from tools.aws.errors import DeployError, SmokeTestFailed
 from tools.aws.session import Session
 from tools.deploy import lambda_ops, store
@@ -33,7 +33,7 @@ HANDLER = "thoth.mcp_server.lambda_handler.handler"
 HEALTH_EVENT = ROOT / "packages" / "mcp_server" / "events" / "health.json"
 # tools/call search_handbook "how do I request time off", limit 3 (the demo's question).
 SEARCH_EVENT = ROOT / "packages" / "mcp_server" / "events" / "search.json"
-# What the python3.11 runtime provides beside the function and its layers.
+# What Lambda's Python runtimes provide beside the function and its layers.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 CHILD = """
 import importlib, json, sys
@@ -80,6 +80,7 @@ class Probe:
     error: str | None  # why the handler did not answer at all
     health: tuple[int, str] = (0, "")  # status, body
     search: dict[str, Any] | None = None  # the search's HTTP response; None when none was sent
+    where: str = ""  # which Python ran the artifacts
 
     @property
     def serving(self) -> bool:
@@ -99,8 +100,9 @@ def search_event(key: str) -> dict[str, Any]:
 
 
 def api_key(session: Session) -> str | None:
-    """A key from the environment's api-key secret (the first, when it holds a list); None when unset."""
-    from thoth.mcp_server.transport.auth.api_keys import parse_keys
+    """A key from the environment's api-key secret (one that reads every source, when there is one);
+    None when the secret holds no value."""
+    from thoth.mcp_server.transport.auth.api_keys import parse_entries
     from thoth.shared.errors import ConfigError
 
     secret = session.env.secret("api-key")
@@ -108,10 +110,11 @@ def api_key(session: Session) -> str | None:
         "secretsmanager", "get-secret-value", "--secret-id", secret, missing=("ResourceNotFoundException",)
     )
     try:
-        keys = parse_keys((got or {}).get("SecretString"))
+        entries = parse_entries((got or {}).get("SecretString"))
     except ConfigError as exc:
         raise DeployError(f"{secret} holds no usable key: {exc}") from None
-    return keys[0] if keys else None
+    ordered = sorted(entries, key=lambda entry: entry.sources is not None)  # keys for every source first
+    return ordered[0].key if ordered else None
 
 
 def is_serving(status: int, body_text: str) -> bool:
@@ -193,12 +196,26 @@ def _runtime_dir(base: Path) -> Path:
     return runtime
 
 
+def _interpreter(config: dict[str, Any]) -> tuple[runtimes.Runtime, Path]:
+    """The function's runtime row and this machine's Python for it; SmokeTestFailed with the fix otherwise."""
+    try:
+        row = runtimes.get(str(config.get("Runtime")))
+    except ValueError as exc:
+        raise SmokeTestFailed(f"{exc}; set mcp_runtime in the tfvars and apply") from None
+    found = runtimes.interpreter(row)
+    if found is None:
+        raise SmokeTestFailed(runtimes.missing_interpreter(row) + "; the deployed artifacts are untested")
+    return row, found
+
+
 def run_local(session: Session, function: str, version: str) -> SmokeResult:
-    """Run the artifacts `function:version` reports (by sha256) here: /health, then a search if it serves."""
+    """Run the artifacts `function:version` reports (by sha256) here, under the function runtime's Python:
+    /health, then a search if it serves."""
     probe = probe_local(session, function, version, api_key(session))
     if probe.error is not None:
         return SmokeResult(False, "local-artifacts", probe.error)
     passed, detail = judge_health(*probe.health)
+    detail += f"; {probe.where}"
     if not probe.serving:
         if passed:
             detail += f"; {degraded_fix(session.env.name, probe.health[1])}"
@@ -214,8 +231,10 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
 
 
 def probe_local(session: Session, function: str, version: str, key: str | None) -> Probe:
-    """Run `function:version`'s artifacts here on the health event, and the search event when `key` is set."""
+    """Run `function:version`'s artifacts here, under the function runtime's Python, on the health event,
+    and on the search event when `key` is set."""
     config = lambda_ops.function_config(session, function, version)
+    row, interpreter = _interpreter(config)
     env_name = session.env.name
     code_hex = base64.b64decode(config["CodeSha256"]).hex()
     code_zip = store.find(env_name, code_hex)
@@ -246,7 +265,8 @@ def probe_local(session: Session, function: str, version: str, key: str | None) 
         with zipfile.ZipFile(code_zip) as archive:
             archive.extractall(task)
         runtime = _runtime_dir(base)
-        paths = [task, opt / "python" / "lib" / "python3.11" / "site-packages", opt / "python", runtime]
+        site = opt / "python" / "lib" / f"python{row.python}" / "site-packages"
+        paths = [task, site, opt / "python", runtime]
         spec = {
             "handler": config.get("Handler", HANDLER),
             "function": function,
@@ -278,7 +298,7 @@ def probe_local(session: Session, function: str, version: str, key: str | None) 
             proc = subprocess.run(
                 # -S: no site-packages, -B: no bytecode writes; -c: no script directory on sys.path
                 # (only '', the cwd: the function directory, as on Lambda). The environment is built above.
-                [sys.executable, "-S", "-B", "-c", CHILD, str(spec_path)],
+                [str(interpreter), "-S", "-B", "-c", CHILD, str(spec_path)],
                 cwd=task,
                 env=env,
                 capture_output=True,
@@ -298,7 +318,10 @@ def probe_local(session: Session, function: str, version: str, key: str | None) 
         return Probe(str(result.get("error") or proc.stderr.strip()[-800:] or "no output"))
     health, *search = result["responses"]
     return Probe(
-        None, (int(health.get("statusCode", 0)), str(health.get("body", ""))), search[0] if search else None
+        None,
+        (int(health.get("statusCode", 0)), str(health.get("body", ""))),
+        search[0] if search else None,
+        f"under {interpreter} ({row.identifier}'s Python)",
     )
 
 

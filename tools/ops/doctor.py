@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from tools import runtimes
 from tools.aws.errors import DeployError
 from tools.aws.session import Session
 from tools.deploy import lambda_ops, store, version_smoke
@@ -19,9 +21,10 @@ class Check:
     ok: bool
     what: str
     detail: str
+    warn: bool = False  # passes, but says something the operator must act on soon
 
     def line(self) -> str:
-        return f"{'OK ' if self.ok else 'FIX'} {self.what}: {self.detail}"
+        return f"{'FIX' if not self.ok else 'WARN' if self.warn else 'OK '} {self.what}: {self.detail}"
 
 
 def _layers(session: Session, config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -35,11 +38,29 @@ def _layers(session: Session, config: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def runtime_checks(config: dict[str, Any], layers: list[dict[str, Any]]) -> list[Check]:
-    """The function's runtime/architecture against what each attached layer was built for."""
-    runtime = config.get("Runtime")
-    arch = (config.get("Architectures") or ["x86_64"])[0]
-    checks = [Check(runtime == "python3.11", "runtime", f"{runtime} (layers are built for python3.11)")]
+def runtime_check(config: dict[str, Any], today: date) -> Check:
+    """The function's runtime against tools/runtimes.py: known, offered on its arch, not deprecated."""
+    runtime, arch = lambda_ops.runtime_of(config)
+    fix = f"build for {runtimes.DEFAULT} (`nox -s build_layer`), set mcp_runtime in the tfvars, apply, deploy"
+    try:
+        row = runtimes.get(runtime)
+        runtimes.check_arch(row, arch)
+    except ValueError as exc:
+        return Check(False, "runtime", f"{exc}; {fix}")
+    snap = (config.get("SnapStart") or {}).get("ApplyOn", "None")
+    detail = f"{runtime} {arch} ({row.os}, glibc {row.glibc_text}), SnapStart {snap}"
+    note = row.deprecation_note(today)
+    if note is None:
+        return Check(True, "runtime", f"{detail}; AWS deprecates it on {row.deprecated}")
+    if today >= row.deprecated:
+        return Check(False, "runtime", f"{detail}; {note}; {fix}")
+    return Check(True, "runtime", f"{detail}; {note}: plan the move to {runtimes.DEFAULT}", warn=True)
+
+
+def runtime_checks(config: dict[str, Any], layers: list[dict[str, Any]], today: date) -> list[Check]:
+    """The function's runtime against the table, and against what each attached layer was built for."""
+    runtime, arch = lambda_ops.runtime_of(config)
+    checks = [runtime_check(config, today)]
     for layer in layers:
         runtimes = layer.get("CompatibleRuntimes") or []
         arches = layer.get("CompatibleArchitectures") or []
@@ -47,7 +68,9 @@ def runtime_checks(config: dict[str, Any], layers: list[dict[str, Any]]) -> list
         built = f"{', '.join(runtimes) or '?'} / {', '.join(arches) or '?'}"
         detail = f"built for {built}, function is {runtime} / {arch}"
         if not ok:
-            detail += "; rebuild the layer for the function's runtime (`nox -s build_layer -- --arch ...`)"
+            detail += (
+                f"; rebuild the layers for it (`nox -s build_layer -- --runtime {runtime} --arch {arch}`)"
+            )
         checks.append(Check(ok, f"layer {layer['name']}:{layer['version']}", detail))
     return checks
 
@@ -190,7 +213,7 @@ def run(session: Session) -> int:
     checks: list[Check] = []
     config = lambda_ops.function_config(session, env.mcp_function)
     layers = _layers(session, config)
-    checks += runtime_checks(config, layers)
+    checks += runtime_checks(config, layers, date.today())
     checks += layer_checks(session, layers)
     checks.append(size_check(session, config, layers))
     checks.append(env_check(session, config))
@@ -231,5 +254,8 @@ def run(session: Session) -> int:
     for check in checks:
         print(check.line())
     failed = [c for c in checks if not c.ok]
-    print(f"doctor {env.name}: {len(checks) - len(failed)} OK, {len(failed)} to fix")
+    warned = sum(1 for c in checks if c.ok and c.warn)
+    print(
+        f"doctor {env.name}: {len(checks) - len(failed)} OK ({warned} with a warning), {len(failed)} to fix"
+    )
     return 1 if failed else 0

@@ -88,3 +88,11 @@ locals {
   scope  = "${var.resource_server_identifier}/${var.scope_name}"
   issuer = "https://cognito-idp.${data.aws_region.current.name}.amazonaws.com/${aws_cognito_user_pool.this.id}"
 }
+
+# Groups the source-access policy names: a user's groups arrive in the access token as cognito:groups.
+resource "aws_cognito_user_group" "source_access" {
+  for_each     = toset(var.groups)
+  name         = each.value
+  user_pool_id = aws_cognito_user_pool.this.id
+  description  = "Thoth readers whose sources THOTH_SOURCE_ACCESS grants to the ${each.value} group"
+}

@@ -40,3 +40,9 @@ variable "refresh_token_days" {
 variable "deletion_protection" {
   type = bool
 }
+
+variable "groups" {
+  description = "User-pool groups to create; their names reach access tokens as cognito:groups (THOTH_SOURCE_ACCESS maps them to sources)."
+  type        = list(string)
+  default     = []
+}

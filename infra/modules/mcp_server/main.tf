@@ -4,6 +4,12 @@ resource "aws_cloudwatch_log_group" "this" {
   retention_in_days = var.log_retention_days
 }
 
+locals {
+  # The runtime's row of tools/runtimes.py (nox -s infra passes the table as var.runtimes).
+  runtime    = lookup(var.runtimes, var.runtime, { architectures = [], snap_start = false })
+  snap_start = var.snap_start && local.runtime.snap_start
+}
+
 resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_272:Artifacts are verified by sha256 at deploy time (nox -s deploy compares the zip digest with CodeSha256); AWS Signer profiles are not used by this project
   #checkov:skip=CKV_AWS_173:Environment variables hold only resource names, a log level and public OAuth identifiers (issuer, client id), never secrets (those live in Secrets Manager); the AWS-managed key encrypts them at rest
@@ -11,8 +17,8 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116:Invoked synchronously (function URL / HTTP API); a DLQ only applies to asynchronous invocations
   function_name                  = var.function_name
   role                           = var.role_arn
-  runtime                        = "python3.11"
-  architectures                  = ["x86_64"]
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
   handler                        = "thoth.mcp_server.lambda_handler.handler"
   filename                       = var.bootstrap_zip
   memory_size                    = var.memory_mb
@@ -33,10 +39,31 @@ resource "aws_lambda_function" "this" {
     mode = "Active"
   }
 
+  # A snapshot of the initialized function per published version; `live` points at published versions.
+  dynamic "snap_start" {
+    for_each = local.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
+
   # The code and layers are owned by `nox -s deploy`: Terraform creates the
   # function from a bootstrap zip once and never reverts a deployed artifact.
   lifecycle {
     ignore_changes = [filename, source_code_hash, s3_bucket, s3_key, s3_object_version, layers]
+
+    precondition {
+      condition     = contains(keys(var.runtimes), var.runtime)
+      error_message = "mcp_runtime is not a row of tools/runtimes.py; choose one of its runtimes."
+    }
+    precondition {
+      condition     = contains(local.runtime.architectures, var.architecture)
+      error_message = "mcp_architecture must be one the runtime offers (see tools/runtimes.py)."
+    }
+    precondition {
+      condition     = !(local.snap_start && var.provisioned_concurrency > 0)
+      error_message = "SnapStart and provisioned concurrency exclude each other: set mcp_snap_start = false or mcp_provisioned_concurrency = 0."
+    }
   }
 
   depends_on = [aws_cloudwatch_log_group.this]

@@ -10,6 +10,33 @@ variable "role_arn" {
   type = string
 }
 
+variable "runtime" {
+  description = "Lambda runtime identifier, a key of var.runtimes."
+  type        = string
+}
+
+variable "architecture" {
+  description = "x86_64 or arm64."
+  type        = string
+}
+
+variable "runtimes" {
+  description = "The runtime table of tools/runtimes.py: identifier -> what Terraform needs of its row."
+  type = map(object({
+    architectures = list(string)
+    snap_start    = bool
+  }))
+  validation {
+    condition     = length(var.runtimes) > 0
+    error_message = "runtimes is empty; run Terraform through `nox -s infra`, which passes tools/runtimes.py."
+  }
+}
+
+variable "snap_start" {
+  description = "SnapStart on published versions, where the runtime offers it."
+  type        = bool
+}
+
 variable "bootstrap_zip" {
   type = string
 }

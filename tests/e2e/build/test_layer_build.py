@@ -1,4 +1,5 @@
-"""The real layer from requirements/mcp-layer.txt: built twice on "different hosts", smoke-tested, cached."""
+"""The real layer of every Lambda runtime from its lock: built twice on "different hosts", smoke-tested
+under that runtime's Python, cached."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tools import runtimes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -29,11 +31,16 @@ def build(out: Path, tz: str, umask: int, *extra: str) -> subprocess.CompletedPr
     )  # fmt: skip
 
 
-def test_layer_is_reproducible_smoke_tested_and_cached(tmp_path: Path) -> None:
-    first = build(tmp_path / "a", "UTC", 0o022)
+@pytest.mark.parametrize("runtime", sorted(runtimes.RUNTIMES))
+def test_layer_is_reproducible_smoke_tested_and_cached(tmp_path: Path, runtime: str) -> None:
+    row = runtimes.get(runtime)
+    if runtimes.interpreter(row) is None:
+        pytest.skip(runtimes.missing_interpreter(row))
+    first = build(tmp_path / "a", "UTC", 0o022, "--runtime", runtime)
     assert first.returncode == 0, first.stderr + first.stdout
-    assert "smoke test passed" in first.stdout and "search ranked time-off.md first" in first.stdout
-    second = build(tmp_path / "b", "America/Los_Angeles", 0o077, "--no-smoke")
+    assert f"smoke test passed under Python {row.python}." in first.stdout
+    assert "search ranked time-off.md first" in first.stdout
+    second = build(tmp_path / "b", "America/Los_Angeles", 0o077, "--no-smoke", "--runtime", runtime)
     assert second.returncode == 0, second.stderr
     zip_a = tmp_path / "a" / "layers" / "thoth-mcp-layer.zip"
     zip_b = tmp_path / "b" / "layers" / "thoth-mcp-layer.zip"
@@ -42,6 +49,8 @@ def test_layer_is_reproducible_smoke_tested_and_cached(tmp_path: Path) -> None:
     assert fn_a.read_bytes() == fn_b.read_bytes()
 
     meta = json.loads(zip_a.with_suffix(".json").read_text())
+    assert meta["runtime"] == runtime and meta["smoke"]["tested"] is True
+    assert meta["smoke"]["python"].startswith(row.python + ".")
     names = {d["name"] for d in meta["distributions"]}
     assert {"numpy", "onnxruntime", "tokenizers"} <= names
     assert not names & {"boto3", "botocore", "s3transfer", "jmespath", "sympy"}
@@ -61,7 +70,7 @@ def test_layer_is_reproducible_smoke_tested_and_cached(tmp_path: Path) -> None:
     ]
 
     stamp = zip_a.stat().st_mtime_ns
-    third = build(tmp_path / "a", "UTC", 0o022)
+    third = build(tmp_path / "a", "UTC", 0o022, "--runtime", runtime)
     assert third.returncode == 0, third.stderr
     assert "thoth-mcp-layer.zip is up to date" in third.stdout
     assert zip_a.stat().st_mtime_ns == stamp
@@ -74,6 +83,7 @@ def test_over_budget_stops_before_anything_is_published(tmp_path: Path) -> None:
     assert not (tmp_path / "layers" / "thoth-mcp-layer.zip").exists()
 
 
-def test_bad_option_is_rejected_with_the_fix(tmp_path: Path) -> None:
-    result = build(tmp_path, "UTC", 0o022, "--glibc", "two")
-    assert result.returncode == 1 and "MAJOR.MINOR" in result.stderr
+@pytest.mark.parametrize(("option", "value"), [("--runtime", "python2.7"), ("--arch", "sparc")])
+def test_bad_target_is_rejected_with_the_choices(tmp_path: Path, option: str, value: str) -> None:
+    result = build(tmp_path, "UTC", 0o022, option, value)
+    assert result.returncode == 1 and f"{value!r}" in result.stderr and "choose one of" in result.stderr

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from tests.support import deploy_artifacts
+from tools import runtimes
 from tools.aws.awscli import AwsCli
 from tools.aws.envs import resolve
 from tools.aws.session import Session
@@ -54,7 +55,7 @@ def provisioned(moto_url: str) -> Session:
     client(moto_url, "s3").create_bucket(Bucket=BUCKET)
     lam = client(moto_url, "lambda")
     lam.create_function(
-        FunctionName=env.mcp_function, Runtime="python3.11", Role=role["Role"]["Arn"],
+        FunctionName=env.mcp_function, Runtime=runtimes.DEFAULT, Role=role["Role"]["Arn"],
         Handler="thoth.mcp_server.lambda_handler.handler", Code={"ZipFile": bootstrap_zip().read_bytes()},
         Publish=True, MemorySize=512, Timeout=29,
         Environment={"Variables": {"ENVIRONMENT": "local", "S3_BUCKET_NAME": BUCKET,

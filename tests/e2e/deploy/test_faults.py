@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.deploy.conftest import client
 from tests.support.deploy_artifacts import variant_zip
+from tools import runtimes
 from tools.aws.awscli import AwsCli
 from tools.aws.errors import DeployError, SmokeTestFailed
 from tools.aws.session import Session
@@ -146,7 +147,7 @@ def test_doctor_names_what_to_fix(
                                       Environment={"Variables": variables})  # fmt: skip
     assert doctor.run(provisioned) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("OK  runtime: python3.11") for line in lines)
+    assert any(line.startswith(f"OK  runtime: {runtimes.DEFAULT} x86_64") for line in lines)
     assert any(line.startswith("OK  unzipped size:") for line in lines)
     assert any(line.startswith("OK  handler importable") for line in lines)
     assert "FIX environment: missing LOG_LEVEL; run `nox -s infra -- local apply`" in lines
@@ -191,3 +192,18 @@ def test_missing_image_stops_before_anything_changes(
         deploy.run(provisioned, _parser().parse_args(args))
     assert client(moto_url, "lambda").list_layers()["Layers"] == []
     assert lambda_ops.alias_version(provisioned, provisioned.env.mcp_function) == "1"
+
+
+def test_artifacts_built_for_another_runtime_are_refused_before_anything_changes(
+    provisioned: Session, artifacts_dir: Path, moto_url: str
+) -> None:
+    other = next(identifier for identifier in runtimes.RUNTIMES if identifier != runtimes.DEFAULT)
+    lam = client(moto_url, "lambda")
+    lam.update_function_configuration(FunctionName=provisioned.env.mcp_function, Runtime=other)
+    function_zip = build_outputs.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+    layers = [build_outputs.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
+    expected = f"runs {other} x86_64 but the artifacts are built for {runtimes.DEFAULT} x86_64"
+    with pytest.raises(DeployError, match=expected) as info:
+        deploy.deploy_mcp(provisioned, function_zip, layers)
+    assert f"nox -s build_layer -- --runtime {other} --arch x86_64" in str(info.value)
+    assert lam.list_layers()["Layers"] == []

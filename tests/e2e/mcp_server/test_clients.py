@@ -18,8 +18,9 @@ from tests.support.mcp_clients import KEY, REPO, offline_env
 from tests.support.node_tools import ensure_installed, node_env
 
 pytestmark = pytest.mark.e2e
-SCENARIOS = ("server-initialize", "ping", "tools-list", "dns-rebinding-protection")
-TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+SCENARIOS = ("server-initialize", "ping", "tools-list", "resources-list", "dns-rebinding-protection")
+STDIO_TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+TOOLS = [*STDIO_TOOLS, "search", "fetch"]  # over HTTP ChatGPT's pair is listed too (THOTH_CHATGPT_TOOLS=auto)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_inspector_cli_over_stdio_as_the_readme_configures_it(
     thoth_mcp = str(Path(sys.executable).with_name("thoth-mcp"))
     env_args = ["-e", f"THOTH_HOME={handbook_home}", "-e", "HF_HUB_OFFLINE=1"]
     listing = inspector(npm_bin, node_home, *env_args, "--method", "tools/list", thoth_mcp, "stdio")
-    assert [t["name"] for t in listing["tools"]] == TOOLS  # type: ignore[index]
+    assert [t["name"] for t in listing["tools"]] == STDIO_TOOLS  # type: ignore[index]
     result = inspector(
         npm_bin,
         node_home,

@@ -13,7 +13,8 @@ from tests.support.mcp_clients import KEY, sdk_client
 from thoth.mcp_server.transport.local_server import LocalServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("served_env")]
-TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status"]
+# Over HTTP the ChatGPT pair is listed too (THOTH_CHATGPT_TOOLS=auto).
+TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status", "search", "fetch"]
 
 
 def run(coro: Any) -> Any:

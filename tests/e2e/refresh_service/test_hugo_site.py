@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.hugo_oracle import render
 from tests.support.mcp_clients import KEY, REPO, offline_env, sdk_client
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.transport.local_server import LocalServer
@@ -32,8 +32,6 @@ from thoth.shared.storage import LocalObjectStore
 pytestmark = pytest.mark.e2e
 SITE = REPO / "samples" / "hugo-site"
 BASE = "https://handbook.example.com/"
-_HEADING = re.compile(r"<h[1-6]\b([^>]*)>")
-_ID = re.compile(r'\bid="([^"]*)"')
 JA_PHRASE = "私たちの働き"  # six characters from inside the first paragraph of the Japanese page
 
 
@@ -41,26 +39,11 @@ def _hugo_pages(tmp_path: Path) -> dict[str, list[str]]:
     """URL → heading ids of every page hugo renders (alias redirects left out)."""
     site = tmp_path / "site"
     shutil.copytree(SITE, site)  # hugo writes a build lock into the site: keep the tree clean
-    out = tmp_path / "public"
-    done = subprocess.run(
-        [sys.executable, "-m", "hugo", "--quiet", "-s", str(site), "-d", str(out),
-         "--cacheDir", str(tmp_path / "c")],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    pages: dict[str, list[str]] = {}
-    for html in sorted(out.rglob("index.html")):
-        text = html.read_text()
-        if 'http-equiv="refresh"' in text:
-            continue
-        rel = html.parent.relative_to(out).as_posix()
-        ids = [m.group(1) for attrs in _HEADING.findall(text) if (m := _ID.search(attrs))]
-        pages[BASE + (rel + "/" if rel != "." else "")] = ids
-    return pages
+    return render(site, tmp_path, BASE)
 
 
 def _thoth_pages() -> dict[str, list[str]]:
-    config = SourceConfig("hs", "dir", str(SITE), include=("content/**/*.md",), base_url=BASE)
+    config = SourceConfig("hs", "dir", str(SITE))  # the default include; the base URL from the config
     snap = with_site(dir_snapshot(widened(config)), config)
     pages: dict[str, list[str]] = {}
     for path in sorted(snap.files):
@@ -68,7 +51,7 @@ def _thoth_pages() -> dict[str, list[str]]:
             doc = parse_document(path, snap.read(path), site=snap.site)
         except ParseError:
             continue
-        url = page_url(path, BASE, "", snap.site, doc.meta)
+        url = page_url(path, None, "", snap.site, doc.meta)
         pages[url] = [b.anchor or "" for b in markdown_blocks(list(doc.lines), snap.site) if b.heading]
     return pages
 
@@ -80,6 +63,9 @@ def test_hugo_builds_the_same_pages_and_heading_ids(tmp_path: Path) -> None:
         assert ids == hugo[url], url
     assert "sick-time---taking-and-reporting" in hugo[BASE + "handbook/people-group/paid-time-off/"]
     assert "diversity-inclusion--belonging-competency" in hugo[BASE + "handbook/values/"]
+    # The mounted guide, with the headless page it includes; the headless pages are not published.
+    assert "install-the-tool" in hugo[BASE + "handbook/guides/install/"]
+    assert not any("/shared/" in url or "/glossary/time-off-tool" in url for url in hugo)
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +96,17 @@ def server(hugo_home: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Iterat
     get_settings.cache_clear()
 
 
-def test_the_named_source_refresh_reports_drafts_and_warnings(hugo_home: dict[str, Any]) -> None:
+def test_the_named_source_refresh_reports_drafts_and_headless_pages(hugo_home: dict[str, Any]) -> None:
     report = hugo_home["report"]
     assert report["status"] == "ok" and report["source"] == "hugo-sample"
-    assert [s["path"] for s in report["skipped"]] == ["content/handbook/draft-plan.md"]
-    assert report["files_total"] == 10 and report["warnings"] == []
+    assert [s["path"] for s in report["skipped"]] == [
+        "content/handbook/draft-plan.md",
+        "content/handbook/glossary/time-off-tool.md",
+        "content/handbook/shared/_index.md",
+        "content/handbook/shared/install-steps.md",
+    ]
+    assert report["files_total"] == 16 and report["warnings"] == []
+    assert report["extra"]["not_pages"]["count"] == 2  # assets/includes/*.md: read where included
     assert "skipped content/handbook/draft-plan.md: draft: true" in hugo_home["stderr"]
 
 
@@ -125,6 +117,7 @@ async def _session(url: str) -> dict[str, Any]:
             ("sick", "report sick time illness doctor's note"),
             ("dib", "diversity inclusion belonging competency"),
             ("include", "payroll reads the tool every month"),
+            ("steps", "download the installer from the self-service portal laptop password"),
             ("japanese", JA_PHRASE),
         ):
             result = await client.call_tool("search_handbook", {"query": query, "limit": 5})
@@ -141,10 +134,14 @@ async def _session(url: str) -> dict[str, Any]:
             "get_handbook_section",
             {"path": "content/ja-jp/handbook/_index.md", "heading": "始める前に", "max_chars": 15000},
         )
-        out["values"], out["section"], out["ja_section"] = (
+        guide = await client.call_tool(
+            "get_handbook_section", {"path": BASE + "handbook/guides/install/", "max_chars": 15000}
+        )
+        out["values"], out["section"], out["ja_section"], out["guide"] = (
             values.structured_content,
             section.structured_content,
             japanese.structured_content,
+            guide.structured_content,
         )
         return out
 
@@ -162,11 +159,14 @@ def test_links_anchors_snippets_and_section_text_through_the_mcp_tools(session: 
     assert dib["url"] == BASE + "handbook/values/#diversity-inclusion--belonging-competency"
     included = session["include"][0]
     assert included["url"].endswith("/paid-time-off/#reporting-time-off-in-the-tool")
+    steps = session["steps"][0]  # a headless page's text, found on the page that includes it
+    assert steps["url"] == BASE + "handbook/guides/install/#install-the-tool"
     # The editing page's Shortcodes section shows shortcodes and HTML inside code, as written: it may
     # rank in a top five (one result a page), and there the markers are the page's text.
     in_code = BASE + "handbook/editing/#shortcodes"
-    for results in (session["sick"], session["dib"], session["include"]):
+    for results in (session["sick"], session["dib"], session["include"], session["steps"]):
         for hit in results:
+            assert "[!" not in hit["snippet"] and "/shared/" not in hit["url"], hit
             if hit["url"] == in_code:  # Hugo shows the unescaped form
                 assert "{{</*" not in hit["snippet"] and "*/>}}" not in hit["snippet"], hit
                 continue
@@ -179,6 +179,10 @@ def test_links_anchors_snippets_and_section_text_through_the_mcp_tools(session: 
     section = session["section"]
     assert section["url"] == BASE + "handbook/editing/#shortcodes"
     assert '{{< alert title="Note" color="primary" >}}' in section["content"]  # code shows them
+    guide = session["guide"]["content"]  # read back whole and once, as clean text
+    assert guide.count("The _time-off tool_ is where") == 1 and guide.count("self-service portal") == 1
+    assert "### Install the tool" in guide and "```toml" in guide and "> **Note:**" in guide
+    assert "{{" not in guide and "[!" not in guide and "]:" not in guide and ":rocket:" not in guide
     ja = session["ja_section"]
     assert ja["url"] == BASE + "ja-jp/handbook/#before-you-begin" and "{#" not in ja["content"]
 

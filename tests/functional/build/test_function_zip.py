@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import REPO
+from tools import runtimes
 from tools.build.functions import build_function
 
 BUILD = (
@@ -59,7 +60,9 @@ def test_two_clean_builds_on_different_hosts_are_byte_identical(tmp_path: Path) 
     tops = {name.split("/")[0] for name in names}
     assert tops == {"thoth", "thoth_shared-0.1.0.dist-info", "thoth_mcp_server-0.1.0.dist-info"}
     assert "thoth/mcp_server/lambda_handler.py" in names
-    assert "thoth/mcp_server/__pycache__/lambda_handler.cpython-311.pyc" in names
+    tag = runtimes.get(runtimes.DEFAULT).python.replace(".", "")
+    assert f"thoth/mcp_server/__pycache__/lambda_handler.cpython-{tag}.pyc" in names
+    assert meta["runtime"] == runtimes.DEFAULT
     assert not any(name.startswith("thoth/refresh_service") for name in names)
 
 

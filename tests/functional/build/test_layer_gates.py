@@ -12,11 +12,16 @@ import pytest
 from tests.support.wheels import fake_sdist, fake_wheel, hashed_lock, offline_pip
 from tools.build.errors import PackagingError
 from tools.build.layer import LayerOptions, build_layer
+from tools.build.targets import Target
+
+# The fake wheels are tagged for python3.11 on Amazon Linux 2 (glibc 2.26), the strictest row.
+PY311 = Target("python3.11")
 
 
 def options(tmp_path: Path, lock: Path, links: Path, **extra: object) -> LayerOptions:
+    extra.setdefault("target", PY311)
     return LayerOptions(
-        lock=lock,
+        lock_override=lock,
         out_dir=tmp_path / "layers",
         pip_args=offline_pip(links),
         wheel_cache=tmp_path / "wheel-cache",
@@ -88,6 +93,7 @@ def test_layer_manifest_trim_cache_and_exclusions(tmp_path: Path, links: Path) -
         meta["trimmed"]["files"] == 4
     )  # tests/ and .pyi of the two kept wheels and meta["trimmed"]["bytes"] > 0
     assert meta["python"] == "3.11" and meta["platform"] == "manylinux_2_26_x86_64"
+    assert meta["runtime"] == "python3.11" and meta["smoke"] == {"tested": False, "reason": "--no-smoke"}
     assert meta["zip_bytes"] == zip_path.stat().st_size and meta["unzipped_bytes"] > meta["zip_bytes"] // 10
 
     stamp = zip_path.stat().st_mtime_ns
@@ -98,6 +104,15 @@ def test_layer_manifest_trim_cache_and_exclusions(tmp_path: Path, links: Path) -
 
     bundled = build_layer(options(tmp_path, lock, links, bundle_boto3=True), log=lambda _: None)
     assert {d["name"] for d in bundled["distributions"]} == {"goodpkg", "native", "boto3"}
+
+
+def test_a_wheel_too_new_for_amazon_linux_2_builds_for_python313(tmp_path: Path, links: Path) -> None:
+    wheel = fake_wheel(links, "nativepkg", "3.1", tag="cp313-cp313-manylinux_2_28_x86_64")
+    lock = hashed_lock(tmp_path / "test.txt", {"nativepkg==3.1": wheel})
+    meta = build_layer(options(tmp_path, lock, links, target=Target("python3.13")), log=lambda _: None)
+    assert meta["runtime"] == "python3.13" and meta["platform"] == "manylinux_2_34_x86_64"
+    with zipfile.ZipFile(tmp_path / "layers" / "thoth-mcp-layer.zip") as archive:
+        assert any(".cpython-313.pyc" in name for name in archive.namelist())
 
 
 def test_over_budget_leaves_no_zip(tmp_path: Path, links: Path) -> None:

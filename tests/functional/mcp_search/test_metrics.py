@@ -29,9 +29,11 @@ def test_search_records_latency_results_and_index_age(published: LivePointer) ->
     assert "query" not in first and first["source"] == "*" and first["top_source"] == "handbook"
     (directive,) = first["_aws"]["CloudWatchMetrics"]
     assert {m["Name"] for m in directive["Metrics"]} == {
-        "ToolLatency", "ToolCalls", "ToolErrors", "Results", "ZeroResults", "TopScore", "TopSimilarity"
+        "ToolLatency", "ToolCalls", "ToolErrors", "Results", "ZeroResults", "TopScore", "TopSimilarity",
+        "TopMatch", "WeakMatch",
     }  # fmt: skip
     assert 0.3 < first["TopSimilarity"] <= 1 and second["TopSimilarity"] == 0
+    assert 0.3 < first["TopMatch"] <= 1 and first["WeakMatch"] == 0 and second["TopMatch"] == 0
     assert all(m["Unit"] == METRICS[m["Name"]].unit for m in directive["Metrics"])
     ages = _records("Source", "handbook")
     assert ages and all(a["IndexAgeSeconds"] >= 0 for a in ages)

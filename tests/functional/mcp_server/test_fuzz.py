@@ -37,8 +37,12 @@ METHODS = [
     "server/discover",
     "notifications/initialized",
     "resources/list",
+    "resources/templates/list",
+    "resources/read",
 ]
-TOOLS = ["search_handbook", "get_handbook_section", "list_topics", "index_status", "nope", ""]
+TOOLS = [
+    "search_handbook", "get_handbook_section", "list_topics", "index_status", "search", "fetch", "nope", "",
+]  # fmt: skip
 FUZZ = settings(
     deadline=None,
     database=None,
@@ -89,6 +93,25 @@ cursors = st.one_of(
     st.just("eyJvZmZzZXQiOiAxMH0="),
     st.binary(max_size=30).map(lambda b: base64.b64encode(b).decode()),
 )
+# thoth:// addresses (fetch ids, resource URIs): well-formed, traversal, odd escapes, huge, not ours.
+addresses = st.one_of(
+    st.text(max_size=80),
+    st.text(max_size=60).map(lambda t: "thoth://" + t),
+    st.text(max_size=60).map(lambda t: "thoth://handbook/" + t),
+    st.sampled_from(
+        [
+            "thoth://handbook/people/time-off.md#requesting-time-off",
+            "thoth://handbook/../../etc/passwd",
+            "thoth://handbook/%2e%2e/%2e%2e/etc/passwd",
+            "thoth://handbook/a%ff.md",
+            "thoth://handbook/a.md#%00",
+            "file:///etc/passwd",
+            "thoth://handbook/" + "%E3%81%82" * 600,
+        ]
+    ),
+    st.integers(),
+    st.none(),
+)
 arguments = st.one_of(
     json_values,
     st.fixed_dictionaries(
@@ -107,6 +130,7 @@ arguments = st.one_of(
             "max_chars": st.one_of(st.integers(-10, 20000), st.text(max_size=5)),
             "cursor": cursors,
             "prefix": st.text(max_size=30),
+            "id": addresses,
         },
     ),
 )
@@ -127,6 +151,7 @@ params = st.one_of(
             "protocolVersion": st.one_of(st.sampled_from([v for v in VERSIONS if v]), json_values),
             "capabilities": json_values,
             "clientInfo": json_values,
+            "uri": addresses,
         },
     ),
 )
@@ -344,6 +369,42 @@ def test_generated_tool_calls_in_valid_envelopes(app: App, capsys: pytest.Captur
     run()
     assert seen[0] >= 1500
     assert "Logging error" not in capsys.readouterr().err  # every log line stayed writable
+
+
+def test_generated_resource_reads_in_valid_envelopes(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    """resources/read of every era with fuzzed URIs: always an answer or a bad-params / not-found error."""
+    seen = [0]
+
+    @settings(FUZZ, max_examples=800)
+    @given(addresses, st.sampled_from(["2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"]))
+    def run(uri: Any, version: str) -> None:
+        headers = {"content-type": "application/json", "accept": "application/json", "x-api-key": KEY}
+        headers["mcp-protocol-version"] = version
+        params: dict[str, Any] = {"uri": uri}
+        if version == "2026-07-28":
+            params["_meta"] = META
+            headers["mcp-method"] = "resources/read"
+            if isinstance(uri, str) and uri.isascii() and uri.isprintable():
+                headers["mcp-name"] = uri
+            else:  # the header's base64 form for what a header cannot carry as-is
+                shown = json.dumps(uri) if not isinstance(uri, str) else uri
+                headers["mcp-name"] = (
+                    "=?base64?" + base64.b64encode(shown.encode("utf-8", "replace")).decode() + "?="
+                )
+        body = {"jsonrpc": "2.0", "id": 7, "method": "resources/read", "params": params}
+        event = _event("POST", "/mcp", headers, json.dumps(body), False)
+        _check(app, event)
+        reply = json.loads(app(event, Context())["body"])
+        if "error" in reply:
+            allowed = {-32602, -32020} if version == "2026-07-28" else {-32602, -32002}
+            assert reply["error"]["code"] in allowed, reply
+        else:
+            assert reply["result"]["contents"][0]["uri"] == uri
+        _count(seen)
+
+    run()
+    assert seen[0] >= 800
+    assert "Logging error" not in capsys.readouterr().err
 
 
 def test_oversized_and_deep_payloads(app: App, monkeypatch: pytest.MonkeyPatch) -> None:

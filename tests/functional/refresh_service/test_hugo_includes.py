@@ -31,7 +31,8 @@ def test_includes_expand_and_a_changed_include_reindexes_its_pages(
     assert first.warnings == [
         {
             "path": "content/handbook/leave.md",
-            "warning": "include 'includes/later.md' not found (looked for assets/includes/later.md); "
+            "warning": "include 'includes/later.md' not found (looked for content page includes/later.md; "
+            "assets/includes/later.md); "
             "the page is indexed without it",
         }
     ]

@@ -1,4 +1,4 @@
-"""The quality evaluation's metrics on hand-made rankings (no index, no model)."""
+"""The quality evaluation's metrics on hand-made answers (no index, no model)."""
 
 from __future__ import annotations
 
@@ -9,41 +9,45 @@ import pytest
 from tools.bench import quality_metrics as m
 
 Q = m.Question("q1", "natural", "tune", "how long is dns cached", ("dns.md", "fetch.md"), "DNS `TTL`")
-RANKED = [("other.md", ["Other"]), ("dns.md", ["DNS", "Prefetch"]), ("dns.md", ["DNS", "dns ttl"])]
+SHOWN: list[m.Linked] = [
+    ("other.md", ["Other"], []),
+    ("other.md", ["Other", "More"], []),
+    ("dns.md", ["DNS", "Prefetch"], ["*DNS* ttl"]),
+    ("fetch.md", ["Fetch"], []),
+]
 
 
-def test_first_relevant_and_recall_cutoffs() -> None:
-    assert m.first_relevant(RANKED, Q.pages, 10) == 2
-    assert m.first_relevant(RANKED, Q.pages, 1) is None
-    assert m.first_relevant([], Q.pages, 5) is None
+def test_pages_are_reduced_in_order_within_the_first_five() -> None:
+    paths = ["a", "a", "b", "a", "c", "d", "e"]
+    assert m.distinct_pages(paths) == ["a", "b", "c"]  # the first five results hold three pages
+    assert m.page_rank(paths, ["c"]) == 3 and m.page_rank(paths, ["d"]) is None
+    assert m.page_rank([p for p, _, _ in SHOWN], Q.pages) == 2  # other.md counts once
+    assert m.page_rank([], Q.pages) is None
 
 
-def test_ndcg_counts_a_page_once_against_every_answer_page() -> None:
-    # dns.md at rank 2 (and again at 3, no gain); ideal: both answer pages at ranks 1 and 2.
-    expected = (1 / math.log2(3)) / (1 + 1 / math.log2(3))
-    assert m.ndcg(RANKED, Q.pages, 10) == pytest.approx(expected)
-    assert m.ndcg([("dns.md", []), ("fetch.md", [])], Q.pages, 10) == pytest.approx(1.0)
-    assert m.ndcg(RANKED, (), 10) == 0.0
-
-
-def test_sections_match_without_markup_case_or_spacing() -> None:
-    assert m.section_found(RANKED, "dns.md", "DNS `TTL`", 5)
-    assert not m.section_found(RANKED, "dns.md", "DNS `TTL`", 2)
-    assert not m.section_found(RANKED, "fetch.md", "DNS TTL", 5)
-    shown = [("dns.md", ["DNS", "Prefetch"], ["Configuring *DNS* ttl", "dns ttl"])]
-    assert m.section_linked(shown, "dns.md", "dns   TTL")
-    assert not m.section_linked(shown, "fetch.md", "dns TTL")
+def test_sections_match_shown_or_linked_without_markup_case_or_spacing() -> None:
+    assert m.section_shown(SHOWN, "dns.md", "dns   TTL")  # linked under its page's result
+    assert m.section_shown(SHOWN, "dns.md", "prefetch")
+    assert not m.section_shown(SHOWN, "fetch.md", "DNS TTL")
 
 
 def test_scores_aggregate_per_group() -> None:
     scores = m.Scores()
-    scores.add(Q, RANKED, [("dns.md", ["DNS", "Prefetch"], ["DNS TTL"])])
-    scores.add(m.Question("q2", "keyword", "held", "x", ("missing.md",)), RANKED)
+    scores.add(Q, SHOWN, weak=False)
+    scores.add(m.Question("q2", "keyword", "held", "x", ("other.md",)), SHOWN, weak=True)
+    scores.add(m.Question("q3", "keyword", "held", "y", ("missing.md",)), SHOWN)
     row = scores.row()
-    assert row["R@1"] == 0 and row["R@5"] == 0.5 and row["MRR@10"] == pytest.approx(0.25)
-    assert row["sect@5"] == 1.0 and row["sect+links@5"] == 1.0  # only q1 names a section
-    assert row["pages@5"] == 2.0
+    assert row["n"] == 3 and row["R@1"] == pytest.approx(1 / 3) and row["R@5"] == pytest.approx(2 / 3)
+    assert row["MRR@5"] == pytest.approx((1 / 2 + 1) / 3)
+    assert row["sect@5"] == 1.0  # only q1 names a section
+    assert row["flagged"] == pytest.approx(1 / 3)
     assert math.isnan(m.Scores().row()["sect@5"])
+
+
+def test_macro_weighs_each_group_once() -> None:
+    rows = [{"n": 100.0, "MRR@5": 0.9}, {"n": 10.0, "MRR@5": 0.5}, {"n": 0.0, "MRR@5": math.nan}]
+    assert m.macro(rows, "MRR@5") == pytest.approx(0.7)
+    assert math.isnan(m.macro([], "MRR@5"))
 
 
 def test_percentile_picks_the_nearest_rank() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_zip_bytes_ignore_host_times_and_modes(tmp_path: Path) -> None:
 def test_bytecode_is_unchecked_hash_and_build_path_free(tmp_path: Path) -> None:
     for name in ("a", "b"):
         make_tree(tmp_path / name, 1, 0o644)
-        artifact.compile_tree(tmp_path / name, "/opt/python", "3.11")
+        artifact.compile_tree(tmp_path / name, "/opt/python", Path(sys.executable))
     pyc_a = next((tmp_path / "a" / "pkg" / "__pycache__").glob("*.pyc")).read_bytes()
     pyc_b = next((tmp_path / "b" / "pkg" / "__pycache__").glob("*.pyc")).read_bytes()
     assert pyc_a == pyc_b  # the build directory is not baked into code objects

@@ -13,7 +13,7 @@ from tools.aws.errors import DeployError
 from tools.build.base_image import IMAGE_NAME, choose_base, is_standin
 from tools.build.errors import PackagingError
 from tools.build.refresh_image import DEFAULT_BASE, Tool
-from tools.deploy import build_outputs, deploy
+from tools.deploy import build_outputs, deploy, lambda_ops
 
 STANDIN = f"{IMAGE_NAME}:bookworm-py3.11-0123456789ab"
 # What buildah says offline (one long line; its end names the cause).
@@ -88,26 +88,30 @@ def test_offline_without_the_fallback_refuses_with_the_fix() -> None:
 
 
 def test_only_the_local_environment_passes_the_fallback() -> None:
-    assert build_outputs.build_commands("nox", image=True, standin_fallback=True) == [
-        ["nox", "-s", "build_layer"],
+    layer = ["nox", "-s", "build_layer", "--", "--runtime", "python3.13", "--arch", "x86_64"]
+    assert build_outputs.build_commands("nox", True, "python3.13", "x86_64", standin_fallback=True) == [
+        layer,
         ["nox", "-s", "build_container", "--", "--standin-fallback"],
     ]
-    assert build_outputs.build_commands("nox", image=True, standin_fallback=False)[1] == [
-        "nox", "-s", "build_container",
-    ]  # fmt: skip
-    assert build_outputs.build_commands("nox", image=False, standin_fallback=True) == [
-        ["nox", "-s", "build_layer"]
+    assert build_outputs.build_commands("nox", True, "python3.13", "x86_64", standin_fallback=False) == [
+        layer,
+        ["nox", "-s", "build_container"],
+    ]
+    assert build_outputs.build_commands("nox", False, "python3.13", "x86_64", standin_fallback=True) == [
+        layer
     ]
 
 
 def test_deploy_asks_for_the_fallback_in_local_only(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[bool] = []
 
-    def build(image: bool, standin_fallback: bool = False) -> None:
+    def build(image: bool, runtime: str, arch: str, standin_fallback: bool = False) -> None:
         asked.append(standin_fallback)
         raise DeployError("stop after the build step")
 
     monkeypatch.setattr(build_outputs, "build", build)
+    config = {"Runtime": "python3.13", "Architectures": ["x86_64"]}
+    monkeypatch.setattr(lambda_ops, "function_config", lambda session, name: config)
     for name in ("local", "dev", "prod"):
         session = argparse.Namespace(env=Env(name, "us-east-1"), check_credentials=lambda: None)
         args = argparse.Namespace(no_build=False, skip_image=False, container=None)

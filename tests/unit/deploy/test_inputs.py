@@ -183,3 +183,38 @@ def test_a_search_passes_only_with_results() -> None:
     )
     assert not judge_search({"statusCode": 401, "body": '{"error": "unauthorized"}'})[0]
     assert not judge_search({"statusCode": 200, "body": "not json"})[0]
+
+
+def _zip_with_manifest(path: Path, meta: dict[str, str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("python/x.py", "")
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    return path
+
+
+def test_artifacts_say_which_runtime_they_were_built_for_and_a_mix_is_refused(tmp_path: Path) -> None:
+    layer = _zip_with_manifest(tmp_path / "a" / "layer.zip", {"runtime": "python3.13", "arch": "x86_64"})
+    function = _zip_with_manifest(tmp_path / "b" / "function.zip", {"runtime": "python3.13"})
+    encoder = _zip_with_manifest(tmp_path / "c" / "encoder.zip", {"layer": "thoth-encoder-layer"})
+    assert build_outputs.built_for([function, layer, encoder]) == ("python3.13", "x86_64")
+    assert build_outputs.built_for([encoder]) is None
+    old = _zip_with_manifest(tmp_path / "d" / "layer.zip", {"runtime": "python3.11", "arch": "x86_64"})
+    with pytest.raises(DeployError, match=r"different runtimes \(python3\.11 x86_64, python3\.13 x86_64\)"):
+        build_outputs.built_for([function, old])
+
+
+def test_terraform_gets_the_runtime_table_and_defaults_the_tfvars_may_override(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tools import runtimes
+    from tools.aws.awscli import AwsCli
+    from tools.aws.session import Session
+
+    monkeypatch.delenv("TF_VAR_mcp_runtime", raising=False)
+    env = terraform.terraform_env(Session(resolve("dev"), AwsCli(env={}, region="us-east-1")))
+    assert json.loads(env["TF_VAR_mcp_runtimes"]) == json.loads(runtimes.terraform_table())
+    assert env["TF_VAR_mcp_runtime"] == runtimes.DEFAULT and env["TF_VAR_mcp_architecture"] == "x86_64"
+    monkeypatch.setenv("TF_VAR_mcp_runtime", "python3.11")  # an operator's choice stays theirs
+    env = terraform.terraform_env(Session(resolve("dev"), AwsCli(env={}, region="us-east-1")))
+    assert env["TF_VAR_mcp_runtime"] == "python3.11"

@@ -27,12 +27,21 @@ def test_specs_are_in_fixed_order_with_schemas() -> None:
         "get_handbook_section",
         "list_topics",
         "index_status",
+        "search",  # ChatGPT's connector pair, listed over HTTP (THOTH_CHATGPT_TOOLS=auto)
+        "fetch",
     ]
     for spec in specs:
         assert spec.input_schema["type"] == "object"
         assert spec.input_schema["additionalProperties"] is False
-        assert spec.output_schema is not None and spec.output_schema["type"] == "object"
+        if spec.name in ("search", "fetch"):  # their contract is one text item holding JSON
+            assert spec.output_schema is None and list(spec.input_schema["required"]) == [
+                "query" if spec.name == "search" else "id"
+            ]
+        else:
+            assert spec.output_schema is not None and spec.output_schema["type"] == "object"
         assert spec.annotations["readOnlyHint"] is True
+        assert spec.title and spec.annotations["title"] == spec.title  # clients show one or the other
+        assert len(spec.icons) == 1 and spec.icons[0].src.startswith("data:image/svg+xml;base64,")
         json.dumps(spec.input_schema)  # serializable as-is for tools/list
     assert tool_specs() == specs and tool_specs() is not tool_specs()
 
@@ -150,13 +159,18 @@ def test_validation_never_crashes(tool: str, arguments: Any) -> None:
     assert set(checked) <= set(properties)
     for key, value in checked.items():
         kind = properties[key]["type"]
-        assert isinstance(value, int if kind == "integer" else str) and not isinstance(value, bool)
+        if kind == "boolean":  # e.g. with_parent's default
+            assert isinstance(value, bool)
+        else:
+            assert isinstance(value, int if kind == "integer" else str) and not isinstance(value, bool)
 
 
 def test_import_is_light() -> None:
-    """Importing the tool catalog must not pull numpy, onnxruntime, boto3 or the index format."""
+    """Importing the catalog, listing tools and resource templates pull no numpy, onnxruntime, boto3 or
+    index format."""
     code = (
-        "import sys, thoth.mcp_server.search.catalog as t; t.CATALOG.tool_specs(); "
+        "import sys, thoth.mcp_server.search.catalog as t; "
+        "t.CATALOG.tool_specs(); t.CATALOG.resource_templates(); "
         "heavy = [m for m in ('numpy', 'onnxruntime', 'boto3', 'tokenizers', 'zstandard', "
         "'thoth.shared.index') "
         "if m in sys.modules]; print(heavy)"

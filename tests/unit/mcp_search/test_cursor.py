@@ -12,13 +12,13 @@ from thoth.mcp_server.protocol.tools import ToolArgumentError
 from thoth.mcp_server.search import cursor
 
 ARGS = {"path": "a.md", "max_chars": 8000}
-BOUND = cursor.binding(ARGS)
+BOUND = cursor.binding(ARGS, "*")
 
 
 def test_round_trip_and_binding_ignores_cursor() -> None:
     token = cursor.encode("get_handbook_section", BOUND, "handbook:v1", 1234)
     assert cursor.decode("get_handbook_section", BOUND, token) == ("handbook:v1", 1234)
-    assert cursor.binding({**ARGS, "cursor": token}) == BOUND
+    assert cursor.binding({**ARGS, "cursor": token}, "*") == BOUND
     assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 

@@ -31,9 +31,13 @@ def test_convex_normalises_each_signal_over_its_candidates() -> None:
 
 
 def test_scores_are_a_share_of_the_best_possible() -> None:
-    rrf = RankingConfig(fusion="rrf")
-    assert fusion.best_possible(rrf, [1.0, 1.0]) == pytest.approx(2 / 61)
-    assert fusion.best_possible(RankingConfig(fusion="convex"), [0.7, 0.3, 0.5]) == pytest.approx(1.5)
+    assert fusion.best_possible(fusion.PLAIN_RRF, [1.0, 1.0]) == pytest.approx(2 / 61)
+    convex = RankingConfig(fusion="convex", coverage_weight=0.0)
+    assert fusion.best_possible(convex, [0.7, 0.3, 0.5]) == pytest.approx(1.5)
+    # A row first in every signal and holding every query term gets the coverage bonus too.
+    assert fusion.best_possible(RankingConfig(coverage_weight=0.75), [1.0, 0.5]) == pytest.approx(2.25)
+    rrf = RankingConfig(fusion="rrf", coverage_weight=0.5)
+    assert fusion.best_possible(rrf, [1.0, 1.0]) == pytest.approx(2.5 / 61)  # the bonus as ranks
 
 
 @pytest.mark.parametrize(
@@ -45,6 +49,8 @@ def test_scores_are_a_share_of_the_best_possible() -> None:
         {"window": 0},
         {"candidates": 0},
         {"rrf_k": -1},
+        {"coverage_weight": -0.1},
+        {"identifier_keyword_weight": -1.0},
     ],
 )
 def test_config_refuses_impossible_settings(bad: dict[str, float]) -> None:

@@ -116,13 +116,14 @@ def test_search_fuses_keyword_and_vector_evidence() -> None:
     hits = search.search([prepared], "parental leave", query, limit=3, config=fusion.PLAIN_RRF)
     assert {h.chunk.id for h in hits[:2]} == {"c2", "c4"}
     assert all(0 < h.score <= 1 for h in hits) and hits[0].score >= hits[-1].score
-    # The default: BM25 at half the vector's weight, each min-max normalised over its candidates.
+    # The default: BM25 at half the vector's weight, each min-max normalised over its candidates, and
+    # 0.75 times the share of the query's IDF mass a chunk holds (chunk 2 holds all of it).
     hits = search.search([prepared], "parental leave", query, limit=6, pages=False)
     cosine = vectors @ query
     normalised = (cosine - cosine.min()) / (cosine.max() - cosine.min())
-    expected = normalised + 0.5 * (np.arange(6) == 2)  # only chunk 2 has the terms: it normalises to 1
+    expected = normalised + (0.5 + 0.75) * (np.arange(6) == 2)  # only chunk 2 has the terms
     assert [h.chunk.id for h in hits] == [f"c{i}" for i in np.argsort(-expected, kind="stable")]
-    assert [h.score for h in hits] == pytest.approx(sorted(expected / 1.5, reverse=True), abs=1e-4)
+    assert [h.score for h in hits] == pytest.approx(sorted(expected / 2.25, reverse=True), abs=1e-4)
     only = search.search([prepared], "parental leave", vectors[4].astype(np.float32), 5, path_prefix="p4")
     assert [h.chunk.id for h in only] == ["c4"]
     assert search.search([prepared], "x", vectors[0].astype(np.float32), 5, path_prefix="nope/") == []

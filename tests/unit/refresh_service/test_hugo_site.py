@@ -22,7 +22,7 @@ _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def snapshot() -> SiteSnapshot:
-    config = SourceConfig("hs", "dir", str(SITE), include=("content/**/*.md",), base_url=BASE)
+    config = SourceConfig("hs", "dir", str(SITE), base_url=BASE)
     return with_site(dir_snapshot(widened(config)), config)
 
 
@@ -58,6 +58,7 @@ def test_the_site_is_detected_from_config_default() -> None:
     )
     assert site.id_type == "github" and site.content_dir == "content/"
     assert "assets/includes/pto-reporting.md" in site.files
+    assert set(snapshot().not_pages) == {"assets/includes/pto-footer.md", "assets/includes/pto-reporting.md"}
 
 
 def test_no_shortcode_markers_svg_or_script_outside_code() -> None:
@@ -111,12 +112,19 @@ def test_urls_are_hugos_and_drafts_are_skipped() -> None:
         "content/handbook/on-call.md": BASE + "handbook/engineering/on-call/",
         "content/handbook/people-group/paid-time-off.md": BASE + "handbook/people-group/paid-time-off/",
         "content/handbook/values/_index.md": BASE + "handbook/values/",
+        "content/handbook/glossary/_index.md": BASE + "handbook/glossary/",
         "content/ja-jp/handbook/_index.md": BASE + "ja-jp/handbook/",
+        "guides/_index.md": BASE + "handbook/guides/",
+        "guides/install.md": BASE + "handbook/guides/install/",
     }
-    assert (
-        list(skipped) == ["content/handbook/draft-plan.md"]
-        and "draft: true" in skipped["content/handbook/draft-plan.md"]
-    )
+    assert list(skipped) == [
+        "content/handbook/draft-plan.md",
+        "content/handbook/glossary/time-off-tool.md",
+        "content/handbook/shared/_index.md",
+        "content/handbook/shared/install-steps.md",
+    ]
+    assert "draft: true" in skipped["content/handbook/draft-plan.md"]
+    assert "headless" in skipped["content/handbook/shared/install-steps.md"]
     assert not any("Secret reorganisation" in c.text for c in chunks())
 
 
@@ -125,8 +133,9 @@ def test_the_sites_own_links_land_on_indexed_anchors() -> None:
     checked = 0
     for chunk in chunks():
         for href in _LINK.findall(_FENCE.sub("", chunk.text)):
-            if href.startswith(("http://", "https://")):
+            if href.startswith(("http://", "https://")) and not href.startswith(BASE):
                 continue
+            assert href.startswith(BASE), (chunk.url, href)  # the site's links are resolved
             absolute = urljoin(chunk.url.split("#")[0], href)
             if posixpath.splitext(absolute.split("#")[0])[1]:
                 continue  # files, not pages
@@ -142,3 +151,21 @@ def test_aliases_and_descriptions_reach_the_chunks() -> None:
         "/handbook/people-operations/paid-time-off/",
     ]
     assert page[0].meta["description"].startswith("Vacation, public holidays")
+
+
+def test_the_mounted_guide_reads_as_the_published_page() -> None:
+    page = indexed()[0]["guides/install.md"]
+    text = "\n".join(c.text for c in page)
+    steps = next(c for c in page if c.heading_path[-1:] == ["Install the tool"])  # a headless page, included
+    assert "self-service portal" in steps.text
+    assert steps.url == BASE + "handbook/guides/install/#install-the-tool"
+    assert text.count("The _time-off tool_ is where every team member records") == 1  # defined once
+    assert "> **Note:**\n> Ask IT for a licence before you start 🚀" in text
+    assert "> **Warning:** Keep the file private\n> It holds your Timekeeper API token." in text
+    assert '```toml\n[approval]\napprover = "manager"\ndays_ahead = 14\n```' in text
+    pto = f"{BASE}handbook/people-group/paid-time-off/#sick-time---taking-and-reporting"
+    assert f"[Paid time off]({pto})" in text
+    assert f"[on-call rotation]({BASE}handbook/engineering/on-call/)" in text
+    assert f"[editing guide]({BASE}handbook/editing/#shortcodes)" in text
+    assert "approval" not in text.replace("[approval]", "") and "[!" not in text and ":rocket:" not in text
+    assert not indexed()[2]["guides/install.md"]  # every include resolved

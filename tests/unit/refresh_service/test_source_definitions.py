@@ -24,7 +24,7 @@ def test_sample_sources_yaml_is_valid() -> None:
     assert (
         gitlab.ref == "main" and gitlab.strip_prefix == "content/" and gitlab.token_secret == "gitlab-token"
     )
-    assert gitlab.markup == "auto" and sources["hugo-sample"].include == ("content/**/*.md",)
+    assert gitlab.markup == "auto" and sources["hugo-sample"].include == ("**/*.md",)
 
 
 def test_toml_config_with_defaults() -> None:

@@ -42,7 +42,12 @@ def test_a_batch_runs_at_most_the_cap_of_tool_calls_and_says_so_for_the_rest() -
 
 
 def _served(paths: list[str]) -> list[Any]:
-    prepared = SimpleNamespace(page=lambda path: [], page_paths=sorted(paths))
+    ordered = sorted(paths)
+    prepared = SimpleNamespace(
+        page=lambda path: [],
+        page_paths=ordered,
+        page_url=lambda i: "https://handbook.example.com/" + ordered[i].removesuffix(".md") + "/",
+    )
     return [SimpleNamespace(prepared=prepared)]
 
 
@@ -62,9 +67,9 @@ def test_did_you_mean_sees_a_capped_candidate_set(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(difflib, "get_close_matches", counting)
     pages = _pages(5000)
     with pytest.raises(NoSuchPage, match=r"Did you mean handbook/team-7/topic-107\.md"):
-        section._find_page(_served(pages), "handbook/team-7/topic-107.mdx")
+        section.locate(_served(pages), "handbook/team-7/topic-107.mdx")
     with pytest.raises(NoSuchPage) as excinfo:
-        section._find_page(_served(pages), "x" * 1024)  # the longest path the schema allows
+        section.locate(_served(pages), "x" * 1024)  # the longest path the schema allows
     assert "Did you mean" not in str(excinfo.value)
     assert seen and max(seen) <= section.MAX_HINT_CANDIDATES
 
@@ -72,4 +77,4 @@ def test_did_you_mean_sees_a_capped_candidate_set(monkeypatch: pytest.MonkeyPatc
 def test_a_typo_in_the_directory_still_finds_the_page_by_its_name() -> None:
     pages = _pages(5000)
     with pytest.raises(NoSuchPage, match=r"Did you mean handbook/team-7/topic-107\.md"):
-        section._find_page(_served(pages), "handbok/team-7/topic-107.md")
+        section.locate(_served(pages), "handbok/team-7/topic-107.md")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,20 @@ def test_bm25_prefers_rarer_terms() -> None:
     scores = index.scores("layer lambda")
     assert scores[0] > scores[1] > scores[2] == 0
     assert not index.scores("").any() and not index.scores("zzz").any()
+
+
+def test_coverage_is_the_share_of_the_query_idf_mass_a_chunk_holds() -> None:
+    index = KeywordIndex.build([("Leave", "parental leave policy"), "leave forms", "terraform state"])
+    scores, coverage = index.scores_and_coverage("parental leave")
+    assert scores == pytest.approx(index.scores("parental leave"))  # the same BM25, one pass
+    n = 3
+    idf = {t: math.log1p((n - df + 0.5) / (df + 0.5)) for t, df in (("parental", 1), ("leave", 2))}
+    assert coverage[0] == pytest.approx(1.0)  # both terms (one of them in the head field)
+    assert coverage[1] == pytest.approx(idf["leave"] / (idf["parental"] + idf["leave"]))
+    assert coverage[2] == 0
+    # A word no chunk holds still counts in the query's mass: nonsense is covered by nothing.
+    _, unseen = index.scores_and_coverage("parental leave xyzzy")
+    assert 0 < unseen[0] < 0.7 and not index.scores_and_coverage("xyzzy plugh")[1].any()
 
 
 def test_live_pointer_cas(tmp_path: Path) -> None:

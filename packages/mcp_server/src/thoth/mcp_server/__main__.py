@@ -121,7 +121,7 @@ def stdio(args: argparse.Namespace) -> int:
     """The MCP stdio transport: JSON-RPC lines on stdin/stdout, JSON logs on stderr, exit 0 on EOF/SIGTERM."""
     from thoth.mcp_server.protocol.dispatch import McpServer
     from thoth.mcp_server.protocol.jsonrpc import PARSE_ERROR, RpcError, dumps, rpc_error
-    from thoth.mcp_server.search.catalog import CATALOG
+    from thoth.mcp_server.search.catalog import STDIO_CATALOG
     from thoth.mcp_server.transport import stdio as transport
     from thoth.mcp_server.transport.stdio_session import StdioSession
     from thoth.mcp_server.version import VERSION
@@ -132,13 +132,14 @@ def stdio(args: argparse.Namespace) -> int:
         limit = http_settings().max_body_bytes
     except ThothError as exc:
         return _fail(str(exc))
-    session = StdioSession(McpServer(CATALOG, VERSION), REQUEST_BUDGET_S)
+    session = StdioSession(McpServer(STDIO_CATALOG, VERSION), REQUEST_BUDGET_S)
     too_long = RpcError(
         PARSE_ERROR, f"Parse error: a message is longer than {limit} bytes (THOTH_MAX_BODY_BYTES)"
     )
     signal.signal(signal.SIGTERM, _interrupt)
     print(
-        f"thoth-mcp stdio: serving {len(CATALOG.tool_specs())} tools; EOF or SIGTERM stops", file=sys.stderr
+        f"thoth-mcp stdio: serving {len(STDIO_CATALOG.tool_specs())} tools; EOF or SIGTERM stops",
+        file=sys.stderr,
     )
     started = time.monotonic()
     oversized = dumps(rpc_error(None, too_long))

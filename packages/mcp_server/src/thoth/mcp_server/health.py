@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
+from thoth.mcp_server.access import token_policy
 from thoth.mcp_server.protocol.dispatch import SERVER_NAME
 from thoth.mcp_server.protocol.tools import ToolCatalog
 from thoth.mcp_server.settings import http_settings
@@ -43,6 +44,7 @@ def health(catalog: ToolCatalog, version: str) -> HttpResponse:
         report, shown = {"status": "degraded", "indexes": {}}, CHECK_FAILED
     try:
         http_settings()
+        token_policy()  # THOTH_SOURCE_ACCESS malformed: every token would be refused
     except ConfigError as exc:
         # /mcp answers 503 in this state, so health must not claim "ok".
         log.error("server misconfigured: %s", exc)

@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any, Final
 
+from thoth.mcp_server import snapstart
 from thoth.mcp_server.health import health
 from thoth.mcp_server.protocol.dispatch import McpServer, run_tool
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline, ToolCatalog, ToolOutput
@@ -117,6 +118,8 @@ class App:
 
 
 _app: App | None = None
+# Warm the search stack into the SnapStart snapshot (only while Lambda initializes for one).
+snapstart.register()
 
 
 def call_tool(name: str, arguments: dict[str, Any], deadline: Deadline = NO_DEADLINE) -> ToolOutput:

@@ -26,6 +26,10 @@ MAX_BODY_BYTES_CEILING: Final = 6_291_456
 # API Gateway ends an integration at 30 s; answer well before it so the client sees our error.
 REQUEST_BUDGET_S: Final = 25.0
 DEFAULT_POINTER_TTL_S: Final = 30.0
+# Below this match measure (search/match.py) search_handbook says nothing matches well. Calibrated on
+# the quality evaluation's tune splits (README "Answer quality"): real questions' best results sit
+# above it, off-topic queries' below.
+DEFAULT_WEAK_MATCH_FLOOR: Final = 0.27
 ENCODER_LAYER_DIR: Final = Path("/opt/thoth-encoder")
 # A source checkout keeps `nox -s build_encoder`'s output in build/encoder (harmless on Lambda).
 ENCODER_CHECKOUT_DIR: Final = Path(__file__).resolve().parents[5] / "build" / "encoder"
@@ -80,11 +84,13 @@ class HttpSettings(NamedTuple):
 
 
 class SearchSettings(NamedTuple):
-    """Pointer re-read interval, the configured encoder directory (None: default), query logging."""
+    """Pointer re-read interval, the configured encoder directory (None: default), query logging,
+    and the match measure below which an answer says that nothing matches well (0: never)."""
 
     pointer_ttl_s: float
     encoder_dir: Path | None
     log_queries: bool = False
+    weak_match_floor: float = DEFAULT_WEAK_MATCH_FLOOR
 
 
 def _lowered(values: list[str]) -> list[str]:
@@ -204,6 +210,11 @@ def _snapshot(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[tuple[str
     return tuple((name, env.get(name, "")) for name in names)
 
 
+def snap_start_init(env: Mapping[str, str] | None = None) -> bool:
+    """True while Lambda initializes a function version for a SnapStart snapshot."""
+    return (os.environ if env is None else env).get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
 def http_settings(env: Mapping[str, str] | None = None) -> HttpSettings:
     """Current HTTP settings; parsing is cached per distinct set of values, so env changes apply at once."""
     env = os.environ if env is None else env
@@ -225,13 +236,31 @@ def _search(values: tuple[tuple[str, str], ...]) -> SearchSettings:
         pointer_ttl_s=env_float(env, "THOTH_POINTER_TTL_S", DEFAULT_POINTER_TTL_S, 0.0, 3600.0),
         encoder_dir=Path(configured) if configured else None,
         log_queries=env_choice(env, "THOTH_LOG_QUERIES", ("on", "off"), "off") == "on",
+        weak_match_floor=env_float(
+            env, "THOTH_WEAK_MATCH_FLOOR", DEFAULT_WEAK_MATCH_FLOOR, 0.0, 1.0, unit="a match measure"
+        ),
     )
 
 
 def search_settings(env: Mapping[str, str] | None = None) -> SearchSettings:
     """Current search settings (cached per distinct set of values)."""
     env = os.environ if env is None else env
-    return _search(_snapshot(env, ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES")))
+    names = ("THOTH_POINTER_TTL_S", "THOTH_ENCODER_DIR", "THOTH_LOG_QUERIES", "THOTH_WEAK_MATCH_FLOOR")
+    return _search(_snapshot(env, names))
+
+
+def chatgpt_tools(env: Mapping[str, str] | None = None) -> str:
+    """When ChatGPT's search and fetch are listed: "auto" (over HTTP, not over stdio), "on" or "off".
+
+    Read on its own, so tools/list never depends on an unrelated search setting being valid.
+    """
+    env = os.environ if env is None else env
+    return env_choice(env, "THOTH_CHATGPT_TOOLS", ("auto", "on", "off"), "auto")
+
+
+def source_access(env: Mapping[str, str] | None = None) -> str | None:
+    """THOTH_SOURCE_ACCESS as set (parsed by thoth.mcp_server.access), or None."""
+    return env_str(os.environ if env is None else env, "THOTH_SOURCE_ACCESS")
 
 
 def local_overrides(*, no_auth: bool, allowed_hosts: str | None, loopback_origins: bool = False) -> None:

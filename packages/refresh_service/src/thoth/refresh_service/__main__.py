@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--markup",
         choices=MARKUPS,
-        help="auto (default: Hugo when the root holds a Hugo config), hugo, markdown",
+        help="auto (default: Hugo or Eleventy when the root holds its config, or the pages use "
+        "{%% %%} tags), hugo, eleventy, markdown",
     )
     parser.add_argument(
         "--token-secret",

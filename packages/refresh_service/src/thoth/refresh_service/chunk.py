@@ -13,7 +13,7 @@ from thoth.refresh_service.markup.blocks import ATOMIC, block_tokens
 from thoth.refresh_service.markup.budget import unlimited
 from thoth.refresh_service.markup.frontmatter import chunk_meta
 from thoth.refresh_service.markup.headings import Anchors, gitlab_slug, heading_text, split_attributes
-from thoth.refresh_service.markup.site import hugo_url_path
+from thoth.refresh_service.markup.site import url_path
 from thoth.shared.index import Chunk
 
 _WORD_RE = re.compile(r"\w+|[^\w\s]")
@@ -29,7 +29,8 @@ class ChunkSettings:
 
     def signature(self) -> str:
         # v2: Hugo-aware markup, HTML → text, goldmark anchors, bounded chunk meta
-        return f"chunk-v2:{self.target_tokens}:{self.overlap_tokens}"
+        # v3: links resolved, alerts and code shortcodes, Eleventy tags, heading-only sections kept
+        return f"chunk-v3:{self.target_tokens}:{self.overlap_tokens}"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def markdown_blocks(lines: list[str], site: Site | None = None, budget: Budget |
     anchors = Anchors(site.id_type if site is not None else "gitlab")
     blocks: list[Block] = []
     for raw in block_tokens("".join(lines), budget):
+        budget.tick()
         heading: tuple[int, str] | None = None
         anchor: str | None = None
         if raw.kind == "Heading":
@@ -108,10 +110,11 @@ def text_blocks(lines: list[str]) -> list[Block]:
     return blocks
 
 
-def _split_long(block: Block, lines: list[str], target: int) -> list[Block]:
+def _split_long(block: Block, lines: list[str], target: int, budget: Budget) -> list[Block]:
     """A splittable block over the target, cut at line boundaries."""
     pieces, start, size = [], block.start, 0
     for i in range(block.start, block.end):
+        budget.tick()
         n = count_tokens(lines[i])
         if size and size + n > target:
             pieces.append(Block(start, i, False, size))
@@ -121,17 +124,19 @@ def _split_long(block: Block, lines: list[str], target: int) -> list[Block]:
     return pieces
 
 
-def _pack(body: list[Block], lines: list[str], settings: ChunkSettings) -> list[list[Block]]:
+def _pack(body: list[Block], lines: list[str], settings: ChunkSettings, budget: Budget) -> list[list[Block]]:
     """Group a section's blocks into chunks of about `target` tokens with trailing-block overlap."""
     flat: list[Block] = []
     for block in body:
+        budget.tick()
         big = not block.atomic and block.tokens > settings.target_tokens
-        flat.extend(_split_long(block, lines, settings.target_tokens) if big else [block])
+        flat.extend(_split_long(block, lines, settings.target_tokens, budget) if big else [block])
     groups: list[list[Block]] = []
     current: list[Block] = []
     size = 0
     fresh = 0  # blocks in `current` that are not overlap from the previous chunk
     for block in flat:
+        budget.tick()
         if fresh and size + block.tokens > settings.target_tokens:
             groups.append(current)
             overlap: list[Block] = []
@@ -161,21 +166,26 @@ def page_url(
 ) -> str:
     """The page's public URL: base_url + path without the extension (index pages map to their folder).
 
-    On a Hugo site the path is Hugo's: under the content dir, lowercased, `url`/`slug` honoured.
+    On a Hugo or Eleventy site the URL is the one the generator writes (Hugo: the content mounts,
+    lowercased, `url`/`slug`, the language folder; Eleventy: `permalink`), and the base URL defaults
+    to the site's `baseURL`.
     """
+    base_url = base_url or (site.base_url if site is not None else None)
     if not base_url:
         return path
     if site is not None and path.lower().endswith((".md", ".markdown", ".mdx")):
-        return base_url.rstrip("/") + "/" + hugo_url_path(path, site, meta or {}, strip_prefix)
+        found = url_path(path, site, meta or {}, strip_prefix)
+        if found is not None:
+            return base_url.rstrip("/") + "/" + found
     rel = path[len(strip_prefix) :] if strip_prefix and path.startswith(strip_prefix) else path
     stem, ext = posixpath.splitext(rel)
     if ext.lower() not in (".md", ".markdown", ".mdx"):
-        url_path = rel
+        url_path_ = rel
     elif posixpath.basename(stem).lower() in _INDEX_NAMES:
-        url_path = posixpath.dirname(stem) + "/" if posixpath.dirname(stem) else ""
+        url_path_ = posixpath.dirname(stem) + "/" if posixpath.dirname(stem) else ""
     else:
-        url_path = stem + "/"
-    return base_url.rstrip("/") + "/" + url_path
+        url_path_ = stem + "/"
+    return base_url.rstrip("/") + "/" + url_path_
 
 
 def embed_text(title: str, heading_path: list[str], text: str, description: str | None = None) -> str:
@@ -213,6 +223,7 @@ def chunk_document(
     current: list[Block] = []
     anchor: str | None = None
     for block in blocks:
+        budget.tick()
         if block.heading:
             sections.append(([h for _, h in stack], anchor, current))
             level, text = block.heading
@@ -225,10 +236,18 @@ def chunk_document(
     meta = chunk_meta(doc.meta)
     description = meta.get("description")
     chunks: list[Chunk] = []
-    for heading_path, section_anchor, section in sections:
-        if not any(not b.heading for b in section):
-            continue  # a heading with nothing under it lives on in its subsections' heading paths
-        for group in _pack(section, lines, settings):
+    carried: list[Block] = []  # headings with nothing under them, waiting for the next section
+    for i, (heading_path, section_anchor, section) in enumerate(sections):
+        budget.tick()
+        if i + 1 < len(sections) and not any(not b.heading for b in section):
+            # A heading with only subsections: its line opens the next section's first chunk, so the
+            # page reads back with its outline (and its heading path names it anyway).
+            carried.extend(section)
+            continue
+        section, carried = carried + section, []
+        if not section:
+            continue
+        for group in _pack(section, lines, settings, budget):
             budget.tick()
             start, end = group[0].start, group[-1].end
             text = "".join(lines[start:end]).strip()

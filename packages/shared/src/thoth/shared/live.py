@@ -13,6 +13,13 @@ from thoth.shared.errors import StateError
 from thoth.shared.state import Item, StateStore
 
 PARTITION = "live"
+# What to do when a version's model fingerprint is not the query encoder's. A fingerprint covers the
+# model's files and its settings (pooling, length, prefixes), so both sides must use the same ones.
+MODEL_MISMATCH_FIX = (
+    "embed the index and export the encoder from the same model and settings: rebuild the index "
+    "(refresh --full) with the encoder's THOTH_EMBEDDING_MODEL and prefixes, or export the index's model "
+    "(nox -s build_encoder with its settings) and point THOTH_ENCODER_DIR at it"
+)
 
 
 @dataclass(frozen=True)

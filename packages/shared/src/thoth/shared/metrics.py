@@ -51,6 +51,8 @@ METRICS: Final[dict[str, Metric]] = {
         Metric("ZeroResults", "Count", _CALL, "1 when a search returned nothing"),
         Metric("TopScore", "None", _CALL, "fused score of a search's first result, relative (0 without one)"),
         Metric("TopSimilarity", "None", _CALL, "query-to-first-result cosine, absolute (0 without one)"),
+        Metric("TopMatch", "None", _CALL, "best match measure of a search's results, 0-1 (0 without one)"),
+        Metric("WeakMatch", "Count", _CALL, "1 when a search answered that nothing matches well"),
         Metric("ColdStarts", "Count", ("Environment", "Function"), "first invocation of a process"),
         Metric("IndexAgeSeconds", "Seconds", _SOURCE, "age of the live index version of a source"),
         Metric("RefreshDuration", "Seconds", _SOURCE, "wall time of one refresh run"),

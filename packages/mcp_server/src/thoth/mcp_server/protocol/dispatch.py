@@ -9,11 +9,11 @@ which alone would break the cold-start budget (/health <= 150 ms, first search
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
+from thoth.mcp_server.protocol import resource_methods
 from thoth.mcp_server.protocol.envelope import check_param_headers
 from thoth.mcp_server.protocol.jsonrpc import (
     INTERNAL_ERROR,
@@ -21,7 +21,9 @@ from thoth.mcp_server.protocol.jsonrpc import (
     METHOD_NOT_FOUND,
     Message,
     RpcError,
+    scrub,
 )
+from thoth.mcp_server.protocol.resources import ResourceCatalog
 from thoth.mcp_server.protocol.revisions import (
     META_SERVER_INFO,
     REVISIONS,
@@ -36,6 +38,7 @@ from thoth.mcp_server.protocol.tools import (
     ToolOutput,
     ToolSpec,
     UnknownToolError,
+    svg_icon,
 )
 from thoth.shared import metrics
 from thoth.shared.errors import ThothError
@@ -44,15 +47,27 @@ SERVER_NAME: Final = "thoth-mcp-server"
 SERVER_TITLE: Final = "Thoth handbook search"
 INSTRUCTIONS: Final = (
     "Thoth searches documentation handbooks. Start with search_handbook; open a hit with "
-    "get_handbook_section; browse with list_topics; check freshness with index_status."
+    "get_handbook_section (or read its resource link); browse with list_topics; check freshness "
+    "with index_status. search and fetch, where listed, are the same search in ChatGPT's "
+    "connector format."
+)
+# Thoth's ibis over an open book: one colour that reads on light and dark backgrounds.
+SERVER_ICON: Final = svg_icon(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#4f6bd8" '
+    'stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"><path d="M3 19c3-1.3 6-1.3 9 0'
+    ' 3-1.3 6-1.3 9 0V8c-3-1.3-6-1.3-9 0-3-1.3-6-1.3-9 0z"/><path d="M12 8v11"/><path d="M15 5.5c1-2 '
+    '3.5-2.3 4.5-.8M19.5 4.7c.6 1 .2 2.3-.8 2.6L16 8"/></svg>'
 )
 # Cache hints (2026-07-28): the tool list is the same for every caller and changes only on deploy.
 LIST_TTL_MS: Final = 300_000
 DISCOVER_TTL_MS: Final = 300_000
-CAPABILITIES: Final = {"tools": {"listChanged": False}}
-HANDSHAKE_METHODS: Final = frozenset({"initialize", "ping", "tools/list", "tools/call"})
-MODERN_METHODS: Final = frozenset({"server/discover", "tools/list", "tools/call"})
-_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.\-]+/)+[\w.\-]*")
+TOOLS_CAPABILITY: Final = {"listChanged": False}
+HANDSHAKE_METHODS: Final = frozenset(
+    {"initialize", "ping", "tools/list", "tools/call", *resource_methods.RESOURCE_METHODS}
+)
+MODERN_METHODS: Final = frozenset(
+    {"server/discover", "tools/list", "tools/call", *resource_methods.RESOURCE_METHODS}
+)
 
 log = logging.getLogger("thoth.mcp_server.protocol")
 
@@ -64,11 +79,6 @@ class Call(NamedTuple):
     headers: Mapping[str, str] | None
     deadline: Deadline
     request_id: str | None = None
-
-
-def scrub(text: str) -> str:
-    """`text` without absolute filesystem paths (they describe the server, not the problem)."""
-    return _ABSOLUTE_PATH.sub("<path>", text)
 
 
 def run_tool(
@@ -144,19 +154,29 @@ class McpServer:
     def __init__(self, catalog: ToolCatalog, version: str) -> None:
         self.catalog = catalog
         self.version = version
+        # A catalog that also serves resources (the search side does) gets the resources methods.
+        self.resources = catalog if isinstance(catalog, ResourceCatalog) else None
 
     def server_info(self, revision: Revision) -> dict[str, Any]:
-        info = {"name": SERVER_NAME, "version": self.version}
+        info: dict[str, Any] = {"name": SERVER_NAME, "version": self.version}
         if revision.structured_content:  # Implementation.title arrived with 2025-06-18
             info["title"] = SERVER_TITLE
+        if revision.icons:
+            info["icons"] = [SERVER_ICON.wire()]
         return info
+
+    def capabilities(self) -> dict[str, Any]:
+        capabilities: dict[str, Any] = {"tools": dict(TOOLS_CAPABILITY)}
+        if self.resources is not None:
+            capabilities["resources"] = dict(resource_methods.CAPABILITY)
+        return capabilities
 
     def handle(self, message: Message, call: Call) -> dict[str, Any]:
         """The result of one request; raises RpcError for protocol-level failures."""
         method = message.method or ""
         params = message.params or {}
         methods = MODERN_METHODS if call.revision.modern else HANDSHAKE_METHODS
-        if method not in methods:
+        if method not in methods or (self.resources is None and method in resource_methods.RESOURCE_METHODS):
             era = f"protocol revision {call.revision.version}"
             raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method[:80]!r} is not served at {era}")
         if method == "initialize":
@@ -167,6 +187,8 @@ class McpServer:
             result = self._discover(call.revision)
         elif method == "tools/list":
             result = self._list_tools(params, call.revision)
+        elif method in resource_methods.RESOURCE_METHODS:
+            result = self._resources(method, params, call)
         else:
             result = self._call_tool(message, call)
         if call.revision.result_type:
@@ -186,7 +208,7 @@ class McpServer:
         version = negotiate_handshake(requested)
         return {
             "protocolVersion": version,
-            "capabilities": dict(CAPABILITIES),
+            "capabilities": self.capabilities(),
             "serverInfo": self.server_info(REVISIONS[version]),
             "instructions": INSTRUCTIONS,
         }
@@ -194,7 +216,7 @@ class McpServer:
     def _discover(self, revision: Revision) -> dict[str, Any]:
         return {
             "supportedVersions": list(SUPPORTED_VERSIONS[::-1]),
-            "capabilities": dict(CAPABILITIES),
+            "capabilities": self.capabilities(),
             "instructions": INSTRUCTIONS,
             "ttlMs": DISCOVER_TTL_MS,
             "cacheScope": "public",
@@ -225,9 +247,19 @@ class McpServer:
             tool["title"] = spec.title
             if spec.output_schema is not None:
                 tool["outputSchema"] = spec.output_schema
+        if revision.icons and spec.icons:
+            tool["icons"] = [icon.wire() for icon in spec.icons]
         if spec.annotations:
             tool["annotations"] = dict(spec.annotations)
         return tool
+
+    def _resources(self, method: str, params: dict[str, Any], call: Call) -> dict[str, Any]:
+        assert self.resources is not None  # handle() answers -32601 without a resource catalog
+        if method == "resources/list":
+            return resource_methods.list_resources(params, call.revision)
+        if method == "resources/templates/list":
+            return resource_methods.list_templates(self.resources, params, call.revision)
+        return resource_methods.read(self.resources, params, call.revision, call.deadline, call.request_id)
 
     def _call_tool(self, message: Message, call: Call) -> dict[str, Any]:
         params = message.params or {}
@@ -251,7 +283,10 @@ class McpServer:
     @staticmethod
     def _tool_result(output: ToolOutput, revision: Revision) -> dict[str, Any]:
         text = scrub(output.text) if output.is_error else output.text
-        result: dict[str, Any] = {"content": [{"type": "text", "text": text}]}
+        content = [{"type": "text", "text": text}]
+        if revision.resource_links:
+            content += [link.wire() for link in output.links]
+        result: dict[str, Any] = {"content": content}
         if revision.structured_content and output.structured is not None:
             result["structuredContent"] = output.structured
         if output.is_error:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final, Literal, NamedTuple
 
 from thoth.shared.errors import ThothError
 
-__all__ = ["Message", "RpcError", "classify", "dumps", "parse_body", "result_response", "rpc_error"]
+__all__ = [
+    "Message", "RpcError", "classify", "dumps", "parse_body", "result_response", "rpc_error", "scrub",
+]  # fmt: skip
 
 PARSE_ERROR: Final = -32700
 INVALID_REQUEST: Final = -32600
@@ -19,6 +22,7 @@ MISSING_CLIENT_CAPABILITY: Final = -32021  # 2026-07-28
 UNSUPPORTED_PROTOCOL_VERSION: Final = -32022  # 2026-07-28
 
 RequestId = str | int
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.\-]+/)+[\w.\-]*")
 
 
 def dumps(payload: Any) -> bytes:
@@ -121,3 +125,8 @@ def rpc_error(request_id: RequestId | None, error: RpcError) -> dict[str, Any]:
 def result_response(request_id: RequestId, result: dict[str, Any]) -> dict[str, Any]:
     """The JSON-RPC success envelope."""
     return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+def scrub(text: str) -> str:
+    """`text` without absolute filesystem paths (they describe the server, not the problem)."""
+    return _ABSOLUTE_PATH.sub("<path>", text)

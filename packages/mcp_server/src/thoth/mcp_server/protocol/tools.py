@@ -7,6 +7,7 @@ index reader, which `initialize`, `tools/list` and /health never need).
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -32,6 +33,23 @@ class DeadlineExceeded(ThothError):
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
+class Icon(NamedTuple):
+    """An icon a client may show beside a tool or the server (2025-11-25): a data: URI or https URL."""
+
+    src: str
+    mime_type: str
+    sizes: tuple[str, ...] = ("any",)
+
+    def wire(self) -> dict[str, Any]:
+        return {"src": self.src, "mimeType": self.mime_type, "sizes": list(self.sizes)}
+
+
+def svg_icon(svg: str) -> Icon:
+    """A scalable icon carried inline as a base64 data: URI (nothing for a client to fetch)."""
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Icon(f"data:image/svg+xml;base64,{encoded}", "image/svg+xml")
+
+
 class ToolSpec(NamedTuple):
     """What tools/list shows for one tool."""
 
@@ -41,11 +59,31 @@ class ToolSpec(NamedTuple):
     input_schema: dict[str, Any]
     output_schema: dict[str, Any] | None
     annotations: dict[str, Any]
+    icons: tuple[Icon, ...] = ()
+
+
+class ResourceLink(NamedTuple):
+    """A `resource_link` content item of a tool result (2025-06-18+): a resource the client can read."""
+
+    uri: str
+    name: str
+    title: str
+    mime_type: str
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "type": "resource_link",
+            "uri": self.uri,
+            "name": self.name,
+            "title": self.title,
+            "mimeType": self.mime_type,
+        }
 
 
 class ToolOutput(NamedTuple):
     """A tool result: text content, structuredContent, and whether it is a tool-level error.
 
+    `links` become `resource_link` content items after the text, for revisions that have them.
     `metrics` (names from thoth.shared.metrics, e.g. Results) and `properties` (context such as
     the source) go into the call's metrics record, never to the client.
     """
@@ -55,18 +93,37 @@ class ToolOutput(NamedTuple):
     is_error: bool = False
     metrics: Mapping[str, float] = _EMPTY
     properties: Mapping[str, Any] = _EMPTY
+    links: tuple[ResourceLink, ...] = ()
 
 
 class Deadline:
-    """When one request's time budget ends, on the `time.monotonic()` clock; carried by the call."""
+    """When one request's time budget ends (`time.monotonic()` clock), and which sources the caller
+    may read; the call carries it to every tool.
 
-    def __init__(self, at: float, clock: Callable[[], float] = time.monotonic) -> None:
+    `sources` None means every source (no policy, auth off, stdio); a set names the only sources the
+    authenticated caller may see (thoth.mcp_server.access decides it; the search registry honours it).
+    """
+
+    def __init__(
+        self,
+        at: float,
+        clock: Callable[[], float] = time.monotonic,
+        sources: frozenset[str] | None = None,
+    ) -> None:
         self.at = at
         self._clock = clock
+        self.sources = sources
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
         return cls(time.monotonic() + seconds)
+
+    def for_caller(self, sources: frozenset[str] | None) -> Deadline:
+        """The same time budget, limited to `sources` (None: unchanged)."""
+        if sources is None:
+            return self
+        allowed = sources if self.sources is None else sources & self.sources
+        return Deadline(self.at, self._clock, allowed)
 
     def remaining(self) -> float:
         """Seconds left (negative once it has passed)."""

@@ -55,13 +55,22 @@ def _key() -> bytes:
         return _fallback
 
 
+def forget_process_key() -> None:
+    """Drop the random per-process key (after a SnapStart restore every copy must draw its own)."""
+    global _fallback
+    with _fallback_lock:
+        _fallback = None
+
+
 def _tag(payload: bytes) -> bytes:
     return hmac.new(_key(), payload, hashlib.sha256).digest()[:_TAG_BYTES]
 
 
-def binding(arguments: dict[str, Any]) -> str:
-    """A short digest of the arguments a cursor belongs to (cursor itself excluded)."""
-    data = json.dumps({k: v for k, v in arguments.items() if k != "cursor"}, sort_keys=True)
+def binding(arguments: dict[str, Any], scope: str) -> str:
+    """A short digest of the arguments a cursor belongs to (cursor itself excluded) and of the caller's
+    source policy (`access.scope_tag`): a cursor replayed by a caller with another policy is refused."""
+    bound = {k: v for k, v in arguments.items() if k != "cursor"}
+    data = json.dumps({"arguments": bound, "scope": scope}, sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
@@ -89,7 +98,7 @@ def decode(tool: str, bound: str, cursor: str) -> tuple[str, int]:
         raise ToolArgumentError(f"argument 'cursor' was issued by {owner}, not {tool}; {_RESTART}")
     if owner_binding != bound:
         raise ToolArgumentError(
-            "argument 'cursor' belongs to a call with different arguments; "
+            "argument 'cursor' belongs to a call with different arguments or other credentials; "
             f"repeat the same arguments or {_RESTART}"
         )
     if not isinstance(versions, str) or isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:

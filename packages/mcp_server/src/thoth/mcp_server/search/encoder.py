@@ -43,15 +43,34 @@ def build_missing_with(builder: Builder | None) -> None:
     _builder = builder
 
 
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
 @dataclass(frozen=True)
 class EncoderInfo:
-    """encoder.json: which model the ONNX file is and how it was built."""
+    """encoder.json: which model the ONNX file is and how to feed it.
+
+    Fields after `max_length` came with the model setting; an older encoder.json (all-MiniLM-L6-v2,
+    mean pooling, no prefixes) reads with their defaults.
+    """
 
     directory: Path
     model_id: str
     dimension: int
     fingerprint: str
     max_length: int
+    pooling: str = "mean"
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    lower_case: bool = False
+    inputs: tuple[str, ...] = _INPUTS
+
+    def describe(self) -> str:
+        """One line for errors: the model, its fingerprint and what decides its vectors."""
+        return (
+            f"{self.model_id} ({self.fingerprint}, {self.pooling} pooling, "
+            f"query prefix {self.query_prefix!r}, passage prefix {self.passage_prefix!r})"
+        )
 
 
 def _complete(path: Path) -> bool:
@@ -89,14 +108,22 @@ def read_info(directory: Path) -> EncoderInfo:
     path = Path(directory) / "encoder.json"
     try:
         raw = json.loads(path.read_text())
+        inputs = tuple(str(name) for name in raw.get("inputs", _INPUTS))
+        if not set(inputs) <= set(_INPUTS) or inputs[:2] != _INPUTS[:2]:
+            raise ValueError(f"unknown graph inputs {list(inputs)}")
         return EncoderInfo(
             directory=Path(directory),
             model_id=str(raw["model_id"]),
             dimension=int(raw["dimension"]),
             fingerprint=str(raw["fingerprint"]),
             max_length=int(raw["max_length"]),
+            pooling=str(raw.get("pooling", "mean")),
+            query_prefix=str(raw.get("query_prefix", "")),
+            passage_prefix=str(raw.get("passage_prefix", "")),
+            lower_case=raw.get("lower_case", False) is True,
+            inputs=inputs,
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path} is unreadable or malformed ({exc}); {_FIX}") from None
 
 
@@ -139,16 +166,20 @@ class QueryEncoder:
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ConfigError(f"cannot load {self.model_path} ({exc}); {_FIX}") from None
 
-    def encode(self, text: str) -> npt.NDArray[np.float32]:
-        """The L2-normalized embedding of `text`, shape (dimension,)."""
+    def encode(self, text: str, prefix: str | None = None) -> npt.NDArray[np.float32]:
+        """The L2-normalized embedding of `text` as a query, shape (dimension,).
+
+        `prefix` replaces the model's query prefix, e.g. `info.passage_prefix` to embed a passage.
+        """
         import numpy as np
 
+        text = (self.info.query_prefix if prefix is None else prefix) + text
+        if self.info.lower_case:
+            text = text.lower()  # as sentence-transformers does for do_lower_case models, prompt included
         ids = np.asarray([self._tokenizer.encode(text).ids], dtype=np.int64)
-        feed: dict[str, Any] = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.zeros_like(ids),
-        }
+        feed: dict[str, Any] = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in self.info.inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
         (vectors,) = self._session.run(["embedding"], feed)
         vector: npt.NDArray[np.float32] = np.asarray(vectors[0], dtype=np.float32)
         return vector

@@ -19,18 +19,26 @@ T = TypeVar("T")
 class RankingConfig:
     """How search fuses its signals; `ranking.DEFAULT` is the measured best (README "Answer quality").
 
-    Weights of 0 turn a signal off. `page_weight` only acts on index versions that carry page vectors
-    (format 3 can; the refresh pipeline does not write them yet); on others the ranking is chunk-level.
+    Weights of 0 turn a signal off. `page_weight` only acts on index versions that carry page vectors.
     """
 
-    # Defaults: the best of the grid on the quality evaluation's tune split (`--tune coarse`, then
-    # `fine`); paraphrased-question recall@5 0.85 -> 0.95 there, and see README "Answer quality".
+    # Defaults: the best of the grid on the tune splits of four corpora (API reference, staff
+    # handbook, Hugo docs, a Japanese handbook), judged on their held-back splits (README).
     # Score fusion beat RRF at every weight tried: RRF throws away how far ahead the best BM25 hit is.
     fusion: Literal["rrf", "convex"] = "convex"
     keyword_weight: float = 0.5  # BM25 at half the vector's weight: 1.0 lost paraphrases to term matches
     vector_weight: float = 1.0
     head_weight: float = 1.0  # BM25F weight of the head field (body: 1); 1.0 is format 2's single field
     page_weight: float = 0.35  # cosine of the query and the page's title/description vector, fused
+    # The vectors' weights scale with the share of the query the model can read (match.readable_share):
+    # a Japanese phrase is ranked by its keywords (unique-phrase top-five 0.80 -> 1.00 on the tune split).
+    script_aware: bool = True
+    # Added to a candidate's fused score: this times the share of the query's IDF mass it holds, so a
+    # section holding all the rare words of a question beats one holding one of them many times
+    # (under RRF, as a share of one first rank: 1 / (rrf_k + 1)).
+    coverage_weight: float = 0.75
+    # The keyword weight for a query naming an identifier (match.names_identifier); None: keyword_weight.
+    identifier_keyword_weight: float | None = 1.0
     rrf_k: int = RRF_K
     candidates: int = CANDIDATES
     per_page: int = 1  # at most this many chunks of one page (the rest are linked: Hit.also) ...
@@ -41,7 +49,11 @@ class RankingConfig:
 
     def __post_init__(self) -> None:
         weights = (self.keyword_weight, self.vector_weight, self.head_weight, self.page_weight)
-        if any(w < 0 for w in weights) or self.keyword_weight + self.vector_weight + self.page_weight <= 0:
+        extra = (self.coverage_weight, self.identifier_keyword_weight or 0.0)
+        if (
+            any(w < 0 for w in (*weights, *extra))
+            or self.keyword_weight + self.vector_weight + self.page_weight <= 0
+        ):
             raise ValueError("ranking weights must be >= 0 with at least one ranking signal above 0")
         if self.rrf_k < 0 or self.candidates < 1 or self.per_page < 1 or self.window < 1:
             raise ValueError("rrf_k must be >= 0; candidates, per_page and window >= 1")
@@ -50,7 +62,15 @@ class RankingConfig:
 
 
 # The ranking before the quality evaluation: plain RRF of BM25 and chunk cosine, two chunks a page.
-PLAIN_RRF = RankingConfig(fusion="rrf", keyword_weight=1.0, page_weight=0.0, per_page=2)
+PLAIN_RRF = RankingConfig(
+    fusion="rrf",
+    keyword_weight=1.0,
+    page_weight=0.0,
+    per_page=2,
+    script_aware=False,
+    coverage_weight=0.0,
+    identifier_keyword_weight=None,
+)
 
 
 def rrf(
@@ -89,11 +109,10 @@ def convex(
 
 
 def best_possible(config: RankingConfig, weights: Sequence[float]) -> float:
-    """The fused score of a row first in every signal: scores are reported as a share of it."""
-    total = sum(weights)
-    if config.fusion == "rrf":
-        return total / (config.rrf_k + 1)
-    return total
+    """The fused score of a row first in every signal (and holding every query term): scores are
+    reported as a share of it."""
+    total = sum(weights) + config.coverage_weight
+    return total / (config.rrf_k + 1) if config.fusion == "rrf" else total
 
 
 def page_aware(ranked: Sequence[T], page_of: Callable[[T], Hashable], per_page: int, window: int) -> list[T]:

@@ -23,6 +23,7 @@ from thoth.mcp_server.search.fusion import (
     page_aware,
     rrf,
 )
+from thoth.mcp_server.search.match import match_measure, names_identifier, readable_share
 from thoth.shared.index import Chunk, KeywordIndex, LoadedIndex
 from thoth.shared.text import tokenize
 
@@ -117,32 +118,50 @@ class Hit:
     score: float
     also: tuple[Chunk, ...] = ()
     cosine: float = 0.0  # the query's raw cosine with the chunk: an absolute measure, unlike `score`
+    match: float = 0.0  # how well the chunk matches the query, 0..1 (match.match_measure): absolute too
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """Per-row scores of each signal over the rows searched, their weights for this query, the
+    share of the query's IDF mass each row holds, and how far the model can read the query."""
+
+    scores: list[npt.NDArray[np.float32]]
+    weights: list[float]
+    coverage: npt.NDArray[np.float32]
+    readable: float
 
 
 def _signals(
     prepared: Prepared,
+    query: str,
     terms: list[str],
     query_vector: npt.NDArray[np.float32],
     rows: npt.NDArray[np.int64] | None,
     config: RankingConfig,
-) -> tuple[list[npt.NDArray[np.float32]], list[float]]:
-    """Per-row scores of each signal this version carries (over `rows`, or every row), and their weights."""
+) -> _Signals:
+    """Each signal this version carries (over `rows`, or every row), weighted for this query."""
     index = prepared.index
     # BM25F over the head (title, heading path, description) and body fields of format 3.
-    keyword = index.keywords.scores(terms, {"head": config.head_weight, "body": 1.0})
+    keyword, coverage = index.keywords.scores_and_coverage(terms, {"head": config.head_weight, "body": 1.0})
     vectors = prepared.index.vectors if rows is None else prepared.index.vectors[rows]
     if rows is not None:
-        keyword = keyword[rows]
+        keyword, coverage = keyword[rows], coverage[rows]
+    readable = readable_share(terms)
+    trust = readable if config.script_aware else 1.0  # vectors speak for the part they can read
+    keyword_weight = config.keyword_weight
+    if config.identifier_keyword_weight is not None and names_identifier(query):
+        keyword_weight = config.identifier_keyword_weight
     cosine = np.asarray(vectors @ query_vector, dtype=np.float32)
-    signals, weights = [keyword, cosine], [config.keyword_weight, config.vector_weight]
+    signals, weights = [keyword, cosine], [keyword_weight, config.vector_weight * trust]
     if index.page_vectors is not None and config.page_weight > 0:
         # einsum, not BLAS: on a busy 2-core machine a threaded matvec of 1,381 pages cost 2.75 ms on
         # average (spikes to 22 ms at p99) against einsum's 0.14 ms (p99 3.3 ms); p50s 0.01 / 0.04 ms.
         per_page = np.einsum("ij,j->i", index.page_vectors, query_vector).astype(np.float32, copy=False)
         row_pages = index.row_pages if rows is None else index.row_pages[rows]  # page vectors: per page table
         signals.append(per_page[row_pages])
-        weights.append(config.page_weight)
-    return signals, weights
+        weights.append(config.page_weight * trust)
+    return _Signals(signals, weights, coverage, readable)
 
 
 def _document_frequency(keywords: KeywordIndex, term: str) -> int:
@@ -183,14 +202,21 @@ def feedback_terms(
     return [term for _, term in scored[:count]]
 
 
-def _fuse(
-    signals: list[npt.NDArray[np.float32]], weights: list[float], config: RankingConfig
-) -> dict[int, float]:
-    picks = [top_k(signals[0], config.candidates, positive_only=True)]
-    picks += [top_k(s, config.candidates) for s in signals[1:]]
+def _fuse(signals: _Signals, config: RankingConfig) -> dict[int, float]:
+    scores, weights = signals.scores, signals.weights
+    picks = [top_k(scores[0], config.candidates, positive_only=True)]
+    picks += [top_k(s, config.candidates) for s in scores[1:]]
     if config.fusion == "rrf":
-        return rrf([p.tolist() for p in picks], config.rrf_k, weights)
-    return convex(list(zip(picks, signals, strict=True)), weights)
+        fused = rrf([p.tolist() for p in picks], config.rrf_k, weights)
+        bonus = config.coverage_weight / (config.rrf_k + 1)  # as a share of one first rank
+    else:
+        fused = convex(list(zip(picks, scores, strict=True)), weights)
+        bonus = config.coverage_weight
+    if bonus > 0 and fused:
+        rows = np.fromiter(fused, dtype=np.int64, count=len(fused))
+        for row, held in zip(rows.tolist(), signals.coverage[rows].tolist(), strict=True):
+            fused[row] += bonus * held
+    return fused
 
 
 def search(
@@ -211,12 +237,13 @@ def search(
     config = DEFAULT if config is None else config
     terms = tokenize(query)
     scored: list[tuple[float, str, int, Prepared]] = []
+    measures: dict[tuple[int, int], tuple[float, float]] = {}  # (version, row) -> (coverage, readable)
     for prepared in served:
         rows = prepared.rows_under(path_prefix)
         if rows is not None and rows.size == 0:
             continue
-        signals, weights = _signals(prepared, terms, query_vector, rows, config)
-        fused = _fuse(signals, weights, config)
+        signals = _signals(prepared, query, terms, query_vector, rows, config)
+        fused = _fuse(signals, config)
         if config.prf_terms > 0 and fused:
             first = sorted(fused, key=lambda r: (-fused[r], r))[: config.prf_docs]
             chosen = prepared.index.chunks_at([r if rows is None else int(rows[r]) for r in first])
@@ -224,17 +251,18 @@ def search(
             expanded = feedback_terms(prepared.index.keywords, texts, terms, config.prf_terms)
             if expanded:
                 expansion = prepared.index.keywords.scores(expanded)
-                signals[0] = signals[0] + np.float32(config.prf_weight) * (
+                signals.scores[0] = signals.scores[0] + np.float32(config.prf_weight) * (
                     expansion if rows is None else expansion[rows]
                 )
-                fused = _fuse(signals, weights, config)
-        best = best_possible(config, weights)
+                fused = _fuse(signals, config)
+        best = best_possible(config, signals.weights)
         for local, score in fused.items():
             row = local if rows is None else int(rows[local])
             scored.append((score / best, prepared.source, row, prepared))
+            measures[(id(prepared), row)] = (float(signals.coverage[local]), signals.readable)
     scored.sort(key=lambda item: (-item[0], item[1], item[2]))
     if not pages:
-        return _hits(scored[:limit], {}, query_vector)
+        return _hits(scored[:limit], {}, query_vector, measures)
 
     def page_of(item: tuple[float, str, int, Prepared]) -> tuple[str, int]:
         return item[1], int(item[3].index.row_pages[item[2]])
@@ -245,13 +273,14 @@ def search(
     kept = {(item[1], item[2]) for item in shown}
     moved = [item for item in by_score if (item[1], item[2]) not in kept]  # gave way to other pages
     linked = {page: [m for m in moved if page_of(m) == page] for page in map(page_of, moved)}
-    return _hits(shown, linked, query_vector)
+    return _hits(shown, linked, query_vector, measures)
 
 
 def _hits(
     shown: list[tuple[float, str, int, Prepared]],
     moved: dict[tuple[str, int], list[tuple[float, str, int, Prepared]]],
     query_vector: npt.NDArray[np.float32],
+    measures: dict[tuple[int, int], tuple[float, float]],
 ) -> list[Hit]:
     """Hits for `shown`, each page's first one linking the page's `moved` sections (each URL once)."""
     chunks: dict[tuple[int, int], Chunk] = {}
@@ -275,5 +304,6 @@ def _hits(
         score, source, row, prepared = item
         cosine = round(float(prepared.index.vectors[row] @ query_vector), 4)
         shown_score = round(min(1.0, score), 4)
-        hits.append(Hit(source, prepared.version, chunk(item), shown_score, tuple(also), cosine))
+        match = match_measure(cosine, *measures[(id(prepared), row)])
+        hits.append(Hit(source, prepared.version, chunk(item), shown_score, tuple(also), cosine, match))
     return hits

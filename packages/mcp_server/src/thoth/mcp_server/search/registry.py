@@ -20,13 +20,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from thoth.mcp_server.access import Sources, check_policy_sources
 from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline
 from thoth.mcp_server.search import encoder
+from thoth.mcp_server.search.access import NOTHING_GRANTED, visible
 from thoth.mcp_server.settings import search_settings
 from thoth.shared import metrics
 from thoth.shared.config import get_settings
 from thoth.shared.errors import ConfigError, IndexFormatError, ThothError
-from thoth.shared.live import LivePointer, list_live
+from thoth.shared.live import MODEL_MISMATCH_FIX, LivePointer, list_live
 
 if TYPE_CHECKING:
     from thoth.mcp_server.search.ranking import Prepared
@@ -55,6 +57,15 @@ class Served:
 
     pointer: LivePointer
     prepared: Prepared
+
+
+def _encoder_named(fingerprint: str) -> str:
+    """The query encoder as an error names it: model, fingerprint, pooling, prefixes (from encoder.json)."""
+    try:
+        info = encoder.info(wait=False)
+    except ConfigError:
+        return fingerprint
+    return info.describe() if info.fingerprint == fingerprint else fingerprint
 
 
 def age_s(created_at: str, now: float) -> float | None:
@@ -110,7 +121,11 @@ class IndexRegistry:
                 self._pointers = list_live(self._state)
                 self._checked_at = now
                 _record_ages(self._pointers)
-            return list(self._pointers)
+            pointers = list(self._pointers)
+        check_policy_sources(
+            p.source for p in pointers
+        )  # a policy naming no live source: refuse, with the fix
+        return pointers
 
     # -- loading ------------------------------------------------------------------------------------
 
@@ -119,8 +134,8 @@ class IndexRegistry:
         if pointer.fingerprint != fingerprint:
             return (
                 f"index {pointer.source}/{pointer.version} was built with model fingerprint "
-                f"{pointer.fingerprint}, but the query encoder is {fingerprint}; rebuild the index "
-                "(refresh --full) or deploy the matching encoder"
+                f"{pointer.fingerprint}, but the query encoder is {_encoder_named(fingerprint)}; "
+                f"{MODEL_MISMATCH_FIX}"
             )
         failed = self._failed.get((pointer.source, pointer.version))
         if failed and self._clock() < failed[1]:
@@ -165,14 +180,15 @@ class IndexRegistry:
 
     def serving(self, source: str | None = None, deadline: Deadline = NO_DEADLINE) -> list[Served]:
         """Loaded versions to search (one source or all), downloading/hot-swapping as pointers move."""
-        pointers = self.pointers()
+        allowed = visible(self.pointers(), deadline.sources)  # the caller's sources only
+        pointers = allowed
         if source is not None:
-            pointers = [p for p in pointers if p.source == source]
+            pointers = [p for p in allowed if p.source == source]
             if not pointers:
-                known = ", ".join(p.source for p in self.pointers()) or "none yet"
+                known = ", ".join(p.source for p in allowed) or "none yet"
                 raise IndexUnavailable(f"no source named {source!r} is live; live sources: {known}")
         if not pointers:
-            raise IndexUnavailable(_NO_INDEX)
+            raise IndexUnavailable(_NO_INDEX if deadline.sources is None else NOTHING_GRANTED)
         fingerprint: str | None = None  # read only when a version is swapped in: not on every search
         served: list[Served] = []
         problems: list[str] = []
@@ -248,7 +264,7 @@ class IndexRegistry:
 
     # -- reporting ----------------------------------------------------------------------------------
 
-    def _entries(self) -> tuple[list[dict[str, Any]], list[str], str | None]:
+    def _entries(self, sources: Sources = None) -> tuple[list[dict[str, Any]], list[str], str | None]:
         now = time.time()
         try:
             fingerprint: str | None = encoder.fingerprint(wait=False)  # /health never waits for a build
@@ -259,7 +275,7 @@ class IndexRegistry:
             encoder_problem = None
         entries: list[dict[str, Any]] = []
         reasons = [encoder_problem] if encoder_problem else []
-        for pointer in self.pointers():
+        for pointer in visible(self.pointers(), sources):
             served = self._served.get(pointer.source)
             shown = served.pointer if served else pointer
             problem = self._refusal(pointer, fingerprint) if fingerprint else None
@@ -293,9 +309,9 @@ class IndexRegistry:
         }
         return result
 
-    def status(self) -> dict[str, Any]:
-        """The index_status tool's view (pointers and the encoder; loads nothing)."""
-        entries, reasons, fingerprint = self._entries()
+    def status(self, sources: Sources = None) -> dict[str, Any]:
+        """The index_status tool's view of the `sources` a caller may read (pointers and the encoder)."""
+        entries, reasons, fingerprint = self._entries(sources)
         return {
             "status": "degraded" if reasons else "ok",
             "reason": "; ".join(reasons) or None,

@@ -1,12 +1,20 @@
-"""get_handbook_section: one page, or the section under one heading, paginated by an opaque cursor."""
+"""get_handbook_section: one page, or one section of it, paginated by an opaque cursor.
+
+A page is named by its path or by any url search returns (absolute, or relative when the source
+has no base URL or the caller dropped it); a url's #anchor selects that section. The page and
+section lookups here also serve resources/read and fetch (search/reading.py).
+"""
 
 from __future__ import annotations
 
 import difflib
 from typing import Any
+from urllib.parse import unquote
 
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
 from thoth.mcp_server.search import cursor
+from thoth.mcp_server.search.access import scope_tag
+from thoth.mcp_server.search.address import anchor_of
 from thoth.mcp_server.search.registry import NoSuchPage, Served, registry
 from thoth.shared.index import Chunk
 
@@ -27,6 +35,32 @@ def _section(chunks: list[Chunk], heading: str) -> tuple[list[Chunk], str, list[
     return [], heading, []
 
 
+def section_at(chunks: list[Chunk], anchor: str) -> tuple[list[Chunk], str, list[str]]:
+    """The section whose heading has `anchor` (the fragment of its public URL), with its subsections:
+    the run of chunks from the first with that anchor while their heading path stays under its own.
+    Also the heading as written and its heading path; ([], anchor, []) when no heading has it.
+
+    Exact anchors first, then ignoring case and %-escapes (a client may have re-encoded the URL).
+    """
+    wanted = unquote(anchor)
+    for same in (lambda a: a == anchor, lambda a: unquote(a).casefold() == wanted.casefold()):
+        for i, chunk in enumerate(chunks):
+            found = anchor_of(chunk.url)
+            if found is None or not same(found):
+                continue
+            prefix = chunk.heading_path
+            end = i + 1
+            while end < len(chunks) and chunks[end].heading_path[: len(prefix)] == prefix:
+                end += 1
+            return chunks[i:end], (prefix[-1] if prefix else chunk.title), prefix
+    return [], anchor, []
+
+
+def anchors(chunks: list[Chunk], limit: int = 30) -> list[str]:
+    """The distinct section anchors of a page, in page order (for error messages and cut pages)."""
+    return list(dict.fromkeys(a for a in map(anchor_of, (c.url for c in chunks)) if a))[:limit]
+
+
 def _with_parent(page: list[Chunk], section: list[Chunk], path: list[str]) -> tuple[list[Chunk], str | None]:
     """The parent's own text (the lead-in under the parent heading, or the page's before its first
     heading) followed by `section`, and the parent heading (None: the parent is the page itself).
@@ -38,17 +72,54 @@ def _with_parent(page: list[Chunk], section: list[Chunk], path: list[str]) -> tu
     return lead + section, (parent[-1] if parent else None)
 
 
-def _assemble(chunks: list[Chunk]) -> str:
-    """Page text from its chunks; a heading line is added where a chunk starts a new section without one."""
+def _overlap(previous: str, body: str) -> int:
+    """Length of the longest run of whole lines that ends `previous` and starts `body` (the blocks a
+    chunk repeats from the one before it, for context)."""
+    best = 0
+    end = body.find("\n")
+    while True:
+        cut = len(body) if end < 0 else end
+        head = body[:cut]
+        if head.strip() and previous.endswith(head) and (len(previous) == cut or previous[-cut - 1] == "\n"):
+            best = cut
+        if end < 0:
+            return best
+        end = body.find("\n", end + 1)
+
+
+def assemble(chunks: list[Chunk]) -> tuple[str, list[int]]:
+    """Page text from its chunks, each block once, and where each chunk's part of it starts.
+
+    The overlap a chunk repeats from the previous one (same section, overlapping lines) is left out;
+    a heading line is added where a chunk starts a new section without one.
+    """
     parts: list[str] = []
-    previous: list[str] | None = None
+    starts: list[int] = []
+    at = 0
+    previous: Chunk | None = None
     for chunk in chunks:
+        starts.append(at)
         body = chunk.text.strip("\n")
-        if chunk.heading_path != previous and chunk.heading_path and not body.lstrip().startswith("#"):
-            parts.append("#" * min(6, len(chunk.heading_path)) + " " + chunk.heading_path[-1])
-        parts.append(body)
-        previous = chunk.heading_path
-    return "\n\n".join(parts) + "\n"
+        if (
+            previous is not None
+            and previous.path == chunk.path
+            and previous.heading_path == chunk.heading_path
+            and chunk.line_start <= previous.line_end
+        ):
+            body = body[_overlap(previous.text.strip("\n"), body) :].lstrip("\n")
+        elif (
+            chunk.heading_path
+            and not body.lstrip().startswith("#")
+            and (previous is None or chunk.heading_path != previous.heading_path)
+        ):
+            heading = "#" * min(6, len(chunk.heading_path)) + " " + chunk.heading_path[-1]
+            parts.append(heading)
+            at += len(heading) + 2
+        if body:
+            parts.append(body)
+            at += len(body) + 2
+        previous = chunk
+    return "\n\n".join(parts) + "\n", starts
 
 
 def _section_url(chunks: list[Chunk], heading: str | None) -> str:
@@ -59,7 +130,8 @@ def _section_url(chunks: list[Chunk], heading: str | None) -> str:
     return chunks[0].url
 
 
-def _page_end(content: str, start: int, max_chars: int) -> int:
+def page_end(content: str, start: int, max_chars: int) -> int:
+    """Where a page of at most `max_chars` starting at `start` ends: at a line end when one is near."""
     end = min(len(content), start + max_chars)
     if end < len(content):
         newline = content.rfind("\n", start + max_chars * 3 // 4, end)
@@ -68,14 +140,38 @@ def _page_end(content: str, start: int, max_chars: int) -> int:
     return end
 
 
+def _site_path(url: str) -> str:
+    """The part of a page URL a relative link would give: no scheme, host, query or surrounding '/'."""
+    if "://" in url:
+        url = url.split("://", 1)[1].partition("/")[2]
+    return url.split("?", 1)[0].strip("/")
+
+
 def _page_by_url(served: list[Served], url: str) -> tuple[Served, list[Chunk]] | None:
-    """A page given by its handbook URL (what search results link to), anchor and query ignored."""
-    wanted = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    """A page given by the URL search results link to (without its #anchor): the absolute URL, its
+    path on the site, or that path without the base URL's own path (e.g. 'people/time-off/' under a
+    base URL of https://example.com/handbook/) when one page alone ends with it."""
+    absolute = url.startswith(("https://", "http://"))
+    wanted = url.split("?", 1)[0].rstrip("/") if absolute else _site_path(url)
+    if not wanted:
+        return None
+    tails: list[tuple[Served, str]] = []
     for entry in served:
         prepared = entry.prepared
         for i, path in enumerate(prepared.page_paths):  # the page table: no chunk text is read
-            if prepared.page_url(i).rstrip("/") == wanted:
+            page_url = prepared.page_url(i)
+            if absolute:
+                if page_url.split("?", 1)[0].rstrip("/") == wanted:
+                    return entry, prepared.page(path)
+                continue
+            site_path = _site_path(page_url)
+            if site_path == wanted:
                 return entry, prepared.page(path)
+            if site_path.endswith("/" + wanted):
+                tails.append((entry, path))
+    if len(tails) == 1:
+        entry, path = tails[0]
+        return entry, entry.prepared.page(path)
     return None
 
 
@@ -108,21 +204,41 @@ def close_paths(path: str, known: list[str]) -> list[str]:
     return difflib.get_close_matches(path, candidates, n=3, cutoff=0.6)
 
 
-def _find_page(served: list[Served], path: str) -> tuple[Served, list[Chunk]]:
+def _by_path(served: list[Served], path: str) -> tuple[Served, list[Chunk]] | None:
     for entry in served:
         chunks = entry.prepared.page(path) or entry.prepared.page(path.lstrip("/"))
         if chunks:
             return entry, chunks
-    if path.startswith(("https://", "http://")):
-        found = _page_by_url(served, path)
-        if found:
-            return found
+    return None
+
+
+def no_such_page(served: list[Served], path: str) -> NoSuchPage:
+    """The error for a page that is not indexed, with up to three close paths."""
     known = [p for entry in served for p in entry.prepared.page_paths]
     close = close_paths(path, known)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise NoSuchPage(
+    return NoSuchPage(
         f"no page with path {path!r} is indexed.{hint} Find paths with search_handbook or list_topics."
     )
+
+
+def locate(served: list[Served], given: str) -> tuple[Served, list[Chunk], str | None]:
+    """The page `given` names (a path, or a url search returned) and the #anchor it carried, if any.
+
+    A path is tried as written first, so a file whose name holds '#' is still found.
+    """
+    found = _by_path(served, given)
+    if found:
+        return (*found, None)
+    base, hash_sign, fragment = given.partition("#")
+    anchor = fragment if hash_sign and fragment else None
+    if hash_sign:
+        found = _by_path(served, base)
+    if not found:
+        found = _page_by_url(served, base)
+    if found:
+        return (*found, anchor)
+    raise no_such_page(served, base)
 
 
 def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
@@ -130,39 +246,51 @@ def get_handbook_section(args: dict[str, Any], deadline: Deadline) -> ToolOutput
     heading: str | None = args.get("heading")
     max_chars: int = args["max_chars"]
     with_parent: bool = args.get("with_parent", False)
-    if with_parent and heading is None:
-        raise ToolArgumentError("argument 'with_parent' needs 'heading': name the section to give context to")
-    bound = cursor.binding(args)
+    bound = cursor.binding(args, scope_tag(deadline.sources))
     expected, offset = (
         cursor.decode("get_handbook_section", bound, args["cursor"]) if "cursor" in args else ("", 0)
     )
     served = registry().serving(args.get("source"), deadline)
-    entry, chunks = _find_page(served, path)
+    entry, chunks, anchor = locate(served, path)
+    if with_parent and heading is None and anchor is None:
+        raise ToolArgumentError(
+            "argument 'with_parent' needs 'heading' (or a url with a #anchor): name the section to give "
+            "context to"
+        )
     versions = f"{entry.prepared.source}:{entry.prepared.version}"
     if "cursor" in args:
         cursor.check_versions(expected, versions)
     shown_heading: str | None = None
     parent: str | None = None
-    if heading is not None:
+    if heading is not None or anchor is not None:
         page = chunks
-        chunks, shown_heading, heading_path = _section(page, heading)
-        if not chunks:
+        if heading is not None:  # an explicit heading wins over the url's anchor
+            chunks, shown_heading, heading_path = _section(page, heading)
+        elif anchor is not None:
+            chunks, shown_heading, heading_path = section_at(page, anchor)
+        if not chunks and heading is not None:
             names = sorted({h for c in page for h in c.heading_path})
             listed = "; ".join(names[:30]) or "none"
             raise NoSuchPage(f"page {path!r} has no heading {heading!r}; its headings: {listed}")
+        if not chunks:
+            listed = ", ".join(f"#{a}" for a in anchors(page)) or "none"
+            raise NoSuchPage(
+                f"page {page[0].path!r} has no section #{str(anchor)[:80]}; its sections: {listed}"
+            )
         if with_parent:
             chunks, parent = _with_parent(page, chunks, heading_path)
             parent = parent or page[0].title
-    content = _assemble(chunks)
+    content, _ = assemble(chunks)
     if offset > len(content):
         raise ToolArgumentError(
             "argument 'cursor' points past the end of the page; call again without cursor"
         )
-    end = _page_end(content, offset, max_chars)
+    end = page_end(content, offset, max_chars)
     next_cursor = cursor.encode("get_handbook_section", bound, versions, end) if end < len(content) else None
     first = chunks[0]
     # The link names the section asked for, even when the parent's lead-in comes first.
-    url = _section_url(chunks, shown_heading) if heading is not None else first.url.split("#", 1)[0]
+    selected = heading is not None or anchor is not None
+    url = _section_url(chunks, shown_heading) if selected else first.url.split("#", 1)[0]
     structured: dict[str, Any] = {
         "source": entry.prepared.source,
         "path": first.path,

@@ -1,10 +1,11 @@
-"""Tool specs: input and output schemas of the four tools; plain data, cheap to import."""
+"""Tool specs: input and output schemas of the tools; plain data, cheap to import."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from thoth.mcp_server.protocol.tools import ToolSpec
+from thoth.mcp_server.search import icons
 
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 MAX_QUERY_CHARS = 1000
@@ -44,7 +45,11 @@ _HIT = _obj(
         "line_start": {"type": "integer"},
         "line_end": {"type": "integer"},
         "snippet": _STR,
-        "score": {"type": "number"},
+        "score": {"type": "number", "description": "Relative: a share of the best possible fused score."},
+        "match": {
+            "type": "number",
+            "description": "Absolute, 0-1: how well this section matches the query (cosine and keywords).",
+        },
         "commit": _OPT_STR,
         "last_modified": _OPT_STR,
         "more_sections": {
@@ -55,7 +60,7 @@ _HIT = _obj(
     },
     [
         "rank", "title", "heading_path", "url", "source", "path", "line_start", "line_end",
-        "snippet", "score", "commit", "last_modified", "more_sections",
+        "snippet", "score", "match", "commit", "last_modified", "more_sections",
     ],
 )  # fmt: skip
 
@@ -65,7 +70,8 @@ SEARCH_HANDBOOK = ToolSpec(
     description=(
         "Hybrid (keyword + semantic) search over the indexed handbooks. Returns the best matching "
         "sections with title, heading path, a link to the exact heading, the source path and a short "
-        "snippet. Use get_handbook_section to read a hit in full."
+        "snippet. When nothing matches well it says so and marks the few closest results as weak "
+        "(weak: true). Use get_handbook_section to read a hit in full."
     ),
     input_schema=_obj(
         {
@@ -102,18 +108,29 @@ SEARCH_HANDBOOK = ToolSpec(
         ["query"],
     ),
     output_schema=_obj(
-        {"query": _STR, "results": {"type": "array", "items": _HIT}, "truncated": {"type": "boolean"}},
-        ["query", "results", "truncated"],
+        {
+            "query": _STR,
+            "results": {"type": "array", "items": _HIT},
+            "truncated": {"type": "boolean"},
+            "weak": {
+                "type": "boolean",
+                "description": "True when no result matches well: the results are the closest weak matches.",
+            },
+            "match_floor": {"type": "number", "description": "The match below which an answer is weak."},
+        },
+        ["query", "results", "truncated", "weak", "match_floor"],
     ),
     annotations={"title": "Search the handbook", **_READ_ONLY},
+    icons=(icons.SEARCH,),
 )
 
 GET_HANDBOOK_SECTION = ToolSpec(
     name="get_handbook_section",
     title="Read a handbook page or section",
     description=(
-        "The full text of one handbook page (by its source path, as returned by search_handbook), "
-        "or only the section under one heading. Long text is paginated: pass next_cursor back as cursor."
+        "The full text of one handbook page (by its source path or url, as returned by search_handbook), "
+        "or only one section: the one a url's #anchor names, or the one under `heading`. Long text is "
+        "paginated: pass next_cursor back as cursor."
     ),
     input_schema=_obj(
         {
@@ -121,13 +138,16 @@ GET_HANDBOOK_SECTION = ToolSpec(
                 "type": "string",
                 "minLength": 1,
                 "maxLength": MAX_PATH_CHARS,
-                "description": "The page's path from a search result (e.g. 'people/time-off.md') or its URL.",
+                "description": (
+                    "A result's path (e.g. 'people/time-off.md') or url, absolute or relative; a "
+                    "#anchor selects that section."
+                ),
             },
             "heading": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 512,
-                "description": "Only the section under this heading (case-insensitive).",
+                "description": "Only the section under this heading (case-insensitive; wins over a #anchor).",
             },
             "with_parent": {
                 "type": "boolean",
@@ -167,6 +187,7 @@ GET_HANDBOOK_SECTION = ToolSpec(
         ["source", "path", "title", "url", "content", "offset", "total_chars", "next_cursor"],
     ),
     annotations={"title": "Read a handbook page or section", **_READ_ONLY},
+    icons=(icons.PAGE,),
 )
 
 LIST_TOPICS = ToolSpec(
@@ -210,6 +231,7 @@ LIST_TOPICS = ToolSpec(
         ["prefix", "topics", "total", "next_cursor"],
     ),
     annotations={"title": "Browse handbook topics", **_READ_ONLY},
+    icons=(icons.TOPICS,),
 )
 
 INDEX_STATUS = ToolSpec(
@@ -243,6 +265,63 @@ INDEX_STATUS = ToolSpec(
         ["status", "sources"],
     ),
     annotations={"title": "Index status", **_READ_ONLY},
+    icons=(icons.STATUS,),
 )
 
 SPECS: tuple[ToolSpec, ...] = (SEARCH_HANDBOOK, GET_HANDBOOK_SECTION, LIST_TOPICS, INDEX_STATUS)
+
+# ChatGPT's connector contract (deep research and company knowledge call only these two): one query
+# string in, one text item holding JSON out. No outputSchema: the contract is the text item, and
+# structuredContent would carry every fetched page twice.
+# Percent-encoding makes an address up to 9 characters a path character (3-byte UTF-8): room for
+# the long paths real sites have; a result whose address would be longer gets no id or link.
+MAX_ID_CHARS = 4096
+SEARCH = ToolSpec(
+    name="search",
+    title="Search (ChatGPT connector)",
+    description=(
+        "ChatGPT connector search (deep research, company knowledge): the handbook search of "
+        'search_handbook behind one query string. Returns one JSON text: {"results": [{"id", '
+        '"title", "url", "text"}]}; text is a short snippet. Pass an id to fetch for the '
+        "section's full text. Clients that can use filters and citations should call search_handbook."
+    ),
+    input_schema=_obj(
+        {
+            "query": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_QUERY_CHARS,
+                "description": "A question or keywords, e.g. 'how do I request time off'.",
+            }
+        },
+        ["query"],
+    ),
+    output_schema=None,
+    annotations={"title": "Search (ChatGPT connector)", **_READ_ONLY},
+    icons=(icons.SEARCH,),
+)
+FETCH = ToolSpec(
+    name="fetch",
+    title="Fetch a search result (ChatGPT connector)",
+    description=(
+        "ChatGPT connector fetch: the full text of one result of the search tool, by its id "
+        "(thoth://<source>/<path>#<anchor> is one section; without #<anchor>, the whole page). "
+        'Returns one JSON text: {"id", "title", "text", "url", "metadata"}. '
+        "Clients that paginate long pages should call get_handbook_section."
+    ),
+    input_schema=_obj(
+        {
+            "id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_ID_CHARS,
+                "description": "An id from the search tool's results.",
+            }
+        },
+        ["id"],
+    ),
+    output_schema=None,
+    annotations={"title": "Fetch a search result (ChatGPT connector)", **_READ_ONLY},
+    icons=(icons.PAGE,),
+)
+CHATGPT_SPECS: tuple[ToolSpec, ...] = (SEARCH, FETCH)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
-from thoth.mcp_server.search import encoder, ranking, snippets
+from thoth.mcp_server.search import query as search_query
+from thoth.mcp_server.search import ranking, snippets
 from thoth.mcp_server.search.budget import (
     ANSWER_CHARS_PER_RESULT,
     HARD_CAP_CHARS,
@@ -17,9 +18,9 @@ from thoth.mcp_server.search.budget import (
     size,
 )
 from thoth.mcp_server.search.registry import registry
+from thoth.mcp_server.search.resources import links
 from thoth.mcp_server.search.section import get_handbook_section
 from thoth.mcp_server.search.topics import list_topics
-from thoth.mcp_server.settings import search_settings
 
 
 def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_chars: int) -> dict[str, Any]:
@@ -35,6 +36,7 @@ def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_c
         "line_end": chunk.line_end,
         "snippet": text.cut(snippet_chars),
         "score": hit.score,
+        "match": hit.match,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
         "more_sections": [
@@ -48,10 +50,18 @@ def _anchor(url: str) -> str:
     return "#" + url.rpartition("#")[2] if "#" in url else url
 
 
-def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
+def _render_hits(query: str, results: list[dict[str, Any]], weak: bool, floor: float) -> str:
     if not results:
         return f"No results for {query!r}. Try other words, or drop source/path_prefix."
-    lines = [f"{len(results)} result(s) for {query!r}:"]
+    if weak:
+        best = max(r["match"] for r in results)
+        lines = [
+            f"Nothing in the handbook matches {query!r} well (best match {best:.2f}, below {floor:.2f}). "
+            f"The {len(results)} closest result(s) below are weak matches: use one only if it plainly "
+            "answers the question; otherwise say that the handbook does not cover it, or try other words."
+        ]
+    else:
+        lines = [f"{len(results)} result(s) for {query!r}:"]
     for r in results:
         trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
         facts = [f"{r['source']}:{r['path']} lines {r['line_start']}-{r['line_end']}"]
@@ -59,9 +69,10 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
             facts.append(f"updated {str(r['last_modified'])[:10]}")  # the date; the time is in structured
         if r["commit"]:
             facts.append(f"commit {str(r['commit'])[:12]}")
+        label = "weak match" if weak else "score"
         lines += [
             "",
-            f"{r['rank']}. {trail} (score {r['score']:.2f})",
+            f"{r['rank']}. {trail} ({label} {r['match'] if weak else r['score']:.2f})",
             f"   {r['url']}",
             "   " + " · ".join(facts),
         ]
@@ -73,40 +84,14 @@ def _render_hits(query: str, results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _measures(hits: list[ranking.Hit]) -> dict[str, float]:
-    top = hits[0] if hits else None
-    return {
-        "Results": len(hits),
-        "ZeroResults": 0 if top else 1,
-        "TopScore": top.score if top else 0.0,
-        "TopSimilarity": max(0.0, top.cosine) if top else 0.0,
-    }
-
-
-def _context(args: dict[str, Any], query: str, hits: list[ranking.Hit]) -> dict[str, Any]:
-    """What the metrics record says about the search; the query only when THOTH_LOG_QUERIES=on."""
-    context: dict[str, Any] = {
-        "source": args.get("source") or "*",
-        "top_source": hits[0].source if hits else None,
-    }
-    if search_settings().log_queries:
-        context["query"] = query
-    return context
-
-
 def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     query = " ".join(args["query"].split())
     if not query:
         raise ToolArgumentError("argument 'query' is blank; give a question or keywords")
     limit: int = args["limit"]
-    served = registry().serving(args.get("source"), deadline)
-    deadline.check("embedding the query")
-    vector = encoder.get_encoder().encode(query)
-    deadline.check("searching")
     prefix = args.get("path_prefix", "").lstrip("/") or None
-    hits = ranking.search(
-        [s.prepared for s in served], query, vector, limit, prefix, pages=args["spread_pages"]
-    )
+    hits = search_query.run(query, limit, deadline, args.get("source"), prefix, pages=args["spread_pages"])
+    hits, weak, floor = search_query.weak_cut(hits)
     snippet_chars = max(SNIPPET_MIN, min(SNIPPET_MAX, SEARCH_BUDGET_CHARS // limit))
     budget = min(HARD_CAP_CHARS, ANSWER_CHARS_PER_RESULT * limit)
     truncated = False
@@ -116,12 +101,22 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
             _hit_record(i, hit, text, snippet_chars)
             for i, (hit, text) in enumerate(zip(hits, texts, strict=False), start=1)
         ]
-        structured: dict[str, Any] = {"query": query, "results": results, "truncated": truncated}
-        text = _render_hits(query, results)
+        structured: dict[str, Any] = {
+            "query": query,
+            "results": results,
+            "truncated": truncated,
+            "weak": weak,
+            "match_floor": floor,
+        }
+        text = _render_hits(query, results, weak, floor)
         used = size(text, structured)
         if used <= budget or not hits or (snippet_chars <= SNIPPET_MIN and used <= HARD_CAP_CHARS):
             return ToolOutput(
-                text, structured, metrics=_measures(hits), properties=_context(args, query, hits)
+                text,
+                structured,
+                metrics=search_query.measures(hits, weak),
+                properties=search_query.context(args.get("source"), query, hits),
+                links=links(hits),
             )
         if snippet_chars > SNIPPET_MIN:
             # Snippets appear twice (text and structuredContent): size them to the room left at once
@@ -137,7 +132,7 @@ def search_handbook(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
 
 
 def index_status(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
-    status = registry().status()
+    status = registry().status(deadline.sources)
     lines = [f"Index status: {status['status']}" + (f" ({status['reason']})" if status["reason"] else "")]
     for s in status["sources"]:
         age = f"{s['age_s'] / 3600:.1f} h old" if s["age_s"] is not None else "age unknown"

@@ -7,6 +7,7 @@ from typing import Any
 
 from thoth.mcp_server.protocol.tools import Deadline, ToolArgumentError, ToolOutput
 from thoth.mcp_server.search import cursor
+from thoth.mcp_server.search.access import scope_tag
 from thoth.mcp_server.search.budget import TOPICS_PAGE, cap
 from thoth.mcp_server.search.registry import Served, registry
 
@@ -53,7 +54,7 @@ def list_topics(args: dict[str, Any], deadline: Deadline) -> ToolOutput:
     prefix: str = args.get("prefix", "").lstrip("/")
     if prefix and not prefix.endswith("/"):
         prefix += "/"
-    bound = cursor.binding(args)
+    bound = cursor.binding(args, scope_tag(deadline.sources))
     expected, offset = cursor.decode("list_topics", bound, args["cursor"]) if "cursor" in args else ("", 0)
     served = registry().serving(args.get("source"), deadline)
     versions = ",".join(f"{s.prepared.source}:{s.prepared.version}" for s in served)

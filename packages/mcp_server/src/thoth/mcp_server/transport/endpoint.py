@@ -62,6 +62,7 @@ MODERN_STATUS: Final = {
 ALLOW: Final = {"allow": "POST"}
 KNOWN_METHODS: Final = frozenset(
     {"initialize", "ping", "tools/list", "tools/call", "server/discover", "notifications/initialized"}
+    | {"resources/list", "resources/templates/list", "resources/read"}
 )
 
 
@@ -128,9 +129,11 @@ class McpEndpoint:
             return error_response(
                 405, "method_not_allowed", "the MCP endpoint accepts POST only", {**ALLOW, **cors}
             )
-        response = guards.authorize(self.auth, request, settings, note)
-        if response is None:
-            response = self._post(request, settings, deadline, note, request_id)
+        outcome = guards.authenticate(self.auth, request, settings, note)
+        if isinstance(outcome, HttpResponse):
+            response = outcome
+        else:  # the caller's sources travel with its time budget to every tool
+            response = self._post(request, settings, deadline.for_caller(outcome.sources), note, request_id)
         response.headers.update(cors)
         return response
 

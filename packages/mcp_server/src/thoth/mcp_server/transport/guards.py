@@ -174,8 +174,16 @@ def authorize(
     auth: Authenticator, request: HttpRequest, settings: HttpSettings, note: dict[str, Any] | None = None
 ) -> HttpResponse | None:
     """None when the request may proceed, else the 400/401/403 (or 503 when the server cannot decide)."""
+    outcome = authenticate(auth, request, settings, note)
+    return outcome if isinstance(outcome, HttpResponse) else None
+
+
+def authenticate(
+    auth: Authenticator, request: HttpRequest, settings: HttpSettings, note: dict[str, Any] | None = None
+) -> HttpResponse | AuthDecision:
+    """The caller's AuthDecision (its sources too) when it may proceed, else the refusal to send."""
     if not settings.auth_enabled:
-        return None
+        return AuthDecision(True)
     if _token_in_url(request.query):
         return error_response(
             400,
@@ -195,5 +203,5 @@ def authorize(
     if decision.ok:
         if note is not None:
             note["auth"] = decision.method
-        return None
+        return decision
     return _refusal(decision, settings, resource)

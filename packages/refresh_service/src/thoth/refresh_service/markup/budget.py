@@ -24,11 +24,32 @@ CHECK_EVERY = 512  # loop iterations between clock reads in the scanners
 
 
 class ParseError(ThothError):
-    """The file cannot be indexed; the message is the skip reason and says how to fix the file."""
+    """The file cannot be indexed; the message is the skip reason and says how to fix the file.
+
+    `retry`: the reason can pass without the file changing (retried next run, not remembered);
+    `depends`: other files (path → digest) whose change makes the verdict worth checking again.
+    """
+
+    retry = False
+
+    def __init__(self, message: str, depends: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.depends = depends or {}
 
 
 class BudgetExceeded(ParseError):
     """Parsing one file took longer than its budget; skipped this run and retried on the next."""
+
+    retry = True
+
+
+class NotPublished(ParseError):
+    """The site publishes no page for the file (draft, headless, future or expired); its `retry`
+    says whether time alone can change that (a future publish date)."""
+
+    def __init__(self, message: str, retry: bool, depends: dict[str, str] | None = None) -> None:
+        super().__init__(message, depends)
+        self.retry = retry
 
 
 @dataclass
@@ -39,6 +60,7 @@ class Budget:
     max_chars: int = 8 * 1024 * 1024
     started: float = field(default_factory=time.monotonic)
     ticks: int = 0
+    includes: int = 0  # include expansions so far (capped per page in transform)
 
     def check(self) -> None:
         if time.monotonic() - self.started > self.seconds:

@@ -6,9 +6,12 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from thoth.refresh_service.markup.budget import Budget, ParseError, unlimited
+from thoth.refresh_service.markup import liquid
+from thoth.refresh_service.markup.budget import Budget, NotPublished, ParseError, unlimited
 from thoth.refresh_service.markup.frontmatter import split_front_matter
 from thoth.refresh_service.markup.headings import heading_text, split_attributes
+from thoth.refresh_service.markup.linemap import compose
+from thoth.refresh_service.markup.publishing import cascade_files, unpublished
 from thoth.refresh_service.markup.site import Site
 from thoth.refresh_service.markup.transform import clean
 from thoth.refresh_service.settings import DEFAULT_MAX_FILE_BYTES
@@ -80,6 +83,21 @@ def _fallback_title(path: str) -> str:
     return stem.replace("-", " ").replace("_", " ").strip().capitalize() or path
 
 
+def _check_published(path: str, meta: dict[str, Any], site: Site) -> dict[str, str]:
+    """The section files whose cascade reaches the page; NotPublished when the site writes no page."""
+    if not site.hugo:
+        if meta.get("permalink") is False:
+            raise NotPublished(
+                "permalink: false in the front matter (no page is written); not indexed", False
+            )
+        return {}
+    depends = cascade_files(path, site)
+    verdict = unpublished(path, meta, site)
+    if verdict is not None:
+        raise NotPublished(verdict[0], verdict[1], depends)
+    return depends
+
+
 def parse_document(
     path: str,
     data: bytes,
@@ -89,12 +107,13 @@ def parse_document(
 ) -> Document:
     """Decode, split front matter and clean the body; ParseError carries the skip reason.
 
-    `site` (a Hugo source) turns on shortcodes, includes, `{#id}` headings, drafts and Hugo URLs.
+    `site` turns on the generator's constructs: for Hugo shortcodes, includes, `{#id}` headings and
+    its publishing rules (drafts, headless pages, dates); for Eleventy its Liquid/Nunjucks tags.
     """
     budget = budget or unlimited()
     if len(data) > max_bytes:
         raise ParseError(too_large(len(data), max_bytes))
-    if b"\0" in data[:8192]:
+    if b"\0" in data:  # anywhere: a NUL past the first block would reach the index as text
         raise ParseError("binary file (NUL bytes); only UTF-8 text is indexed")
     try:
         text = data.decode("utf-8")
@@ -104,18 +123,24 @@ def parse_document(
     lines = split_lines(text)
     kind = "markdown" if path.lower().endswith(MARKDOWN_SUFFIXES) else "text"
     meta, skip = split_front_matter(lines) if kind == "markdown" else ({}, 0)
-    if site is not None and meta.get("draft") is True:
-        raise ParseError("draft: true in the front matter (Hugo does not publish it); not indexed")
+    includes: dict[str, str] = {}
+    if site is not None and kind == "markdown":
+        includes = _check_published(path, meta, site)
     body = lines[skip:]
     starts: list[int] = []
     ends: list[int] = []
-    includes: dict[str, str] = {}
     warnings: list[str] = []
     if kind == "markdown":
-        cleaned = clean("".join(body), skip + 1, site, budget)
+        source = "".join(body)
+        templates = site is not None and not site.hugo  # Eleventy: templates first, as it renders
+        if templates:
+            source, tag_starts, tag_ends = liquid.render(source, site, budget, skip + 1)
+        cleaned = clean(source, 1 if templates else skip + 1, site, budget, page=path)
         body = split_lines(cleaned.text)
         starts, ends = cleaned.starts[: len(body)], cleaned.ends[: len(body)]
-        includes, warnings = cleaned.includes, cleaned.warnings
+        if templates:
+            starts, ends = compose(tag_starts, tag_ends, starts, ends)
+        includes, warnings = {**includes, **cleaned.includes}, cleaned.warnings
     title = meta.get("title") if isinstance(meta.get("title"), str) and meta["title"].strip() else None
     if title is None and kind == "markdown":
         title = _h1(body, site)

@@ -158,11 +158,29 @@ def gitlab_slug(text: str) -> str:
     return re.sub(r"-{2,}", "-", re.sub(r"\s", "-", text.strip()))
 
 
+# @sindresorhus/slugify's replacements before it strips accents (the ones Latin-script headings meet).
+_SLUG_REPLACEMENTS = (
+    ("&", " and "), ("🦄", " unicorn "), ("♥", " love "), ("ä", "ae"), ("ö", "oe"), ("ü", "ue"),
+    ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue"), ("ß", "ss"), ("æ", "ae"), ("Æ", "AE"), ("ø", "o"),
+    ("Ø", "O"), ("œ", "oe"), ("Œ", "OE"), ("đ", "d"), ("Đ", "D"), ("ł", "l"), ("Ł", "L"), ("þ", "th"),
+)  # fmt: skip
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def eleventy_slug(text: str) -> str:
+    """Eleventy's `slugify` filter (@sindresorhus/slugify, decamelize off), which markdown-it-anchor
+    uses for heading ids: accents stripped, lowercase, every other run of characters one '-'."""
+    for old, new in _SLUG_REPLACEMENTS:
+        text = text.replace(old, new)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")
+
+
 @dataclass
 class Anchors:
     """One page's ids in document order: explicit ids as written, auto ids de-duplicated."""
 
-    style: str = "gitlab"  # "gitlab" | "github" | "github-ascii"
+    style: str = "gitlab"  # "gitlab" | "github" | "github-ascii" | "eleventy"
     seen: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -176,6 +194,14 @@ class Anchors:
             count = self.counts.get(slug, 0)
             self.counts[slug] = count + 1
             return f"{slug}-{count}" if count else slug
+        if self.style == "eleventy":  # markdown-it-anchor: a repeat gets -1, -2, ...
+            base = eleventy_slug(text.display)
+            anchor, n = base, 0
+            while anchor in self.seen:
+                n += 1
+                anchor = f"{base}-{n}"
+            self.seen.add(anchor)
+            return anchor
         base = hugo_id(text.for_id, self.style == "github-ascii") or "heading"
         anchor = base
         n = self.counts.get(base, 0)

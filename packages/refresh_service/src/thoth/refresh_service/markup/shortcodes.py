@@ -1,7 +1,10 @@
 """Hugo shortcode tags: `{{< name args >}}`, `{{% name args %}}`, closing `{{< /name >}}`, `{{</* … */>}}`.
 
-A tag never spans more than MAX_TAG_LINES lines (raw-string arguments aside), so a broken tag costs
-a bounded look-ahead and the scan stays linear. What a tag becomes is decided in `hugo.py`.
+A tag never spans more than MAX_TAG_LINES lines or MAX_TAG_CHARS characters (raw-string arguments
+aside), so a broken tag costs a bounded look-ahead and the scan stays linear; one whose window holds
+no closing delimiter is refused before its arguments are read. Multi-line argument lists (one
+argument a line, as hugoDocs' `datatable` writes them) are one call. What a tag becomes is decided
+in `hugo.py`.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-MAX_TAG_LINES = 8
+MAX_TAG_LINES = 40
 MAX_TAG_CHARS = 8 * 1024
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 _KEY = re.compile(r"([A-Za-z0-9_-]+)=")
@@ -77,6 +80,8 @@ def parse_shortcode(text: str, pos: int) -> ShortcodeTag | None:
     delim = text[pos + 2]
     close = (">" if delim == "<" else "%") + "}}"
     limit = _limit(text, pos)
+    if text.find(close, pos + 3, limit) < 0 and "`" not in text[pos:limit]:
+        return None
     i = _SPACE.match(text, pos + 3, limit).end()  # type: ignore[union-attr]
     if text.startswith("/*", i):
         end = text.find("*/", i + 2, limit)

@@ -32,7 +32,7 @@ _FIELDS = {
     "token_secret",
     "markup",
 }
-MARKUPS = ("auto", "hugo", "markdown")
+MARKUPS = ("auto", "hugo", "eleventy", "markdown")
 _SECRETS = ("gitlab-token",)
 
 
@@ -49,7 +49,9 @@ class SourceConfig:
     base_url: str | None = None
     strip_prefix: str = ""
     token_secret: str | None = None
-    markup: str = "auto"  # auto: Hugo when the root holds a Hugo config; hugo; markdown
+    # auto: Hugo when the root holds a Hugo config, Eleventy when it holds an Eleventy config or the
+    # pages use Liquid/Nunjucks tags; hugo; eleventy; markdown (no generator: text as written)
+    markup: str = "auto"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -186,7 +188,8 @@ def parse_source(raw: Any, where: str, base_dir: Path | None = None) -> SourceCo
     if markup not in MARKUPS:
         raise ConfigError(
             f"{where}: markup {markup!r} is invalid; use auto (Hugo when the source root holds a Hugo "
-            "config), hugo or markdown"
+            "config, Eleventy when it holds an Eleventy config or its pages use {% %} tags), hugo, "
+            "eleventy or markdown"
         )
     return SourceConfig(
         name=name,

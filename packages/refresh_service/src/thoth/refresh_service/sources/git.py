@@ -6,11 +6,11 @@ import io
 import posixpath
 import re
 import stat
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
+from thoth.refresh_service.sources.gitdates import commit_dates
 from thoth.refresh_service.sources.snapshot import (
     FileEntry,
     Skipped,
@@ -23,7 +23,6 @@ from thoth.refresh_service.sources.snapshot import (
 )
 from thoth.shared.logging import redact
 
-HISTORY_LIMIT = 500  # commits walked to date files; older files get the oldest walked commit's time
 _SHA_RE = re.compile(r"^[0-9a-f]{40}\Z")
 
 
@@ -152,27 +151,6 @@ def _walk(
             out[path] = (entry.mode, entry.sha)
 
 
-def _dates(repo: Any, commit: bytes, paths: set[str]) -> dict[str, str]:
-    """When each path last changed, walking at most HISTORY_LIMIT commits of the available history."""
-    dates: dict[str, str] = {}
-    oldest = None
-    try:
-        for entry in repo.get_walker(include=[commit], max_entries=HISTORY_LIMIT):
-            when = datetime.fromtimestamp(entry.commit.commit_time, UTC).isoformat(timespec="seconds")
-            oldest = when
-            for change in entry.changes():
-                for item in change if isinstance(change, list) else [change]:
-                    if item.new is not None and item.new.path is not None:
-                        path = item.new.path.decode("utf-8", errors="surrogateescape")
-                        if path in paths and path not in dates:
-                            dates[path] = when
-            if len(dates) == len(paths):
-                break
-    except KeyError:
-        pass  # a shallow clone: history ends here
-    return {path: dates.get(path) or oldest or "" for path in paths}
-
-
 def git_snapshot(
     config: SourceConfig, cache_dir: Path, token: str | None, ref: str | None, since: str | None
 ) -> Snapshot:
@@ -216,7 +194,7 @@ def _snapshot(
             continue
         blobs[path] = sha
         files[path] = FileEntry(path, "git:" + sha.decode(), repo.object_store.get_raw(sha)[1].__len__())
-    dates = _dates(repo, commit, set(files))
+    dates = commit_dates(repo, commit, set(files))
     files = {p: FileEntry(f.path, f.digest, f.size, dates.get(p) or None) for p, f in files.items()}
     renames = _renames(repo, since, tree, files) if since else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from thoth.refresh_service.sources.definitions import SourceConfig
+from thoth.refresh_service.sources.gitdates import checkout_dates
 from thoth.shared.config import Settings
 from thoth.shared.digest import file_sha256
 from thoth.shared.errors import StorageError, ThothError
@@ -170,6 +172,10 @@ def dir_snapshot(config: SourceConfig) -> Snapshot:
             stat = target.stat()
             files[rel] = FileEntry(rel, "sha256:" + file_sha256(target), stat.st_size, _iso(stat.st_mtime))
             real[rel] = target
+
+    # In a git checkout a file's time is when it was checked out: its last commit says when it changed.
+    for path, when in checkout_dates(root, real).items():
+        files[path] = dataclasses.replace(files[path], last_modified=when)
 
     def read(path: str) -> bytes:
         return real[path].read_bytes()

@@ -134,6 +134,25 @@ class KeywordIndex:
 
         `field_weights` maps "head"/"body" to a weight >= 0 (missing: 1.0, today's behaviour).
         """
+        return self._score(query, field_weights, None)
+
+    def scores_and_coverage(
+        self, query: str | Sequence[str], field_weights: Mapping[str, float] | None = None
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """`scores`, and per chunk the share of the query's IDF mass it holds (0..1, in the fields scored).
+
+        A query term no chunk holds counts with the IDF of an unseen term, so a query made of words
+        the corpus never uses is covered by nothing: an absolute measure, unlike BM25's scores.
+        """
+        coverage = np.zeros(self.size, dtype=np.float32)
+        return self._score(query, field_weights, coverage), coverage
+
+    def _score(
+        self,
+        query: str | Sequence[str],
+        field_weights: Mapping[str, float] | None,
+        coverage: npt.NDArray[np.float32] | None,
+    ) -> npt.NDArray[np.float32]:
         weights = {**DEFAULT_WEIGHTS, **(field_weights or {})}
         unknown = set(weights) - set(FIELDS)
         if unknown or any(not np.isfinite(w) or w < 0 for w in weights.values()):
@@ -145,12 +164,14 @@ class KeywordIndex:
         if not tokens or n == 0 or len(self.terms) == 0 or not active:
             return scores
         lengths, avg = self._weighted_lengths(active)
-        for term in set(tokens):
+        held = 0.0  # the query's IDF mass: every distinct term, found or not
+        for term in dict.fromkeys(tokens):
             pos = self.terms.find(term)
+            df = int(self.df[pos]) if pos >= 0 else 0
+            idf = np.float32(np.log1p((n - df + 0.5) / (df + 0.5)))
+            held += float(idf)
             if pos < 0:
                 continue
-            df = int(self.df[pos])
-            idf = np.float32(np.log1p((n - df + 0.5) / (df + 0.5)))
             parts = [(postings.docs(pos), w) for postings, w in active]
             parts = [((docs, tfs), w) for (docs, tfs), w in parts if docs.size]
             if not parts:
@@ -169,6 +190,10 @@ class KeywordIndex:
             )
             # A chunk in both fields appears twice in `docs` with the same value: assignment, not +=.
             scores[docs] = scores[docs] + idf * tf * np.float32(K1 + 1.0) / norm
+            if coverage is not None:
+                coverage[docs] = coverage[docs] + idf
+        if coverage is not None and held > 0:
+            coverage /= np.float32(held)
         return scores
 
 

@@ -18,6 +18,7 @@ from thoth.shared.index.keyword import FIELDS, FieldPostings, KeywordIndex
 from thoth.shared.index.sections import decode
 from thoth.shared.index.strings import StringTable, encode_strings
 from thoth.shared.index.texts import ChunkStore, ReadRange, check_blocks, rows_of
+from thoth.shared.live import MODEL_MISMATCH_FIX
 
 if TYPE_CHECKING:
     import mmap
@@ -220,8 +221,8 @@ def check_model(manifest: Manifest, expected_fingerprint: str | None) -> None:
     if expected_fingerprint is not None and manifest.model.fingerprint != expected_fingerprint:
         raise IndexFormatError(
             f"index {manifest.source}/{manifest.version} was built with model fingerprint "
-            f"{manifest.model.fingerprint}, but this server's query encoder is {expected_fingerprint}; "
-            "rebuild the index (refresh --full) or deploy the matching encoder"
+            f"{manifest.model.fingerprint} ({manifest.model.id}), but this server's query encoder is "
+            f"{expected_fingerprint}; {MODEL_MISMATCH_FIX}"
         )
 
 

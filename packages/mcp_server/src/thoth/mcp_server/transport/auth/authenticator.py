@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final, NamedTuple
 
+from thoth.mcp_server.access import Sources, token_policy, token_sources
 from thoth.mcp_server.settings import OAuthSettings
 from thoth.mcp_server.transport.auth.api_keys import ApiKeyAuth, presented_key
 from thoth.mcp_server.transport.auth.errors import InsufficientScope, InvalidToken
@@ -33,6 +34,7 @@ class AuthDecision(NamedTuple):
     error: str | None = None  # invalid_token | insufficient_scope; None: no credentials were sent
     reason: str | None = None  # safe to show the caller: what is wrong, what to do
     method: str | None = None  # "api_key" | "oauth", for the request log
+    sources: Sources = None  # what the caller may read (None: every source); never logged
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:
@@ -71,22 +73,26 @@ class Authenticator:
     ) -> AuthDecision:
         """Allowed or refused; raises ThothError when the server cannot decide (no keys, keys down)."""
         if oauth is None:
-            result = self.api_keys.check(headers)
-            return (
-                AuthDecision(True, method="api_key") if result.ok else AuthDecision(False, 401, result.error)
-            )
+            return self._api_key(headers)
         token = bearer_token(headers)
         if token is not None and looks_like_jwt(token):
+            policy = token_policy()  # a malformed policy refuses every token, with the fix (ConfigError)
             try:
-                self.verifier(oauth).verify(token, audiences)
+                principal = self.verifier(oauth).verify(token, audiences)
             except InvalidToken as exc:
                 return AuthDecision(False, 401, "invalid_token", str(exc))
             except InsufficientScope as exc:
                 return AuthDecision(False, 403, "insufficient_scope", str(exc))
-            return AuthDecision(True, method="oauth")
+            sources = token_sources(principal.groups, principal.scopes, policy)
+            return AuthDecision(True, method="oauth", sources=sources)
         if presented_key(headers) is None:
             return AuthDecision(False, 401)
         if not self.api_keys.configured():  # an OAuth-only deployment: nothing else is a credential
             return AuthDecision(False, 401, "invalid_token", "the token is not an access token (JWT)")
+        return self._api_key(headers)
+
+    def _api_key(self, headers: Mapping[str, str]) -> AuthDecision:
         result = self.api_keys.check(headers)
-        return AuthDecision(True, method="api_key") if result.ok else AuthDecision(False, 401, result.error)
+        if not result.ok:
+            return AuthDecision(False, 401, result.error)
+        return AuthDecision(True, method="api_key", sources=result.sources)

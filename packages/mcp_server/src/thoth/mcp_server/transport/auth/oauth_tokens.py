@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import jwt
 
+from thoth.mcp_server.access import claim_groups
 from thoth.mcp_server.settings import OAuthSettings
 from thoth.mcp_server.transport.auth.errors import InsufficientScope, InvalidToken
 from thoth.mcp_server.transport.auth.fetch import fetch_json
@@ -30,6 +31,7 @@ class Principal:
     subject: str | None
     client_id: str | None
     scopes: frozenset[str]
+    groups: frozenset[str] = frozenset()  # cognito:groups or groups: what THOTH_SOURCE_ACCESS maps
 
 
 def _scopes(claims: dict[str, Any]) -> frozenset[str]:
@@ -107,6 +109,7 @@ class TokenVerifier:
             subject if isinstance(subject, str) else None,
             client if isinstance(client, str) else None,
             scopes,
+            claim_groups(claims),
         )
 
     def _decode(self, token: str, key: jwt.PyJWK, algorithm: str) -> dict[str, Any]:
