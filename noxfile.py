@@ -237,7 +237,7 @@ def build_functions(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["build"])
 def build_container(session: nox.Session) -> None:
-    """Build the refresh image (buildah/podman/docker), content-tagged; writes build/container.json."""
+    """Build the refresh image (buildah/podman/docker) into build/container.json: `-- [--standin]`."""
     _packaging(session, "container", "refresh")
 
 
@@ -300,8 +300,8 @@ def demo(session: nox.Session) -> None:
 DEPLOY_ENV = {"TF_CLI_CONFIG_FILE": str(ROOT / "infra" / "terraform.rc"), "HF_HUB_OFFLINE": "1"}
 
 
-def _deploy(session: nox.Session, command: str) -> None:
-    env = use_env(session, "deploy")  # awscli, boto3, moto[server]: no torch in this venv
+def _deploy(session: nox.Session, command: str, lock: str = "deploy") -> None:
+    env = use_env(session, lock)  # deploy: awscli, boto3, moto[server], no torch
     env.run("python", "-m", "tools.deploy", command, *session.posargs, env=DEPLOY_ENV)
 
 
@@ -313,7 +313,7 @@ def infra(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["aws"])
 def deploy(session: nox.Session) -> None:
-    """Ship changed layer/code/image, move `live` after a smoke test: `-- <env> [--json] [--no-build]`."""
+    """Ship what changed, move `live` after a smoke test: `-- <env> [--json] [--no-build] [--skip-image]`."""
     _deploy(session, "deploy")
 
 
@@ -331,13 +331,14 @@ def logs(session: nox.Session) -> None:
 
 @nox.session(default=False, tags=["aws"])
 def refresh_remote(session: nox.Session) -> None:
-    """Invoke the deployed refresh function and print its report: `-- <env> [source]`."""
-    _deploy(session, "refresh-remote")
+    """Invoke the deployed refresh function and print its report: `-- <env> [source]` (`local`: run here)."""
+    # moto cannot run Lambda code: in `local` the refresh handler runs in-process, so it needs torch (dev).
+    _deploy(session, "refresh-remote", lock="dev" if session.posargs[:1] == ["local"] else "deploy")
 
 
 @nox.session(default=False, tags=["aws"])
 def doctor(session: nox.Session) -> None:
-    """Check a live environment (runtime, layers, size, env vars, alias, handler, health): `-- <env>`."""
+    """Check a live environment (runtime, layers, size, alias, health, a search): `-- <env>`; exit 1 = fix."""
     _deploy(session, "doctor")
 
 

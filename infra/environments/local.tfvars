@@ -14,3 +14,6 @@ deletion_protection         = false
 # moto serves plain http on 127.0.0.1 and enforces bucket policies, so the TLS-only policy stays off here.
 require_tls   = false
 force_destroy = true
+# The rehearsal's sample source: `nox -s refresh_remote -- local` uploads samples/handbook under this
+# prefix (tools/ops/rehearsal.py), and the refresh role may read it, as for any `kind: s3` source.
+s3_sources = [{ bucket = "thoth-local-artifacts", prefix = "sources/handbook/" }]

@@ -47,6 +47,10 @@ class Env:
             raise DeployError(f"unknown function {which!r}; use one of {', '.join(FUNCTIONS)}")
         return self.mcp_function if which == "mcp-server" else self.refresh_function
 
+    def secret(self, name: str) -> str:
+        """The Secrets Manager id of a Thoth secret here (as Settings.secret_name), e.g. thoth/dev/api-key."""
+        return f"thoth/{self.name}/{name}"
+
     @property
     def layer_name(self) -> str:
         return f"{self.prefix}-mcp-deps"

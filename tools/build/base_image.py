@@ -1,7 +1,8 @@
 """A local stand-in for the python:3.11-slim-bookworm base image: Debian bookworm minbase + python3.11.
 
-No base image can be pulled here, so `nox -s test_container` builds on this one. The rootfs and the
-image are cached (build/cache/standin/, and the image tag) between runs.
+Where no base image can be pulled, `nox -s test_container` builds on this one, and so does the `local`
+rehearsal (`choose_base` with the fallback on); a real environment's image never does. The rootfs and
+the image are cached (build/cache/standin/, and the image tag) between runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tools.build.errors import PackagingError
-from tools.build.refresh_image import Tool
+from tools.build.refresh_image import NO_BASE_FIX, Tool, pull_base
 from tools.paths import CACHE
 
 IMAGE_NAME = "localhost/thoth-lambda-standin"
@@ -104,3 +105,37 @@ def ensure_base(tool: Tool, log: Callable[[str], None] = print) -> str:
     tool.prune(IMAGE_NAME, image)
     log(f"stand-in base {image} built in {time.monotonic() - started:.0f}s")
     return image
+
+
+def is_standin(reference: str) -> bool:
+    """True for an image reference of the stand-in base (what a real environment must never run on)."""
+    return reference.split("@", 1)[0].rsplit(":", 1)[0] == IMAGE_NAME
+
+
+def choose_base(
+    tool: Tool,
+    wanted: str,
+    fallback: bool,
+    log: Callable[[str], None] = print,
+    standin: Callable[[Tool, Callable[[str], None]], str] = ensure_base,
+) -> str:
+    """The base to build on: `wanted` when it is local or can be pulled; else, with `fallback`, the stand-in.
+
+    Only the `local` rehearsal passes `fallback` (tools/deploy/build_outputs.py): a real environment's
+    image is refused without its real base, with the fix.
+    """
+    reason = pull_base(tool, wanted, log)
+    if reason is None:
+        return wanted
+    if not fallback:
+        raise PackagingError(
+            f"the base image {wanted} is not available locally and cannot be pulled ({reason})", NO_BASE_FIX
+        )
+    # The tool's message ends with the root cause (a timeout, an unknown host): keep that end.
+    last = reason.strip().splitlines()[-1] if reason.strip() else "no answer"
+    last = last if len(last) <= 120 else "…" + last[-120:].split(" ", 1)[-1]
+    log(
+        f"the base image {wanted} cannot be pulled ({last}): building on the local stand-in base "
+        f"{IMAGE_NAME} instead, as the `local` rehearsal allows (a real environment needs the real base)"
+    )
+    return standin(tool, log)

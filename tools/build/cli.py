@@ -11,6 +11,7 @@ from typing import Any
 
 from tools import runtimes
 from tools.build import gates, manifest
+from tools.build.base_image import choose_base, ensure_base
 from tools.build.encoder import build_encoder_layer
 from tools.build.errors import PackagingError
 from tools.build.functions import FUNCTION_NAME, build_function
@@ -112,11 +113,10 @@ def functions_command(args: argparse.Namespace) -> None:
 
 def container_command(args: argparse.Namespace) -> None:
     tool = detect_tool(args.tool)
-    base = args.base_image
     if args.standin:
-        from tools.build.base_image import ensure_base
-
         base = ensure_base(tool)
+    else:
+        base = choose_base(tool, args.base_image, fallback=args.standin_fallback)
     result = build_image(base_image=base, tool=tool)
     print(f"image {result['reference']} (recorded in build/container.json)")
 
@@ -157,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     container = sub.add_parser("container", help="build the refresh-service image")
     container.add_argument("--base-image", default=DEFAULT_BASE)
     container.add_argument("--standin", action="store_true", help="build on the local stand-in base image")
+    container.add_argument(
+        "--standin-fallback",
+        action="store_true",
+        help="build on the stand-in base when --base-image cannot be pulled (`deploy -- local` passes it)",
+    )
     container.add_argument("--tool", choices=["buildah", "podman", "docker"], default=None)
     container.set_defaults(run=container_command)
     args = parser.parse_args(argv)

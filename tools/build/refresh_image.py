@@ -82,6 +82,14 @@ class Tool:
             args += ["--network", "none"]
         return [*args, str(context)]
 
+    def pull(self, reference: str) -> str | None:
+        """Pull `reference` into local storage; None when it worked, else the tool's last words."""
+        args = ["pull", reference] if self.name != "docker" else ["pull", "--quiet", reference]
+        proc = subprocess.run([*self.base, *args], capture_output=True, text=True)
+        if proc.returncode == 0:
+            return None
+        return (proc.stderr or proc.stdout).strip()[-300:] or f"{self.name} pull exited {proc.returncode}"
+
     def image_id(self, reference: str) -> str:
         """The immutable ID (sha256:…) of a local image: what a tag points at right now."""
         if self.name == "buildah":
@@ -133,19 +141,29 @@ def offline_prefix(tool: Tool) -> list[str]:
     return []
 
 
+def pull_base(tool: Tool, base_image: str, log: Callable[[str], None]) -> str | None:
+    """Make the base local (pulled now when it is not); None when it is, else why it cannot be pulled."""
+    if tool.image_exists(base_image):
+        return None
+    log(f"pulling the base image {base_image}")
+    return tool.pull(base_image)
+
+
+# Without a registry, a real environment's image has no base: the stand-in is for rehearsals and tests.
+NO_BASE_FIX = (
+    "pull it where a registry is reachable or pass --base-image <a local image>; --standin builds on "
+    "the local stand-in base, for `nox -s test_container` and the `local` rehearsal only "
+    "(`nox -s deploy -- local` falls back to it by itself)"
+)
+
+
 def _ensure_base_image(tool: Tool, base_image: str, log: Callable[[str], None]) -> None:
     """The build itself is offline, so the base must be local first (pulled now if it can be)."""
-    if tool.image_exists(base_image):
-        return
-    log(f"pulling the base image {base_image}")
-    pull = ["pull", base_image] if tool.name != "docker" else ["pull", "--quiet", base_image]
-    proc = subprocess.run([*tool.base, *pull], capture_output=True, text=True)
-    if proc.returncode != 0:
+    reason = pull_base(tool, base_image, log)
+    if reason is not None:
         raise PackagingError(
-            f"the base image {base_image} is not available locally and cannot be pulled "
-            f"({(proc.stderr or proc.stdout).strip()[-300:]})",
-            "pull it where a registry is reachable, pass --base-image <local image>, "
-            "or use --standin to build on the local stand-in base",
+            f"the base image {base_image} is not available locally and cannot be pulled ({reason})",
+            NO_BASE_FIX,
         )
 
 

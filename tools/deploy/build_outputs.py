@@ -41,11 +41,12 @@ class ZipArtifact(manifest.ZipFacts):
 
 @dataclass(frozen=True)
 class ContainerImage:
-    """A locally built refresh image: what to push and its content tag."""
+    """A locally built refresh image: what to push, its content tag and the base it was built on."""
 
     reference: str
     tag: str
     metadata: Path
+    base_image: str = ""
 
 
 def load_zip(path: Path) -> ZipArtifact:
@@ -87,7 +88,7 @@ def load_container(path: Path) -> ContainerImage:
         tag = reference.rsplit(":", 1)[-1] if ":" in reference.rsplit("/", 1)[-1] else ""
     if not tag:
         raise DeployError(f"{path} has no content `tag`; rebuild it with `nox -s build_container`")
-    return ContainerImage(reference, tag, path)
+    return ContainerImage(reference, tag, path, str(data.get("base_image") or ""))
 
 
 def check_budget(function: ZipArtifact, layers: list[ZipArtifact]) -> int:
@@ -117,18 +118,29 @@ def built_for(paths: list[Path]) -> tuple[str, str] | None:
     return found.pop() if found else None
 
 
-def build(image: bool, runtime: str, arch: str) -> None:
+def build_commands(nox: str, image: bool, runtime: str, arch: str, standin_fallback: bool) -> list[list[str]]:
+    """The packaging sessions a deploy runs; the refresh image may fall back to the stand-in base only
+    when `standin_fallback` is set (the `local` rehearsal: no registry to pull the real base from)."""
+    commands = [[nox, "-s", "build_layer", "--", "--runtime", runtime, "--arch", arch]]
+    if image:
+        commands.append(
+            [nox, "-s", "build_container", *(["--", "--standin-fallback"] if standin_fallback else [])]
+        )
+    return commands
+
+
+def build(image: bool, runtime: str, arch: str, standin_fallback: bool = False) -> None:
     """Step 1: run the packaging sessions for the function's runtime; their caches make a no-op of it."""
     nox = Path(sys.executable).parent / "nox"
     candidates = [str(ROOT / ".venv" / "bin" / "nox"), str(nox), shutil.which("nox") or ""]
     exe = next((c for c in candidates if c and Path(c).exists()), None)
     if exe is None:
         raise DeployError("nox is not available to build the artifacts; run `make` once or pass --no-build")
-    runs = [["build_layer", "--", "--runtime", runtime, "--arch", arch]] + (
-        [["build_container"]] if image else []
-    )
-    for run in runs:
-        print(f"build: nox -s {' '.join(run)} (cached; unchanged inputs rebuild nothing)")
-        proc = subprocess.run([exe, "-s", *run], cwd=ROOT, check=False)
+    for command in build_commands(exe, image, runtime, arch, standin_fallback):
+        print(f"build: nox {' '.join(command[1:])} (cached; unchanged inputs rebuild nothing)")
+        proc = subprocess.run(command, cwd=ROOT, check=False)
         if proc.returncode != 0:
-            raise DeployError(f"`nox -s {' '.join(run)}` failed (see above); fix the build and redeploy")
+            raise DeployError(
+                f"`nox {' '.join(command[1:])}` failed (see above); fix the build and redeploy"
+                " (or deploy the built artifacts as they are with --no-build)"
+            )

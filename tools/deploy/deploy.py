@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from tools.aws.callcount import changing_calls
+from tools.aws.envs import Env
 from tools.aws.errors import DeployError
 from tools.aws.session import Session
+from tools.build.base_image import is_standin
 from tools.deploy import build_outputs, image_registry, lambda_ops, store, version_smoke
 from tools.deploy.release import Release, release
 
@@ -65,6 +67,8 @@ def deploy_mcp(
     done = release(session, name, lambda version: version_smoke.mcp_server(session, name, version))
     if done.action == "released":
         code_action = "updated"
+        if done.smoke is not None:
+            print(f"  smoke: {done.smoke.detail}")
     layer_json = {
         "action": "published" if any(layer.action == "published" for layer in layers) else "unchanged",
         "version": layers[0].version if layers else None,
@@ -82,6 +86,16 @@ def deploy_mcp(
         "sha256": function_zip.sha256,
     }
     return layer_json, mcp_json, done
+
+
+def check_base(env: Env, container: build_outputs.ContainerImage) -> None:
+    """A real environment never runs an image built on the local stand-in base (the rehearsal may)."""
+    if not env.embedded and is_standin(container.base_image):
+        raise DeployError(
+            f"{container.metadata} records an image built on the local stand-in base {container.base_image} "
+            f"(for the `local` rehearsal and tests only); rebuild it on the real base with "
+            f"`nox -s build_container` where a registry is reachable, then `nox -s deploy -- {env.name}`"
+        )
 
 
 def preflight_image(
@@ -149,7 +163,11 @@ def run(session: Session, args: argparse.Namespace) -> int:
     session.check_credentials()
     if not args.no_build:
         runtime, arch = lambda_ops.runtime_of(lambda_ops.function_config(session, env.mcp_function))
-        build_outputs.build(image=not args.skip_image and not args.container, runtime=runtime, arch=arch)
+        # Only the rehearsal may build the refresh image on the stand-in base (offline, no registry).
+        build_outputs.build(
+            image=not args.skip_image and not args.container, runtime=runtime, arch=arch,
+            standin_fallback=env.embedded,
+        )  # fmt: skip
     function_zip = build_outputs.load_zip(
         Path(args.function) if args.function else build_outputs.DEFAULT_FUNCTION
     )
@@ -167,6 +185,7 @@ def run(session: Session, args: argparse.Namespace) -> int:
         f"{build_outputs.UNZIPPED_BUDGET:,} bytes"
     )
     if container is not None:
+        check_base(env, container)
         preflight_image(session, container)  # fail before the MCP server changes, not half-way
     layer_json, mcp_json, mcp_release = deploy_mcp(session, function_zip, layer_zips)
     refresh_json: dict[str, Any] = {"action": "skipped", "reason": "--skip-image"}

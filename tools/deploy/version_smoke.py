@@ -2,7 +2,9 @@
 
 Against real AWS the MCP server is asked through its function URL (or `lambda invoke`). moto cannot run
 Lambda code without Docker, so in `local` the deployed artifacts (the exact zips whose sha256 the version
-reports, layers unzipped read-only like /opt) run here with the function's environment instead.
+reports, layers unzipped read-only like /opt) run here with the function's environment instead; there,
+once /health reports a live index, the same process also answers a search (with a key from the
+api-key secret), which must return results.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from tools.paths import ROOT
 
 HANDLER = "thoth.mcp_server.lambda_handler.handler"
 HEALTH_EVENT = ROOT / "packages" / "mcp_server" / "events" / "health.json"
+# tools/call search_handbook "how do I request time off", limit 3 (the demo's question).
+SEARCH_EVENT = ROOT / "packages" / "mcp_server" / "events" / "search.json"
 # What Lambda's Python runtimes provide beside the function and its layers.
 RUNTIME_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 CHILD = """
@@ -48,12 +52,14 @@ class Context:
     memory_limit_in_mb = 512
     def get_remaining_time_in_millis(self):
         return 25000
-try:
-    response = handler(config["event"], Context())
-except Exception as exc:
-    print(json.dumps({"ok": False, "error": f"the handler raised {type(exc).__name__}: {exc}"}))
-    sys.exit(1)
-print(json.dumps({"ok": True, "response": response}))
+responses = []
+for event in config["events"]:  # one process, like one warm Lambda instance
+    try:
+        responses.append(handler(event, Context()))
+    except Exception as exc:
+        print(json.dumps({"ok": False, "error": f"the handler raised {type(exc).__name__}: {exc}"}))
+        sys.exit(1)
+print(json.dumps({"ok": True, "responses": responses}))
 """
 
 
@@ -67,8 +73,89 @@ class SmokeResult:
         return {"passed": self.passed, "mode": self.mode, "detail": self.detail}
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What the deployed MCP server answered here: /health, and a search when a key was at hand."""
+
+    error: str | None  # why the handler did not answer at all
+    health: tuple[int, str] = (0, "")  # status, body
+    search: dict[str, Any] | None = None  # the search's HTTP response; None when none was sent
+    where: str = ""  # which Python ran the artifacts
+
+    @property
+    def serving(self) -> bool:
+        """/health answered 200 "ok": every source's live index is served."""
+        return is_serving(*self.health)
+
+
 def health_event() -> dict[str, Any]:
     return dict(json.loads(HEALTH_EVENT.read_text()))
+
+
+def search_event(key: str) -> dict[str, Any]:
+    """The sample search event with `key` in the x-api-key header (as a client sends it)."""
+    event = dict(json.loads(SEARCH_EVENT.read_text()))
+    event["headers"] = {**event["headers"], "x-api-key": key}
+    return event
+
+
+def api_key(session: Session) -> str | None:
+    """A key from the environment's api-key secret (one that reads every source, when there is one);
+    None when the secret holds no value."""
+    from thoth.mcp_server.transport.auth.api_keys import parse_entries
+    from thoth.shared.errors import ConfigError
+
+    secret = session.env.secret("api-key")
+    got = session.cli.try_run(
+        "secretsmanager", "get-secret-value", "--secret-id", secret, missing=("ResourceNotFoundException",)
+    )
+    try:
+        entries = parse_entries((got or {}).get("SecretString"))
+    except ConfigError as exc:
+        raise DeployError(f"{secret} holds no usable key: {exc}") from None
+    ordered = sorted(entries, key=lambda entry: entry.sources is not None)  # keys for every source first
+    return ordered[0].key if ordered else None
+
+
+def is_serving(status: int, body_text: str) -> bool:
+    try:
+        body = json.loads(body_text) if body_text else {}
+    except ValueError:
+        return False
+    return status == 200 and isinstance(body, dict) and body.get("status") == "ok"
+
+
+def degraded_fix(env_name: str, body_text: str) -> str:
+    """What to do about a degraded /health: publish an index, or read why the one there is refused."""
+    try:
+        indexes = json.loads(body_text).get("indexes")
+    except (ValueError, AttributeError):
+        indexes = None
+    if not indexes:
+        return f"publish an index with `nox -s refresh_remote -- {env_name}`"
+    return (
+        f"see why in `nox -s logs -- {env_name}`, then publish a fresh version with "
+        f"`nox -s refresh_remote -- {env_name}`"
+    )
+
+
+def judge_search(response: dict[str, Any]) -> tuple[bool, str]:
+    """A search passes when it answered 200 with at least one result; the detail names the first."""
+    status, text = int(response.get("statusCode", 0)), str(response.get("body", ""))
+    try:
+        result = json.loads(text).get("result") or {}
+    except (ValueError, AttributeError):
+        return False, f"search answered {status} with {text[:200]!r}"
+    if status != 200 or not isinstance(result, dict):
+        return False, f"search answered {status}: {text[:300]}"
+    words = " ".join(str(block.get("text", "")) for block in result.get("content") or [])
+    if result.get("isError"):
+        return False, f"search reported an error: {words[:300]}"
+    hits = (result.get("structuredContent") or {}).get("results") or []
+    if not hits:
+        return False, "search returned no results"
+    first = hits[0]
+    return True, f"search answered {len(hits)} result(s), first {first.get('path')} ({first.get('url')})"
 
 
 def judge_health(status: int, body_text: str) -> tuple[bool, str]:
@@ -122,8 +209,30 @@ def _interpreter(config: dict[str, Any]) -> tuple[runtimes.Runtime, Path]:
 
 
 def run_local(session: Session, function: str, version: str) -> SmokeResult:
-    """Run the artifacts `function:version` reports (by sha256) on the health event, here, under the
-    function runtime's Python."""
+    """Run the artifacts `function:version` reports (by sha256) here, under the function runtime's Python:
+    /health, then a search if it serves."""
+    probe = probe_local(session, function, version, api_key(session))
+    if probe.error is not None:
+        return SmokeResult(False, "local-artifacts", probe.error)
+    passed, detail = judge_health(*probe.health)
+    detail += f"; {probe.where}"
+    if not probe.serving:
+        if passed:
+            detail += f"; {degraded_fix(session.env.name, probe.health[1])}"
+        return SmokeResult(passed, "local-artifacts", detail)
+    if probe.search is None:
+        return SmokeResult(
+            True,
+            "local-artifacts",
+            f"{detail}; no search tried: {session.env.secret('api-key')} holds no key",
+        )
+    found, what = judge_search(probe.search)
+    return SmokeResult(found, "local-artifacts", f"{detail}; {what}")
+
+
+def probe_local(session: Session, function: str, version: str, key: str | None) -> Probe:
+    """Run `function:version`'s artifacts here, under the function runtime's Python, on the health event,
+    and on the search event when `key` is set."""
     config = lambda_ops.function_config(session, function, version)
     row, interpreter = _interpreter(config)
     env_name = session.env.name
@@ -162,7 +271,7 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
             "handler": config.get("Handler", HANDLER),
             "function": function,
             "version": version,
-            "event": health_event(),
+            "events": [health_event(), *([search_event(key)] if key else [])],
         }
         spec_path = home / "smoke.json"
         spec_path.write_text(json.dumps(spec))
@@ -171,9 +280,12 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
             "HOME": str(home),
             "TMPDIR": str(home),
             "THOTH_HOME": str(home / "thoth"),
+            "THOTH_CACHE_DIR": str(home / "thoth-cache"),  # on Lambda /tmp/thoth-cache: here, this run's own
             "THOTH_ENCODER_DIR": str(opt / "thoth-encoder"),
             "HF_HUB_OFFLINE": "1",
             "LAMBDA_TASK_ROOT": str(task),
+            "AWS_REGION": session.env.region,  # Lambda sets both
+            "AWS_DEFAULT_REGION": session.env.region,
             "AWS_LAMBDA_FUNCTION_NAME": function,
             "AWS_LAMBDA_FUNCTION_VERSION": version,
         }
@@ -203,12 +315,13 @@ def run_local(session: Session, function: str, version: str) -> SmokeResult:
     except ValueError:
         result = {}
     if not result.get("ok"):
-        reason = result.get("error") or proc.stderr.strip()[-800:] or "no output"
-        return SmokeResult(False, "local-artifacts", reason)
-    response = result["response"]
-    passed, detail = judge_health(int(response.get("statusCode", 0)), str(response.get("body", "")))
-    return SmokeResult(
-        passed, "local-artifacts", f"{detail}; under {interpreter} ({row.identifier}'s Python)"
+        return Probe(str(result.get("error") or proc.stderr.strip()[-800:] or "no output"))
+    health, *search = result["responses"]
+    return Probe(
+        None,
+        (int(health.get("statusCode", 0)), str(health.get("body", ""))),
+        search[0] if search else None,
+        f"under {interpreter} ({row.identifier}'s Python)",
     )
 
 

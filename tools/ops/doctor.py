@@ -137,6 +137,44 @@ def alias_check(session: Session, function: str, latest: dict[str, Any]) -> tupl
     return Check(True, f"{function} alias live", detail), version
 
 
+def serving_checks(session: Session, version: str) -> list[Check]:
+    """The `live` version's artifacts, run here: the handler answers, /health is ok, a search has results."""
+    env = session.env
+    secret = env.secret("api-key")
+    put = (
+        f"`nox -s refresh_remote -- {env.name}` puts one"
+        if env.embedded
+        else f"put one: `aws secretsmanager put-secret-value --secret-id {secret} --secret-string <key>`"
+    )
+    try:
+        key, no_key = version_smoke.api_key(session), f"{secret} holds no API key; {put}"
+    except DeployError as exc:
+        key, no_key = None, f"{exc}; {put}"
+    try:
+        probe = version_smoke.probe_local(session, env.mcp_function, version, key)
+    except DeployError as exc:
+        return [Check(False, "handler importable", str(exc))]
+    if probe.error is not None:
+        return [Check(False, "handler importable (deployed artifacts, run here)", probe.error)]
+    alive, detail = version_smoke.judge_health(*probe.health)
+    answered = f"the handler answered /health with {probe.health[0]}" if alive else detail
+    checks = [Check(alive, "handler importable (deployed artifacts, run here)", answered)]
+    if not alive:
+        return checks
+    if not probe.serving:
+        fix = version_smoke.degraded_fix(env.name, probe.health[1])
+        return [*checks, Check(False, "health", f"{detail}; {fix}")]
+    checks.append(Check(True, "health", detail))
+    if probe.search is None:
+        return [*checks, Check(False, "search", f"not tried: {no_key}")]
+    found, what = version_smoke.judge_search(probe.search)
+    if not found:
+        what += (
+            f"; see `nox -s logs -- {env.name}`, then republish with `nox -s refresh_remote -- {env.name}`"
+        )
+    return [*checks, Check(found, "search", what)]
+
+
 def observability_checks(session: Session) -> list[Check]:
     """The dashboard, the alarms and their topic that infra/modules/observability creates."""
     env, fix = session.env, f"run `nox -s infra -- {session.env.name} apply`"
@@ -182,13 +220,7 @@ def run(session: Session) -> int:
     alias, version = alias_check(session, env.mcp_function, config)
     checks.append(alias)
     if version is not None:
-        try:
-            result = version_smoke.run_local(session, env.mcp_function, version)
-            checks.append(
-                Check(result.passed, "handler importable (deployed artifacts, run here)", result.detail)
-            )
-        except DeployError as exc:
-            checks.append(Check(False, "handler importable", str(exc)))
+        checks += serving_checks(session, version)
     refresh = session.cli.try_run(
         "lambda",
         "get-function",

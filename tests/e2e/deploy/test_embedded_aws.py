@@ -34,11 +34,13 @@ pytestmark = [
 ]
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(home: Path, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, THOTH_HOME=str(home), TF_CLI_CONFIG_FILE=str(REPO / "infra" / "terraform.rc"))
     argv = [sys.executable, "-m", "tools.deploy", *args]
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=400, check=False)
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == expect, (
+        f"{args} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     return proc
 
 
@@ -185,8 +187,11 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     ]
     assert image_uri.endswith(f"@{digest}")
     ref = f"{endpoints['registry']}/thoth-local-refresh-service@{digest}"
+    pushed = build_outputs.load_container(container).reference
+    # The storage the pushed image lives in (the packaging build uses buildah's vfs), for both images.
+    flags = image_registry.storage("buildah", pushed)
     pulled = subprocess.run(
-        ["buildah", "pull", "--tls-verify=false", ref], capture_output=True, text=True, check=False
+        ["buildah", *flags, "pull", "--tls-verify=false", ref], capture_output=True, text=True, check=False
     )
     assert pulled.returncode == 0, pulled.stderr
 
@@ -195,13 +200,16 @@ def test_provision_deploy_redeploy_change_rollback(home: Path, tmp_path: Path) -
     # across runs and keeps the digest it first recorded.)
     def image_id(reference: str) -> str:
         proc = subprocess.run(
-            ["buildah", "inspect", "--type", "image", reference], capture_output=True, text=True, check=True
-        )
+            ["buildah", *flags, "inspect", "--type", "image", reference],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
         found: str = json.loads(proc.stdout)["FromImageID"]
         return found
 
-    pushed = build_outputs.load_container(container).reference
     assert image_id(ref) == image_id(pushed)
 
-    doctor = run(home, "doctor", "local")
-    assert "0 to fix" in doctor.stdout
+    # Everything is in place but an index (no refresh ran here): doctor names that one fix and fails.
+    doctor = run(home, "doctor", "local", expect=1)
+    fixes = [line for line in doctor.stdout.splitlines() if line.startswith("FIX")]
+    assert len(fixes) == 1 and fixes[0].startswith("FIX health: /health 503 degraded"), doctor.stdout
+    assert fixes[0].endswith("publish an index with `nox -s refresh_remote -- local`")

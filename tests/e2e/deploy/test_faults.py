@@ -20,7 +20,7 @@ from tools.aws.awscli import AwsCli
 from tools.aws.errors import DeployError, SmokeTestFailed
 from tools.aws.session import Session
 from tools.deploy import build_outputs, deploy, image_registry, lambda_ops
-from tools.embedded_aws import LocalAws
+from tools.embedded_aws import LocalAws, create_state_table
 from tools.ops import doctor, rollback
 
 REPO = Path(__file__).resolve().parents[3]
@@ -152,6 +152,28 @@ def test_doctor_names_what_to_fix(
     assert any(line.startswith("OK  handler importable") for line in lines)
     assert "FIX environment: missing LOG_LEVEL; run `nox -s infra -- local apply`" in lines
     assert any(line.startswith("FIX refresh service: not provisioned") for line in lines)
+
+
+def test_doctor_fails_on_a_degraded_health_with_the_fix(
+    provisioned: Session, artifacts_dir: Path, moto_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    create_state_table(client(moto_url, "dynamodb"), provisioned.env.table)
+    function_zip = build_outputs.load_zip(artifacts_dir / "thoth-mcp-server.zip")
+    deploy.deploy_mcp(
+        provisioned, function_zip, [build_outputs.load_zip(artifacts_dir / "thoth-mcp-layer.zip")]
+    )
+    capsys.readouterr()
+    # Alive but serving no index: /health answers 503 "degraded", which a deploy accepts and doctor must not.
+    checks = doctor.serving_checks(
+        provisioned, lambda_ops.alias_version(provisioned, provisioned.env.mcp_function)
+    )
+    assert [(c.ok, c.what) for c in checks] == [
+        (True, "handler importable (deployed artifacts, run here)"), (False, "health"),
+    ]  # fmt: skip
+    assert "503 degraded" in checks[1].detail and "no live index" in checks[1].detail
+    assert checks[1].detail.endswith("publish an index with `nox -s refresh_remote -- local`")
+    assert doctor.run(provisioned) == 1
+    assert checks[1].line() in capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.skipif(shutil.which("buildah") is None, reason="needs buildah")

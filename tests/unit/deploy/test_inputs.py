@@ -12,7 +12,7 @@ from tests.support.deploy_artifacts import oversized_layer
 from tools.aws.envs import ENVIRONMENTS, resolve
 from tools.aws.errors import DeployError
 from tools.deploy import build_outputs, cli, terraform
-from tools.deploy.version_smoke import judge_health
+from tools.deploy.version_smoke import degraded_fix, is_serving, judge_health, judge_search
 from tools.ops import logs
 
 
@@ -152,6 +152,37 @@ def test_since_units() -> None:
 )
 def test_health_judgement(status: int, body: str, passed: bool) -> None:
     assert judge_health(status, body)[0] is passed
+
+
+def _search_response(status: int, result: object) -> dict[str, object]:
+    return {"statusCode": status, "body": json.dumps({"jsonrpc": "2.0", "id": 3, "result": result})}
+
+
+def test_only_an_ok_health_counts_as_serving_and_a_degraded_one_names_its_fix() -> None:
+    assert is_serving(200, '{"status": "ok", "service": "thoth"}')
+    assert not is_serving(503, '{"status": "degraded", "service": "thoth", "indexes": {}}')
+    assert not is_serving(200, "<html>")
+    assert degraded_fix("local", '{"status": "degraded", "indexes": {}}') == (
+        "publish an index with `nox -s refresh_remote -- local`"
+    )
+    refused = degraded_fix("dev", '{"status": "degraded", "indexes": {"handbook": {"status": "error"}}}')
+    assert "`nox -s logs -- dev`" in refused and "`nox -s refresh_remote -- dev`" in refused
+
+
+def test_a_search_passes_only_with_results() -> None:
+    hit = {"path": "people/time-off.md", "url": "https://handbook.example/people/time-off/"}
+    found = judge_search(_search_response(200, {"content": [], "structuredContent": {"results": [hit]}}))
+    assert found == (True, f"search answered 1 result(s), first people/time-off.md ({hit['url']})")
+    assert judge_search(_search_response(200, {"content": [], "structuredContent": {"results": []}})) == (
+        False,
+        "search returned no results",
+    )
+    error = {"isError": True, "content": [{"type": "text", "text": "the index is being built"}]}
+    assert (
+        judge_search(_search_response(200, error))[1] == "search reported an error: the index is being built"
+    )
+    assert not judge_search({"statusCode": 401, "body": '{"error": "unauthorized"}'})[0]
+    assert not judge_search({"statusCode": 200, "body": "not json"})[0]
 
 
 def _zip_with_manifest(path: Path, meta: dict[str, str]) -> Path:
