@@ -63,7 +63,7 @@ PLATFORM: dict[str, dict[str, str]] = {
         "xray:PutTelemetryRecords": "tracing_config Active: the runtime sends traces",
         "logs:CreateLogStream": "the runtime writes the function's logs",
         "logs:PutLogEvents": "the runtime writes the function's logs",
-        "s3:ListBucket": "recent_changes lists history/; under indexes/ S3 answers a missing key 403, not 404",
+        "s3:ListBucket": "recent_changes lists history/; under indexes/ a missing key is 404, not 403",
     },
     "refresh": {
         "xray:PutTraceSegments": "tracing_config Active: the runtime sends traces",

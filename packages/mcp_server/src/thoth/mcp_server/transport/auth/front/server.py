@@ -35,6 +35,7 @@ from thoth.mcp_server.transport.auth.front import store
 from thoth.mcp_server.transport.auth.front.cimd import CLIENTS, CimdError, is_metadata_url
 from thoth.mcp_server.transport.auth.front.clients import AUTH_METHODS, Client, registered_client
 from thoth.mcp_server.transport.auth.front.keys import KeyRing
+from thoth.shared.errors import ThothError
 
 ACCESS_TOKEN_TTL_S: Final = 3600
 MAX_STATE_CHARS: Final = 1024
@@ -47,11 +48,14 @@ def description(text: str) -> str:
     return "".join(ch for ch in cleaned if 0x20 <= ord(ch) <= 0x7E)[:300]
 
 
-class InvalidTargetError(OAuth2Error):  # type: ignore[misc]
-    """RFC 8707: the `resource` is not this server's /mcp."""
+class InvalidTargetError(OAuth2Error, ThothError):  # type: ignore[misc]
+    """RFC 8707: the `resource` is not this server's /mcp (an Authlib error response, and a ThothError)."""
 
     error = "invalid_target"
     status_code = 400
+
+    def __init__(self, description: str | None = None, **kwargs: Any) -> None:
+        OAuth2Error.__init__(self, description=description, **kwargs)
 
 
 class Context(NamedTuple):
