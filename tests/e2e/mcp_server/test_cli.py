@@ -124,8 +124,11 @@ def test_demo_indexes_serves_and_queries(handbook_home: Path) -> None:
     assert re.search(r"source handbook: (ok|unchanged), \d+ files, \d+ chunks", out), out[:2000]
     assert "[legacy] connected via initialize handshake: protocol 2025-11-25" in out
     assert "[auto] connected via server/discover, per-request _meta: protocol 2026-07-28" in out
-    assert out.count("tools/list → 4 tools") == 3  # HTTP in both eras, then stdio
+    # HTTP in both eras, then stdio; ChatGPT's search and fetch are listed over HTTP only (auto)
+    counts = [int(n) for n in re.findall(r"tools/list → (\d+) tools", out)]
+    assert len(counts) == 3 and counts[0] == counts[1] == counts[2] + 2, out[:3000]
+    assert "- search_handbook:" in out and "- fetch:" in out
     assert "time-off.md" in out
-    assert "[stdio] protocol 2026-07-28; tools/list → 4 tools" in out
+    assert f"[stdio] protocol 2026-07-28; tools/list → {counts[2]} tools" in out
     assert "[stdio] a wrong argument comes back as a tool error" in out and "'query'" in out
     assert "server stopped" in out
