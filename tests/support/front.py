@@ -10,21 +10,19 @@ the provider's sign-in form for a user (automatic consent).
 
 from __future__ import annotations
 
-import datetime
 import http.server
-import ipaddress
 import json
 import secrets
-import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
+
+from tests.support.git_hosts import Tls
 
 
 @dataclass(frozen=True)
@@ -96,63 +94,7 @@ def sign_in(authorization_url: str, user: str = "alice@example.com") -> dict[str
 
 
 # --- an https host on loopback for client metadata documents, with a CA made for the test ---
-
-
-@dataclass(frozen=True)
-class TestCA:
-    """A certificate authority and one server certificate for 127.0.0.1 and localhost."""
-
-    ca_file: Path
-    cert_file: Path
-    key_file: Path
-
-
-def make_test_ca(directory: Path) -> TestCA:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "thoth test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    found = TestCA(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
-    found.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    found.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    found.key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return found
+# (the CA and certificate: tests.support.git_hosts.make_tls)
 
 
 @dataclass
@@ -169,7 +111,7 @@ class DocumentHost:
 
 
 @contextmanager
-def https_documents(ca: TestCA) -> Iterator[DocumentHost]:
+def https_documents(ca: Tls) -> Iterator[DocumentHost]:
     host = DocumentHost("", {}, [])
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -187,9 +129,7 @@ def https_documents(ca: TestCA) -> Iterator[DocumentHost]:
             """Quiet."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(ca.cert_file, ca.key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.socket = ca.server_context().wrap_socket(server.socket, server_side=True)
     host.base = f"https://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, name="cimd-host", daemon=True)
     thread.start()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.protocol.tools import (
     Deadline,
@@ -16,6 +18,7 @@ from thoth.mcp_server.protocol.tools import (
     ToolSpec,
     UnknownToolError,
 )
+from thoth.mcp_server.settings import FRONT_NAMES, OAUTH_NAMES
 from thoth.shared.errors import ThothError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -203,3 +206,18 @@ def call(app: App, ev: Any) -> Reply:
     response = app(ev, Context())
     assert set(response) == {"statusCode", "headers", "body", "isBase64Encoded"}
     return Reply(response["statusCode"], response["headers"], response["body"])
+
+
+def clean_http_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One known API key, and no HTTP, OAuth or front settings from the caller's shell."""
+    for name in (
+        "THOTH_AUTH",
+        "THOTH_ALLOWED_ORIGINS",
+        "THOTH_ALLOWED_HOSTS",
+        "THOTH_MAX_BODY_BYTES",
+        *OAUTH_NAMES,
+        *FRONT_NAMES,
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    monkeypatch.setenv("THOTH_API_KEYS", KEY)

@@ -19,7 +19,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.support.front import cognito_like_upstream, https_documents, make_test_ca, sign_in
+from tests.support.front import cognito_like_upstream, https_documents, sign_in
+from tests.support.git_hosts import make_tls
 from tests.support.issuers import free_port, thoth_server
 from tests.support.mcp_clients import offline_env
 
@@ -151,7 +152,7 @@ def test_sdk_client_signs_in_by_dcr_through_the_front(handbook_home: Path) -> No
 
 
 def test_sdk_client_signs_in_by_cimd_through_the_front(handbook_home: Path, tmp_path: Path) -> None:
-    ca = make_test_ca(tmp_path)
+    ca = make_tls(tmp_path / "tls")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.mcp_app import KEY
-from thoth.mcp_server.settings import FRONT_NAMES, OAUTH_NAMES
+from tests.support.mcp_app import clean_http_env
 
 
 @pytest.fixture(autouse=True)
 def _api_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "THOTH_AUTH",
-        "THOTH_ALLOWED_ORIGINS",
-        "THOTH_ALLOWED_HOSTS",
-        "THOTH_MAX_BODY_BYTES",
-        *OAUTH_NAMES,
-        *FRONT_NAMES,
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
-    monkeypatch.setenv("THOTH_API_KEYS", KEY)
+    clean_http_env(monkeypatch)

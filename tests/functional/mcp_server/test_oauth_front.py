@@ -21,7 +21,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.support.front import Upstream, cognito_like_upstream, https_documents, make_test_ca, sign_in
+from tests.support.front import Upstream, cognito_like_upstream, https_documents, sign_in
+from tests.support.git_hosts import make_tls
 from tests.support.mcp_app import FakeCatalog
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.transport.auth.front import cimd, store
@@ -333,7 +334,7 @@ def test_registration_refusals(front: Front, metadata: dict[str, Any], error: st
 
 @pytest.fixture
 def documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    ca = make_test_ca(tmp_path)
+    ca = make_tls(tmp_path / "tls")
     monkeypatch.setenv("SSL_CERT_FILE", str(ca.ca_file))  # the test CA, for this process's TLS clients
     cimd.CLIENTS._cache.clear()
     with https_documents(ca) as host:
