@@ -24,6 +24,7 @@ from thoth.mcp_server.protocol.tools import NO_DEADLINE, Deadline, ToolOutput
 from thoth.mcp_server.search import encoder as encoder_module
 from thoth.mcp_server.search.catalog import CATALOG
 from thoth.shared.index import Chunk, LivePointer, ModelInfo, read_live, swap_live, write_version
+from thoth.shared.index.format import CHANGED_AT
 from thoth.shared.model import DIMENSION, MODEL_ID
 from thoth.shared.state import state_store
 from thoth.shared.storage import object_store
@@ -32,6 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 ENCODER_DIR = REPO / "build" / "encoder"
 SAMPLES = REPO / "samples" / "handbook"
 BASE_URL = "https://handbook.example.com"
+SECTION_CHANGED = "2026-10-15T08:00:00+00:00"  # every section's changed_at in markdown_chunks
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -115,6 +117,7 @@ def markdown_chunks(root: Path, source: str, commit: str = "c0ffee") -> list[Chu
                     content_hash=hashlib.sha256(text.encode()).hexdigest(),
                     commit=commit,
                     last_modified="2026-11-01T00:00:00+00:00",
+                    meta={CHANGED_AT: SECTION_CHANGED},
                 )
             )
     return chunks

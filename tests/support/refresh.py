@@ -160,14 +160,21 @@ def git_init(root: Path, files: dict[str, str | bytes] | None = None) -> Repo:
     return repo
 
 
-def commit_all(repo: Repo, message: str) -> str:
-    """Stage every change in the work tree (adds, edits, deletions) and commit; returns the sha."""
+def commit_all(repo: Repo, message: str, when: float | None = None) -> str:
+    """Stage every change in the work tree (adds, edits, deletions) and commit (at `when`, a Unix time,
+    default now); returns the sha."""
     root = Path(repo.path)
     files = [p for p in root.rglob("*") if ".git" not in p.parts and (p.is_file() or p.is_symlink())]
     on_disk = {p.relative_to(root).as_posix() for p in files}
     tracked = {p.decode() for p in repo.open_index()}
     repo.get_worktree().stage(sorted(on_disk | tracked))
-    sha = repo.get_worktree().commit(message=message.encode(), author=AUTHOR, committer=AUTHOR)
+    sha = repo.get_worktree().commit(
+        message=message.encode(),
+        author=AUTHOR,
+        committer=AUTHOR,
+        commit_timestamp=when,
+        author_timestamp=when,
+    )
     return sha.decode()
 
 

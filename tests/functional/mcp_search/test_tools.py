@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from tests.support.mcp_search import call_tool, index_health, publish
+from tests.support.mcp_search import SECTION_CHANGED, call_tool, index_health, publish
 from thoth.mcp_server.protocol.tools import ToolArgumentError, ToolOutput
 from thoth.shared.index import Chunk, LivePointer
 
@@ -52,6 +52,8 @@ def test_hits_carry_citations(published: LivePointer) -> None:
     assert top["url"] == "https://handbook.example.com/engineering/on-call#compensation"
     assert top["heading_path"] == ["On-call", "Compensation"] and top["title"] == "On-call"
     assert top["source"] == "handbook" and top["commit"] == "c0ffee" and top["last_modified"]
+    assert top["changed_at"] == SECTION_CHANGED  # the section's own date, beside the page's
+    assert f"section changed {SECTION_CHANGED[:10]} · updated 2026-11-01" in output.text
     assert top["line_start"] <= top["line_end"] and "allowance" in top["snippet"]
     assert not any(r["snippet"].startswith("#") for r in results)
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)

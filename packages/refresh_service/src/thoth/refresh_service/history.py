@@ -41,7 +41,7 @@ def sentence_diff(old: str, new: str) -> dict[str, list[str]]:
     return {"removed_text": removed, "added_text": added}
 
 
-def _sections(chunks: Sequence[Chunk]) -> dict[tuple[str, ...], tuple[str, str]]:
+def page_sections(chunks: Sequence[Chunk]) -> dict[tuple[str, ...], tuple[str, str]]:
     """(heading path) -> (anchor, the section's text) for one page's chunks, in page order."""
     found: dict[tuple[str, ...], tuple[str, list[str]]] = {}
     for chunk in chunks:
@@ -53,7 +53,7 @@ def _sections(chunks: Sequence[Chunk]) -> dict[tuple[str, ...], tuple[str, str]]
 
 def section_changes(old: Sequence[Chunk], new: Sequence[Chunk]) -> list[dict[str, Any]]:
     """Sections added, modified, removed, or renamed (same text under a new heading) from `old` to `new`."""
-    before, after = _sections(old), _sections(new)
+    before, after = page_sections(old), page_sections(new)
     removed = {k: v for k, v in before.items() if k not in after}
     added = {k: v for k, v in after.items() if k not in before}
     out: list[dict[str, Any]] = []

@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from thoth.refresh_service import pages
+from thoth.refresh_service.changed_at import stamp_changed_at
 from thoth.refresh_service.changes import Changes, detect_changes, reuse_unchanged
 from thoth.refresh_service.embed import EmbeddingCache
 from thoth.refresh_service.embed_pass import chunk_vectors, embed_chunks, embed_pages
@@ -18,7 +20,7 @@ from thoth.refresh_service.history_store import build_record, expire_history, wr
 from thoth.refresh_service.lock import SourceLock
 from thoth.refresh_service.markup.sitefiles import SiteSnapshot, widened, with_site
 from thoth.refresh_service.parse_pass import Strikes, chunk_files
-from thoth.refresh_service.publish import collect_garbage, publish
+from thoth.refresh_service.publish import collect_garbage, new_version, publish
 from thoth.refresh_service.report import RunReport
 from thoth.refresh_service.runs import MODES, DeadlineNear, RunOptions, Services, now_iso
 from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
@@ -27,6 +29,7 @@ from thoth.refresh_service.sources.snapshot import Snapshot, dir_snapshot, s3_sn
 from thoth.refresh_service.state import FileState, SourceState
 from thoth.shared import metrics
 from thoth.shared.errors import ThothError
+from thoth.shared.history import version_time
 from thoth.shared.index import FORMAT_VERSION, Chunk, download_version, load_version
 from thoth.shared.live import LivePointer, age_s, read_live
 from thoth.shared.logging import get_logger, redact
@@ -222,6 +225,15 @@ class Refresher:
             return
         vectors = chunk_vectors(chunks, cache, info.dimension)
         page_vectors = embed_pages(chunks, cache, services.embedder, report)
+        version = new_version()
+        published = version_time(version) or datetime.now(UTC)
+        chunks = stamp_changed_at(
+            chunks,
+            previous,
+            changes.renames,
+            published=published.isoformat(timespec="seconds"),
+            git=self.config.kind == "git",
+        )
         pointer = publish(
             services.store,
             services.state,
@@ -232,6 +244,7 @@ class Refresher:
             commit=snapshot.revision,
             expected=live,
             page_vectors=page_vectors,
+            version=version,
             extra={
                 "kind": self.config.kind,
                 "location": redact_url(self.config.location),

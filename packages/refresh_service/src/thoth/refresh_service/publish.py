@@ -56,9 +56,13 @@ def publish(
     expected: LivePointer | None,
     page_vectors: Mapping[str, Vectors] | None = None,
     extra: dict[str, object] | None = None,
+    version: str | None = None,
 ) -> LivePointer:
-    """Write → verify → compare-and-swap the live pointer; on any failure the version is removed."""
-    version = new_version()
+    """Write → verify → compare-and-swap the live pointer; on any failure the version is removed.
+
+    `version`: the name new_version() gave the caller (which dates its chunks by it); default a new one.
+    """
+    version = version or new_version()
     try:
         manifest = write_version(
             store,

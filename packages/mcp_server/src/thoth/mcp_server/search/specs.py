@@ -52,6 +52,11 @@ _HIT = _obj(
         },
         "commit": _OPT_STR,
         "last_modified": _OPT_STR,
+        "changed_at": {
+            "type": ["string", "null"],
+            "description": "When this section's text last changed (ISO 8601, UTC); last_modified is the "
+            "page's. Null for an index built before Thoth recorded it.",
+        },
         "more_sections": {
             "type": "array",
             "description": "Other sections of this page that matched, linked instead of repeated.",
@@ -60,7 +65,7 @@ _HIT = _obj(
     },
     [
         "rank", "title", "heading_path", "url", "source", "path", "line_start", "line_end",
-        "snippet", "score", "match", "commit", "last_modified", "more_sections",
+        "snippet", "score", "match", "commit", "last_modified", "changed_at", "more_sections",
     ],
 )  # fmt: skip
 

@@ -40,6 +40,7 @@ def _hit_record(rank: int, hit: ranking.Hit, text: snippets.Snippable, snippet_c
         "match": hit.match,
         "commit": chunk.commit,
         "last_modified": chunk.last_modified,
+        "changed_at": chunk.changed_at,
         "more_sections": [
             {"heading": cap((c.heading_path or [c.title])[-1], "heading"), "url": cap(c.url, "url")}
             for c in hit.also
@@ -66,8 +67,12 @@ def _render_hits(query: str, results: list[dict[str, Any]], weak: bool, floor: f
     for r in results:
         trail = " > ".join([r["title"], *[h for h in r["heading_path"] if h != r["title"]]])
         facts = [f"{r['source']}:{r['path']} lines {r['line_start']}-{r['line_end']}"]
+        # Dates only; the times are in structuredContent. The section's own date first: it is what
+        # "updated 3 days ago" should say; the file's date covers every section of the page.
+        if r["changed_at"]:
+            facts.append(f"section changed {str(r['changed_at'])[:10]}")
         if r["last_modified"]:
-            facts.append(f"updated {str(r['last_modified'])[:10]}")  # the date; the time is in structured
+            facts.append(f"updated {str(r['last_modified'])[:10]}")
         if r["commit"]:
             facts.append(f"commit {str(r['commit'])[:12]}")
         label = "weak match" if weak else "score"

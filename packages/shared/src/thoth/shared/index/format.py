@@ -30,6 +30,9 @@ _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 # Arrays a section may hold; anything else in a manifest is refused before a byte is decoded.
 DTYPES = {"int8": 1, "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "float32": 4}  # name -> item size
 MAX_SECTIONS = 64
+# Chunk.meta key of when the chunk's section last changed: in meta, not a field of its own, so a server
+# older than it still decodes the record (Chunk(**data) refuses an unknown field).
+CHANGED_AT = "changed_at"
 
 
 def check_name(kind: str, name: str) -> str:
@@ -62,7 +65,7 @@ class Chunk:
     content_hash: str
     commit: str | None = None
     last_modified: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # front matter's description and aliases; changed_at
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -94,6 +97,13 @@ class Chunk:
             bad.append("meta")
         if bad:
             raise IndexFormatError(f"chunk record has fields of the wrong type: {', '.join(bad)}")
+
+    @property
+    def changed_at(self) -> str | None:
+        """When this chunk's section last changed (ISO 8601, UTC), as the refresh recorded it; None in a
+        version built before the refresh recorded it."""
+        value = self.meta.get(CHANGED_AT) if isinstance(self.meta, dict) else None
+        return value if isinstance(value, str) else None
 
     @property
     def head_text(self) -> str:
