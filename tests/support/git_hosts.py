@@ -1,4 +1,5 @@
-"""Fake git hosts on the loopback range: smart HTTP(S) over dulwich, recording what each one was sent.
+"""Fake git hosts on the loopback range: smart HTTP(S) over dulwich, recording what each one was sent;
+and git's own server (`git daemon`), for what dulwich's server does not do (deepen-since).
 
 Each host is a real git server (dulwich's WSGI app behind wsgiref), optionally TLS with a
 throwaway CA (trusted by the client through SSL_CERT_FILE), optionally demanding a token, or
@@ -11,8 +12,12 @@ from __future__ import annotations
 import base64
 import datetime
 import ipaddress
+import shutil
+import socket
 import ssl
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -175,3 +180,37 @@ def git_host(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def git_daemon(base: Path) -> Iterator[str]:
+    """`git daemon` serving every repository under `base` read-only on a free loopback port; yields
+    its URL, `git://127.0.0.1:<port>/` (a repository at base/repo is `<url>repo`)."""
+    git = shutil.which("git")
+    if git is None:
+        raise RuntimeError("git is not installed; .ci/install-system-packages installs it")
+    with socket.socket() as sock:
+        sock.bind((HOST_A, 0))
+        port = int(sock.getsockname()[1])
+    process = subprocess.Popen(
+        [
+            git, "daemon", "--export-all", "--informative-errors", "--reuseaddr",
+            f"--base-path={base}", f"--listen={HOST_A}", f"--port={port}", str(base),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection((HOST_A, port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"git daemon did not start on port {port}") from None
+                time.sleep(0.05)
+        yield f"git://{HOST_A}:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -66,7 +66,7 @@ def _snapshot(config: SourceConfig, services: Services, ref: str | None, since: 
         # Only a source that names its token gets one (sources/definitions.py admits that on https:// git
         # locations only); no remote is handed a default token.
         token = (services.secrets or Secrets(services.settings)).get(config.token_secret)
-    return git_snapshot(config, services.settings.cache_dir, token, ref, since)
+    return git_snapshot(config, services.settings.cache_dir, token, ref, since, services.refresh.history_days)
 
 
 def chunker_signature(services: Services, snapshot: SiteSnapshot) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import stat
@@ -11,6 +10,7 @@ from typing import Any
 
 from thoth.refresh_service.sources.definitions import SourceConfig, redact_url
 from thoth.refresh_service.sources.gitdates import commit_dates, commits_since
+from thoth.refresh_service.sources.gitfetch import fetch_history, is_auth_failure
 from thoth.refresh_service.sources.snapshot import (
     FileEntry,
     Skipped,
@@ -21,6 +21,7 @@ from thoth.refresh_service.sources.snapshot import (
     selected,
     unsafe_path,
 )
+from thoth.shared.history import DEFAULT_DAYS
 from thoth.shared.logging import redact
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}\Z")
@@ -48,9 +49,18 @@ def _credentials(config: SourceConfig, token: str | None) -> tuple[str | None, s
     return "oauth2", token
 
 
-def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple[Any, dict[bytes, bytes]]:
-    """The local repository and its refs (fetched into `cache_dir` for remote URLs)."""
-    from dulwich import porcelain
+def open_repo(
+    config: SourceConfig,
+    cache_dir: Path,
+    token: str | None,
+    *,
+    ref: str | None = None,
+    since: str | None = None,
+    history_days: int = DEFAULT_DAYS,
+) -> tuple[Any, dict[bytes, bytes]]:
+    """The local repository and its refs (fetched into `cache_dir` for remote URLs, with the commits of
+    the last `history_days` days, and deep enough to reach `since` from `ref` when it can: gitfetch)."""
+    from dulwich.client import get_transport_and_path
     from dulwich.errors import NotGitRepository
     from dulwich.repo import Repo
 
@@ -69,23 +79,28 @@ def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple
             repo = Repo(str(target))
         else:
             target.mkdir(parents=True, exist_ok=True)
-            repo = porcelain.init(str(target), bare=True)
-        result = porcelain.fetch(
-            repo,
+            repo = Repo.init_bare(str(target))
+        client, path = get_transport_and_path(
             config.location,
-            depth=1,
-            outstream=io.StringIO(),
-            errstream=io.BytesIO(),
+            config=repo.get_config_stack(),
             quiet=True,
             # dulwich attaches these only to requests for the location's own origin (scheme, host,
             # port): a redirect or a rebased URL elsewhere gets no Authorization header.
             username=username,
             password=password,
         )
+
+        def tip(refs: dict[bytes, bytes]) -> bytes | None:
+            try:
+                return resolve(repo, refs, config, ref)
+            except (SourceError, KeyError):
+                return None  # the snapshot says why
+
+        refs = fetch_history(repo, client, path, history_days=history_days, since=since, tip=tip)
     except Exception as exc:
         text = _clean(f"{type(exc).__name__}: {exc}", token)
         hint = "check the URL and the network"
-        if "Unauthorized" in type(exc).__name__ or re.search(r"\b40[13]\b|auth", text, re.I):
+        if is_auth_failure(exc):
             hint = (
                 "check the token (secret gitlab-token or THOTH_GITLAB_TOKEN) and its read_repository scope"
                 if token
@@ -93,10 +108,6 @@ def open_repo(config: SourceConfig, cache_dir: Path, token: str | None) -> tuple
                 "(https locations only) and store the token in that secret (THOTH_GITLAB_TOKEN locally)"
             )
         raise SourceError(f"cannot fetch {config.describe()}: {text}; {hint}") from None
-    refs = {bytes(k): bytes(v) for k, v in result.refs.items() if v}
-    symrefs: dict[Any, Any] = getattr(result, "symrefs", {}) or {}
-    if b"HEAD" not in refs and b"HEAD" in symrefs and symrefs[b"HEAD"] in refs:
-        refs[b"HEAD"] = refs[symrefs[b"HEAD"]]
     return repo, refs
 
 
@@ -152,10 +163,17 @@ def _walk(
 
 
 def git_snapshot(
-    config: SourceConfig, cache_dir: Path, token: str | None, ref: str | None, since: str | None
+    config: SourceConfig,
+    cache_dir: Path,
+    token: str | None,
+    ref: str | None,
+    since: str | None,
+    history_days: int = DEFAULT_DAYS,
 ) -> Snapshot:
-    """Files of the commit `ref` resolves to; `since` (a previous commit) enables a rename-aware diff."""
-    repo, refs = open_repo(config, cache_dir, token)
+    """Files of the commit `ref` resolves to; `since` (a previous commit) enables a rename-aware diff
+    and the commits since it; a remote is fetched with the last `history_days` days of history."""
+    ref = ref or config.ref
+    repo, refs = open_repo(config, cache_dir, token, ref=ref, since=since, history_days=history_days)
     try:
         return _snapshot(repo, refs, config, ref, since)
     except BaseException:
@@ -166,7 +184,7 @@ def git_snapshot(
 def _snapshot(
     repo: Any, refs: dict[bytes, bytes], config: SourceConfig, ref: str | None, since: str | None
 ) -> Snapshot:
-    commit = resolve(repo, refs, config, ref or config.ref)
+    commit = resolve(repo, refs, config, ref)
     tree = repo[commit].tree
     raw: dict[str, tuple[int, bytes]] = {}
     skipped: list[Skipped] = []
