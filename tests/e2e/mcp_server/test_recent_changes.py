@@ -2,7 +2,8 @@
 
 Three refreshes of a git repository (the second covering two commits) write change records beside the
 versions; the real handler behind the local HTTP server answers recent_changes with exactly the
-sections those commits changed and their subjects. A key limited to another source sees none of it.
+sections those commits changed and their subjects, and search_handbook dates each section by the
+commit that last changed it. A key limited to another source sees none of it.
 """
 
 from __future__ import annotations
@@ -12,24 +13,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
+from tests.support.change_history import BASE, CHANGES, LAST_CHANGED_BY, make_history
 from tests.support.mcp_clients import KEY, build_index, offline_env, sdk_client
-from tests.support.refresh import commit_all, git_init, write_tree
 from thoth.mcp_server.lambda_handler import App
 from thoth.mcp_server.transport.local_server import LocalServer
 from thoth.shared.config import get_settings
 
 pytestmark = pytest.mark.e2e
 LIMITED_KEY = "e2e-limited-0123456789abcdefghij"
-BASE = "https://hb.example/"
-PAGES = {
-    "handbook/engineering/on-call.md": "# On-call\n\n## Rotation\n\nShifts last one week.\n",
-    "handbook/people/time-off.md": "# Time off\n\nTake at least 25 days of vacation.\n",
-    "handbook/finance/expenses.md": "# Expenses\n\nMeals: 60 EUR a day.\n",
-}
 
 
 def refresh(home: Path, repo: Path) -> dict[str, Any]:
@@ -56,34 +51,26 @@ def refresh(home: Path, repo: Path) -> dict[str, Any]:
     return report
 
 
+class History(NamedTuple):
+    home: Path
+    times: list[str]  # each commit's time, as COMMITS lists them
+
+
 @pytest.fixture(scope="module")
-def history_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     home = tmp_path_factory.mktemp("changes-home")
     build_index(home)  # the sample handbook as source "handbook" (and the encoder)
     root = home.parent / "changes-repo"
-    repo = git_init(root, dict(PAGES))
-    refresh(home, root)
-    write_tree(
-        root, {"handbook/people/time-off.md": PAGES["handbook/people/time-off.md"].replace("25", "30")}
-    )
-    commit_all(repo, "Raise the vacation allowance")
-    on_call = (
-        PAGES["handbook/engineering/on-call.md"] + "\n## Escalation\n\nPage the secondary after 15 minutes.\n"
-    )
-    write_tree(root, {"handbook/engineering/on-call.md": on_call})
-    commit_all(repo, "Add the on-call escalation section")
-    refresh(home, root)
-    write_tree(root, {"handbook/finance/expenses.md": "# Expenses\n\nMeals: 70 EUR a day.\n"})
-    commit_all(repo, "Meals allowance to 70 EUR\n\nBody text that is not the subject.")
-    refresh(home, root)
-    return home
+    # Three refreshes: after the first commit, after the next two, after the last.
+    times = make_history(root, lambda: refresh(home, root), refresh_after=(0, 2, 3))
+    return History(home, times)
 
 
 @pytest.fixture
-def server(history_home: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def server(history: History, monkeypatch: pytest.MonkeyPatch) -> Any:
     for name in ("THOTH_AUTH", "THOTH_ALLOWED_ORIGINS", "THOTH_ALLOWED_HOSTS", "THOTH_SOURCE_ACCESS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("THOTH_HOME", str(history_home))
+    monkeypatch.setenv("THOTH_HOME", str(history.home))
     monkeypatch.setenv("THOTH_API_KEYS", json.dumps([KEY, {"key": LIMITED_KEY, "sources": ["handbook"]}]))
     get_settings.cache_clear()
     local = LocalServer(App(), port=0).start()
@@ -92,20 +79,20 @@ def server(history_home: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     get_settings.cache_clear()
 
 
-async def _changes(url: str, key: str, arguments: dict[str, Any]) -> Any:
+async def _call(url: str, key: str, tool: str, arguments: dict[str, Any]) -> Any:
     async with sdk_client(url, "auto", key) as client:
-        return await client.call_tool("recent_changes", arguments)
+        return await client.call_tool(tool, arguments)
+
+
+async def _changes(url: str, key: str, arguments: dict[str, Any]) -> Any:
+    return await _call(url, key, "recent_changes", arguments)
 
 
 def test_the_sdk_client_gets_exactly_the_changed_sections_with_their_commits(server: LocalServer) -> None:
     result = asyncio.run(_changes(server.url, KEY, {"since": "1d"}))
     assert not result.is_error
     found = {(r["url"], r["change"], r["subject"]) for r in result.structured_content["results"]}
-    assert found == {
-        (f"{BASE}handbook/people/time-off/#time-off", "modified", "Raise the vacation allowance"),
-        (f"{BASE}handbook/engineering/on-call/#escalation", "added", "Add the on-call escalation section"),
-        (f"{BASE}handbook/finance/expenses/#expenses", "modified", "Meals allowance to 70 EUR"),
-    }
+    assert found == CHANGES
     expenses = next(r for r in result.structured_content["results"] if "expenses" in r["url"])
     assert expenses["removed_text"] == ["Meals: 60 EUR a day."] and expenses["added_text"] == [
         "Meals: 70 EUR a day."
@@ -122,3 +109,17 @@ def test_a_key_limited_to_another_source_sees_no_change(server: LocalServer) -> 
     assert "hb" not in json.dumps(result.structured_content) and "hb.example" not in result.content[0].text
     named = asyncio.run(_changes(server.url, LIMITED_KEY, {"since": "1d", "source": "hb"}))
     assert named.is_error and "no source named 'hb'" in named.content[0].text
+
+
+def test_search_results_say_when_their_section_last_changed(server: LocalServer, history: History) -> None:
+    for query, url in [
+        ("how many vacation days", f"{BASE}handbook/people/time-off/#time-off"),  # edited
+        ("on-call rotation shift length", f"{BASE}handbook/engineering/on-call/#rotation"),  # never edited
+        ("when to page the secondary", f"{BASE}handbook/engineering/on-call/#escalation"),  # added
+    ]:
+        result = asyncio.run(_call(server.url, KEY, "search_handbook", {"query": query, "source": "hb"}))
+        assert not result.is_error, result.content[0].text
+        top = result.structured_content["results"][0]
+        changed_at = history.times[LAST_CHANGED_BY[url]]
+        assert (top["url"], top["changed_at"]) == (url, changed_at), query
+        assert f"section changed {changed_at[:10]}" in result.content[0].text
