@@ -2,7 +2,7 @@
 
 The fetch asks for the commits of the last THOTH_HISTORY_DAYS days (git's --shallow-since; the
 protocol's deepen-since), the most recent_changes may show, and asks again on every run, so a clone
-already in the cache deepens as the window needs and never grows past it. A server that refuses
+already in the cache (depth 1, or an older window) deepens as the window needs. A server that refuses
 deepen-since, or has no commit in the window (git: "no commits selected for shallow requests"), is
 fetched at depth 1 instead. When the previous published commit is then not reachable in the fetched
 history (a source last refreshed before the window began), the fetch deepens to HISTORY_LIMIT
