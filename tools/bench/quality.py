@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.bench.quality_corpora import CORPORA, WORK, Corpus, check_questions, corpora_dir, offtopic
+from tools.bench.quality_goals import goal_lines
 from tools.bench.quality_metrics import (
     TOP,
     Linked,
@@ -412,6 +413,14 @@ def main(argv: list[str] | None = None) -> int:
         print(table(split, results, chosen))
     if "default" in chosen:
         print("\n" + calibrate(results, "default"))
+    if "default" in chosen and "held" in args.splits.split(","):
+        default = {c: row("held", r["default"], chosen["default"]) for c, r in results.items()}
+        plain = {
+            c: row("held", r["plain RRF"], chosen["plain RRF"])
+            for c, r in results.items()
+            if "plain RRF" in r
+        }
+        print("\n" + "\n".join(goal_lines(default, plain)))
     if args.misses:
         print(f"\n{args.misses}: tune-split questions whose first page is not an answer page")
         print("\n".join(m for r in results.values() for m in r[args.misses].misses) or "none")
