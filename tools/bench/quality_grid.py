@@ -41,51 +41,78 @@ def variant(spec: str) -> tuple[str, Any]:
     return name, RankingConfig(**values)
 
 
+Found = list[tuple[Any, list[Any]]]  # (corpus, its tune-split questions), corpora whose files are here
+
+
+def tune_split(corpora: str | None, only: str | None) -> Found:
+    """The tune-split questions of every corpus found (`only`: comma-separated names), with the
+    process set up as the quality bench's (embedded defaults; weak-match floor 0) and indexes warm."""
+    folder = corpora_dir(corpora)
+    environment(WORK / "home")
+    os.environ["THOTH_WEAK_MATCH_FLOOR"] = "0"
+    wanted = only.split(",") if only else [c.name for c in CORPORA]
+    found = [(c, [q for q in c.load() if q.split == "tune"]) for c in CORPORA if c.name in wanted]
+    found = [(c, qs) for c, qs in found if c.locate(folder) is not None]
+    for corpus, items in found:  # warm every index and the encoder before timing
+        ask(corpus.source, items[0].query, {})
+    return found
+
+
+class Timer:
+    """Times every `ranking.search` call (its p50 is a variant's cost) while installed."""
+
+    def __init__(self) -> None:
+        from thoth.mcp_server.search import ranking
+
+        self.spent: list[float] = []
+        real = ranking.search
+
+        def timed(*a: Any, **k: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return real(*a, **k)
+            finally:
+                self.spent.append(time.perf_counter() - began)
+
+        ranking.search = timed
+
+
+def header(found: Found) -> str:
+    return f"{'variant':<24} " + " ".join(f"{c.name:>11}" for c, _ in found) + "  macro MRR  R@1   rank p50"
+
+
+def score(name: str, found: Found, timer: Timer) -> str:
+    """One line: per corpus MRR@5/R@1 of the tune split as search_handbook answers now, macro, p50."""
+    timer.spent.clear()
+    rows = []
+    for corpus, items in found:
+        scores = Scores()
+        for q in items:
+            shown, weak, _, _ = ask(corpus.source, q.query, {})
+            scores.add(q, shown, weak)
+        rows.append({**scores.row(), "n": float(len(items))})
+    cells = " ".join(f"{r['MRR@5']:.3f}/{r['R@1']:.2f}" for r in rows)
+    return (
+        f"{name:<24} {cells}  {macro(rows, 'MRR@5'):.4f}  {macro(rows, 'R@1'):.3f}  "
+        f"{percentile(timer.spent, 0.5) * 1000:.2f} ms"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="+", help="name:field=value,... (RankingConfig fields)")
     parser.add_argument("--corpora", help="folder holding the cloned 18F handbook and Docsy (README)")
     parser.add_argument("--only", help="comma-separated corpora (default: every one found)")
     args = parser.parse_args(argv)
-    folder = corpora_dir(args.corpora)
-    environment(WORK / "home")
-    os.environ["THOTH_WEAK_MATCH_FLOOR"] = "0"
+    found = tune_split(args.corpora, args.only)
     from thoth.mcp_server.search import ranking
 
-    wanted = args.only.split(",") if args.only else [c.name for c in CORPORA]
-    found = [(c, [q for q in c.load() if q.split == "tune"]) for c in CORPORA if c.name in wanted]
-    found = [(c, qs) for c, qs in found if c.locate(folder) is not None]
-    real_search = ranking.search
-    spent: list[float] = []
-
-    def timed(*a: Any, **k: Any) -> Any:
-        began = time.perf_counter()
-        try:
-            return real_search(*a, **k)
-        finally:
-            spent.append(time.perf_counter() - began)
-
-    ranking.search = timed
-    for corpus, items in found:  # warm every index and encoder before timing
-        ask(corpus.source, items[0].query, {})
-    print(f"{'variant':<24} " + " ".join(f"{c.name:>11}" for c, _ in found) + "  macro MRR  R@1   rank p50")
+    timer = Timer()
+    print(header(found))
     for spec in args.variants:
         name, config = variant(spec)
         ranking.DEFAULT = config
-        spent.clear()
-        rows = []
-        for corpus, items in found:
-            scores = Scores()
-            for q in items:
-                shown, weak, _, _ = ask(corpus.source, q.query, {})
-                scores.add(q, shown, weak)
-            rows.append({**scores.row(), "n": float(len(items))})
-        cells = " ".join(f"{r['MRR@5']:.3f}/{r['R@1']:.2f}" for r in rows)
-        print(
-            f"{name:<24} {cells}  {macro(rows, 'MRR@5'):.4f}  {macro(rows, 'R@1'):.3f}  "
-            f"{percentile(spent, 0.5) * 1000:.2f} ms",
-            flush=True,
-        )
+        print(score(name, found, timer), flush=True)
     return 0
 
 

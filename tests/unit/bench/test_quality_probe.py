@@ -1,0 +1,66 @@
+"""The vector-side probe's candidates: parsing, and what each does to a signal (no index, no model)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tools.bench.quality_probe import Probe, candidate
+
+
+def _signals(cosine: list[float]) -> Any:
+    return SimpleNamespace(
+        scores=[np.zeros(len(cosine), np.float32), np.asarray(cosine, np.float32)], weights=[0.5, 1.0]
+    )
+
+
+def _prepared(vectors: list[list[float]]) -> Any:
+    return SimpleNamespace(source="s", index=SimpleNamespace(vectors=np.asarray(vectors, np.float32)))
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec"),
+    [("windows", "96"), ("windows", "ax1:0.5"), ("prf", "3"), ("length", "x:y"), ("headings", "")],
+)
+def test_a_malformed_value_is_refused_by_name(kind: str, spec: str) -> None:
+    with pytest.raises(SystemExit, match=f"malformed {kind} value"):
+        candidate(kind, spec, Probe())
+
+
+def test_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(SystemExit, match="unknown kind 'colbert'"):
+        candidate("colbert", "1", Probe())
+
+
+def test_windows_blend_the_chunk_cosine_with_its_best_window() -> None:
+    probe = Probe()
+    prepared = _prepared([[1, 0], [0, 1]])
+    # Row 0 has two windows; the second points where the query does.
+    probe.memo[("s", "windows96x64")] = (np.asarray([[1, 0], [0, 1]], np.float32), np.asarray([0, 0]))
+    signals = _signals([1.0, 0.0])
+    query = np.asarray([0, 1], np.float32)
+    candidate("windows", "96x64:0.5", probe)(prepared, query, None, signals)
+    assert signals.scores[1].tolist() == [0.5, 1.0]  # row 0: 0.5 x 0 + 0.5 x 1; row 1 has no window
+
+
+def test_headings_add_a_signal_weighted_by_the_vectors() -> None:
+    probe = Probe()
+    probe.memo[("s", "headings")] = (np.asarray([[0, 1]], np.float32), np.asarray([0, 0]))
+    signals = _signals([0.2, 0.3])
+    candidate("headings", "0.3", probe)(
+        _prepared([[1, 0], [0, 1]]), np.asarray([0, 1], np.float32), None, signals
+    )
+    assert signals.scores[2].tolist() == [1.0, 1.0] and signals.weights[2] == pytest.approx(0.3)
+
+
+def test_length_scales_down_short_chunks_only() -> None:
+    probe = Probe()
+    probe.memo[("s", "words")] = np.asarray([15, 60], np.float32)
+    signals = _signals([0.8, 0.8])
+    candidate("length", "30:0.2", probe)(
+        _prepared([[1, 0], [0, 1]]), np.asarray([1, 0], np.float32), None, signals
+    )
+    assert signals.scores[1].tolist() == pytest.approx([0.8 * 0.9, 0.8])
