@@ -48,7 +48,9 @@ class Probe:
             self.memo[key] = prepared.index.chunks_at(list(range(prepared.index.vectors.shape[0])))
         return list(self.memo[key])
 
-    def embed(self, name: str, texts: list[str]) -> Vector:
+    def embed(self, name: str, texts: list[str], dimension: int) -> Vector:
+        if not texts:  # e.g. no chunk longer than one window
+            return np.zeros((0, dimension), dtype=np.float32)
         digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
         path = WORK / "probe" / f"{name}-{digest}.npy"
         if path.is_file():
@@ -83,7 +85,8 @@ class Probe:
                     if start + words_per >= len(words):
                         break
             name = f"{prepared.source}-windows{size}x{stride}"
-            self.memo[key] = (self.embed(name, texts), np.asarray(owners, dtype=np.int64))
+            dimension = prepared.index.vectors.shape[1]
+            self.memo[key] = (self.embed(name, texts, dimension), np.asarray(owners, dtype=np.int64))
         return self.memo[key]  # type: ignore[no-any-return]
 
     def headings(self, prepared: Any) -> tuple[Vector, npt.NDArray[np.int64]]:
@@ -95,7 +98,7 @@ class Probe:
             ]
             unique = sorted(set(trails))
             at = {t: i for i, t in enumerate(unique)}
-            vectors = self.embed(f"{prepared.source}-headings", unique)
+            vectors = self.embed(f"{prepared.source}-headings", unique, prepared.index.vectors.shape[1])
             self.memo[key] = (vectors, np.asarray([at[t] for t in trails], dtype=np.int64))
         return self.memo[key]  # type: ignore[no-any-return]
 
