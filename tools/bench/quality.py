@@ -74,8 +74,9 @@ def ensure_encoder() -> None:
     )
 
 
-def index(corpus: Corpus, root: Path, home: Path, embedder: Any) -> None:
-    """Refresh `corpus` into `home` with the real pipeline and embedder (a no-op when unchanged)."""
+def index(corpus: Corpus, root: Path, home: Path, embedder: Any, chunking: Any = None) -> None:
+    """Refresh `corpus` into `home` with the real pipeline and embedder (a no-op when unchanged);
+    `chunking`: ChunkSettings other than the default (tools/bench/quality_probe.py `chunks`)."""
     from thoth.refresh_service.__main__ import ProgressPrinter
     from thoth.refresh_service.pipeline import Refresher
     from thoth.refresh_service.runs import RunOptions, Services
@@ -91,6 +92,8 @@ def index(corpus: Corpus, root: Path, home: Path, embedder: Any) -> None:
         embedder=embedder,
         settings=dataclasses.replace(get_settings(), cache_dir=home / "cache"),
     )
+    if chunking is not None:
+        services.chunking = chunking
     config = SourceConfig(corpus.source, "dir", str(root), include=corpus.include, base_url=corpus.base_url)
     began = time.perf_counter()
     # Unchanged files are not re-read, so a version of an older index format would stay live.

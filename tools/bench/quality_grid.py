@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from tools.bench.quality import ask, environment
@@ -44,11 +45,12 @@ def variant(spec: str) -> tuple[str, Any]:
 Found = list[tuple[Any, list[Any]]]  # (corpus, its tune-split questions), corpora whose files are here
 
 
-def tune_split(corpora: str | None, only: str | None) -> Found:
+def tune_split(corpora: str | None, only: str | None, home: Path = WORK / "home") -> Found:
     """The tune-split questions of every corpus found (`only`: comma-separated names), with the
-    process set up as the quality bench's (embedded defaults; weak-match floor 0) and indexes warm."""
+    process set up as the quality bench's (embedded defaults; weak-match floor 0; the indexes in
+    `home`) and indexes warm."""
     folder = corpora_dir(corpora)
-    environment(WORK / "home")
+    environment(home)
     os.environ["THOTH_WEAK_MATCH_FLOOR"] = "0"
     wanted = only.split(",") if only else [c.name for c in CORPORA]
     found = [(c, [q for q in c.load() if q.split == "tune"]) for c in CORPORA if c.name in wanted]

@@ -13,6 +13,9 @@ in build/bench-quality/probe/. Held-back questions are never asked.
                                  at WEIGHT x the vector weight
   prf K:BETA,...                 the query vector plus BETA x the mean of its K nearest chunks
   length WORDS:PENALTY,...       the cosine of a chunk under WORDS words scaled down by up to PENALTY
+  chunks TARGET:OVERLAP          chunks of TARGET tokens with OVERLAP (the default 200:32), every
+                                 corpus chunked and embedded again into build/bench-quality/
+                                 home-chunks-TARGET-OVERLAP/ (one value a run; minutes per corpus)
 
 Example: `python -m tools.bench.quality_probe windows 96x64:0.5 96x64:0.7 48x32:0.5`.
 """
@@ -191,17 +194,61 @@ def run(kind: str, specs: list[str], found: Found) -> list[str]:
     return lines
 
 
+def chunk_settings(spec: str) -> Any:
+    """ChunkSettings from `TARGET:OVERLAP`; SystemExit on a malformed one."""
+    from thoth.refresh_service.chunk import ChunkSettings
+
+    target, _, overlap = spec.partition(":")
+    try:
+        settings = ChunkSettings(target_tokens=int(target), overlap_tokens=int(overlap))
+    except ValueError:
+        raise SystemExit(f"malformed chunks value {spec!r}: TARGET:OVERLAP, e.g. 200:32") from None
+    if not 16 <= settings.target_tokens <= 2000 or not 0 <= settings.overlap_tokens < settings.target_tokens:
+        raise SystemExit(f"chunks {spec!r}: TARGET from 16 to 2000 tokens, OVERLAP from 0 to below TARGET")
+    return settings
+
+
+def rechunked(spec: str, corpora: str | None, only: str | None) -> list[str]:
+    """Every corpus chunked by `spec` into a home of its own, then the default ranking on its tune split."""
+    from tools.bench.quality import ensure_encoder, environment, index
+    from tools.bench.quality_corpora import CORPORA, corpora_dir
+
+    settings = chunk_settings(spec)
+    home = WORK / f"home-chunks-{settings.target_tokens}-{settings.overlap_tokens}"
+    home.mkdir(parents=True, exist_ok=True)
+    folder = corpora_dir(corpora)
+    environment(home)
+    ensure_encoder()
+    from thoth.refresh_service.embed import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    wanted = only.split(",") if only else [c.name for c in CORPORA]
+    for corpus in (c for c in CORPORA if c.name in wanted):
+        root = corpus.locate(folder)
+        if root is not None:
+            index(corpus, root, home, embedder, settings)
+    found = tune_split(corpora, only, home)
+    lines = [header(found), score(f"chunks {spec}", found, Timer())]
+    print("\n".join(lines), flush=True)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__,
     )
-    parser.add_argument("kind", choices=("windows", "headings", "prf", "length"))
+    parser.add_argument("kind", choices=("windows", "headings", "prf", "length", "chunks"))
     parser.add_argument("values", nargs="+", help="one candidate each (see below)")
     parser.add_argument("--corpora", help="folder holding the cloned 18F handbook and Docsy (README)")
     parser.add_argument("--only", help="comma-separated corpora (default: every one found)")
     args = parser.parse_args(argv)
+    if args.kind == "chunks":
+        if len(args.values) != 1:
+            raise SystemExit("chunks takes one TARGET:OVERLAP a run (each is a separate index)")
+        rechunked(args.values[0], args.corpora, args.only)
+        return 0
     for spec in args.values:
         candidate(args.kind, spec, Probe())  # refuse a malformed value before any work
     run(args.kind, args.values, tune_split(args.corpora, args.only))

@@ -64,3 +64,20 @@ def test_length_scales_down_short_chunks_only() -> None:
         _prepared([[1, 0], [0, 1]]), np.asarray([1, 0], np.float32), None, signals
     )
     assert signals.scores[1].tolist() == pytest.approx([0.8 * 0.9, 0.8])
+
+
+def test_chunk_sizes_are_parsed_and_bounded() -> None:
+    from tools.bench.quality_probe import chunk_settings, main
+
+    settings = chunk_settings("120:24")
+    assert (settings.target_tokens, settings.overlap_tokens) == (120, 24)
+    for bad, says in (
+        ("120", "malformed"),
+        ("a:b", "malformed"),
+        ("8:0", "TARGET from 16"),
+        ("100:100", "below TARGET"),
+    ):
+        with pytest.raises(SystemExit, match=says):
+            chunk_settings(bad)
+    with pytest.raises(SystemExit, match="one TARGET:OVERLAP a run"):
+        main(["chunks", "120:24", "300:48"])
