@@ -13,6 +13,8 @@ in build/bench-quality/probe/. Held-back questions are never asked.
                                  at WEIGHT x the vector weight
   prf K:BETA,...                 the query vector plus BETA x the mean of its K nearest chunks
   length WORDS:PENALTY,...       the cosine of a chunk under WORDS words scaled down by up to PENALTY
+  bm25 K1:B,...                  BM25's k1 and b (the default 1.2:0.75; not a vector-side change, but
+                                 not a RankingConfig field either: the keyword module's constants)
   chunks TARGET:OVERLAP          chunks of TARGET tokens with OVERLAP (the default 200:32), every
                                  corpus chunked and embedded again into build/bench-quality/
                                  home-chunks-TARGET-OVERLAP/ (one value a run; minutes per corpus)
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -114,6 +117,17 @@ class Probe:
         return self.memo[key]  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class BM25:
+    """BM25's constants for a run (run() sets them before searching; the signals need no patch)."""
+
+    k1: float
+    b: float
+
+    def __call__(self, prepared: Any, query: Vector, rows: Any, signals: Any) -> None:
+        return None
+
+
 def _rows(values: Any, rows: Any) -> Any:
     return values if rows is None else values[rows]
 
@@ -155,6 +169,13 @@ def candidate(kind: str, spec: str, probe: Probe) -> Patch:
                 signals.scores[1] = np.asarray(vectors @ moved.astype(np.float32), dtype=np.float32)
 
             return prf
+        if kind == "bm25":
+            k1_text, _, b_text = spec.partition(":")
+            k1, b = float(k1_text), float(b_text)
+            if k1 <= 0 or not 0 <= b <= 1:
+                raise SystemExit(f"bm25 {spec!r}: k1 above 0, b from 0 to 1")
+
+            return BM25(k1, b)
         if kind == "length":
             words_text, _, penalty_text = spec.partition(":")
             floor, penalty = float(words_text), float(penalty_text)
@@ -166,7 +187,7 @@ def candidate(kind: str, spec: str, probe: Probe) -> Patch:
             return length
     except ValueError:
         raise SystemExit(f"malformed {kind} value {spec!r} (see --help)") from None
-    raise SystemExit(f"unknown kind {kind!r}: windows, headings, prf or length")
+    raise SystemExit(f"unknown kind {kind!r}: windows, headings, prf, length or bm25")
 
 
 def run(kind: str, specs: list[str], found: Found) -> list[str]:
@@ -186,10 +207,15 @@ def run(kind: str, specs: list[str], found: Found) -> list[str]:
     timer = Timer()
     lines = [header(found), score("default", found, timer)]
     print("\n".join(lines), flush=True)
+    from thoth.shared.index import keyword
+
+    defaults = (keyword.K1, keyword.B)
     for spec in specs:
         active[:] = [candidate(kind, spec, probe)]
+        keyword.K1, keyword.B = (active[0].k1, active[0].b) if isinstance(active[0], BM25) else defaults
         lines.append(score(f"{kind} {spec}", found, timer))
         print(lines[-1], flush=True)
+    keyword.K1, keyword.B = defaults
     ranking._signals = real
     return lines
 
@@ -239,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__,
     )
-    parser.add_argument("kind", choices=("windows", "headings", "prf", "length", "chunks"))
+    parser.add_argument("kind", choices=("windows", "headings", "prf", "length", "bm25", "chunks"))
     parser.add_argument("values", nargs="+", help="one candidate each (see below)")
     parser.add_argument("--corpora", help="folder holding the cloned 18F handbook and Docsy (README)")
     parser.add_argument("--only", help="comma-separated corpora (default: every one found)")

@@ -81,3 +81,13 @@ def test_chunk_sizes_are_parsed_and_bounded() -> None:
             chunk_settings(bad)
     with pytest.raises(SystemExit, match="one TARGET:OVERLAP a run"):
         main(["chunks", "120:24", "300:48"])
+
+
+def test_bm25_constants_are_parsed_and_bounded() -> None:
+    from tools.bench.quality_probe import BM25
+
+    assert candidate("bm25", "0.9:0.5", Probe()) == BM25(0.9, 0.5)
+    with pytest.raises(SystemExit, match="k1 above 0, b from 0 to 1"):
+        candidate("bm25", "1.2:1.5", Probe())
+    with pytest.raises(SystemExit, match="malformed bm25 value"):
+        candidate("bm25", "x", Probe())
