@@ -114,16 +114,22 @@ def token_policy(env: Mapping[str, str] | None = None) -> TokenPolicy | None:
     return None if raw is None else _parse_policy(raw)
 
 
-def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
-    """The groups a token's claims name (`cognito:groups` or `groups`: a list or a space-separated string)."""
+def claim_words(claims: Mapping[str, Any], names: Iterable[str]) -> frozenset[str]:
+    """The words the claims `names` hold, each a space-separated string or a list of strings (other
+    shapes and members count for nothing): how tokens carry groups and scopes alike."""
     found: set[str] = set()
-    for name in GROUP_CLAIMS:
+    for name in names:
         value = claims.get(name)
         if isinstance(value, str):
             found.update(value.split())
         elif isinstance(value, list):
             found.update(v for v in value if isinstance(v, str))
     return frozenset(found)
+
+
+def claim_groups(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The groups a token's claims name (`cognito:groups` or `groups`: a list or a space-separated string)."""
+    return claim_words(claims, GROUP_CLAIMS)
 
 
 def token_sources(groups: frozenset[str], scopes: frozenset[str], policy: TokenPolicy | None) -> Sources:

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import jwt
 
-from thoth.mcp_server.access import claim_groups
+from thoth.mcp_server.access import claim_groups, claim_words
 from thoth.mcp_server.settings import OAuthSettings
 from thoth.mcp_server.transport.auth.errors import InsufficientScope, InvalidToken
 from thoth.mcp_server.transport.auth.jwks import Fetch, KeySet, UnknownKey
@@ -35,14 +35,7 @@ class Principal:
 
 def _scopes(claims: dict[str, Any]) -> frozenset[str]:
     """`scope` (RFC 9068, Cognito, Auth0, Keycloak) or `scp` (Okta, Entra ID): a string or a list."""
-    found: set[str] = set()
-    for name in ("scope", "scp"):
-        value = claims.get(name)
-        if isinstance(value, str):
-            found.update(value.split())
-        elif isinstance(value, list):
-            found.update(v for v in value if isinstance(v, str))
-    return frozenset(found)
+    return claim_words(claims, ("scope", "scp"))
 
 
 def _audiences(claims: dict[str, Any]) -> list[str]:
