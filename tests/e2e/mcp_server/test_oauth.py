@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.cognito import create_pool
 from tests.support.issuers import moto_server, oidc_provider, thoth_server
-from tests.support.mcp_clients import KEY, offline_env, sdk_client
+from tests.support.mcp_clients import KEY, MemoryTokens, offline_env, sdk_client
 
 pytestmark = pytest.mark.e2e
 QUERY = "how do I request time off"
@@ -75,27 +75,9 @@ def test_sdk_client_with_a_cognito_access_token(handbook_home) -> None:  # type:
             )
 
 
-class _Memory:
-    """TokenStorage in memory (the SDK's interface)."""
-
-    def __init__(self) -> None:
-        self.tokens: Any = None
-        self.client: Any = None
-
-    async def get_tokens(self) -> Any:
-        return self.tokens
-
-    async def set_tokens(self, tokens: Any) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> Any:
-        return self.client
-
-    async def set_client_info(self, client_info: Any) -> None:
-        self.client = client_info
-
-
-async def _oauth_session(url: str, mode: str, storage: _Memory, consents: list[str]) -> tuple[list[str], Any]:
+async def _oauth_session(
+    url: str, mode: str, storage: MemoryTokens, consents: list[str]
+) -> tuple[list[str], Any]:
     import httpx2
     from mcp.client import Client
     from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
@@ -140,7 +122,7 @@ def test_sdk_client_signs_in_from_the_challenge(handbook_home, monkeypatch: pyte
         # An OAuth-only server: no API keys at all; the only way in is a token from the issuer.
         env = offline_env(handbook_home, THOTH_OAUTH_ISSUER=issuer, THOTH_OAUTH_SCOPES="thoth/search")
         with thoth_server(env) as (url, proc):
-            storage, consents = _Memory(), []
+            storage, consents = MemoryTokens(), []
             tools, result = asyncio.run(_oauth_session(url, "auto", storage, consents))
             assert tools[0] == "search_handbook" and not result.is_error
             assert result.structured_content["results"], result

@@ -22,35 +22,15 @@ import pytest
 from tests.support.front import cognito_like_upstream, https_documents, sign_in
 from tests.support.git_hosts import make_tls
 from tests.support.issuers import free_port, thoth_server
-from tests.support.mcp_clients import offline_env
+from tests.support.mcp_clients import MemoryTokens, offline_env
 
 pytestmark = pytest.mark.e2e
 QUERY = "how do I request time off"
 REDIRECT = "http://127.0.0.1:33418/callback"
 
 
-class _Memory:
-    """TokenStorage in memory (the SDK's interface)."""
-
-    def __init__(self) -> None:
-        self.tokens: Any = None
-        self.client: Any = None
-
-    async def get_tokens(self) -> Any:
-        return self.tokens
-
-    async def set_tokens(self, tokens: Any) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> Any:
-        return self.client
-
-    async def set_client_info(self, client_info: Any) -> None:
-        self.client = client_info
-
-
 async def _session(
-    url: str, storage: _Memory, asked: list[str], metadata_url: str | None = None
+    url: str, storage: MemoryTokens, asked: list[str], metadata_url: str | None = None
 ) -> tuple[Any, Any]:
     import httpx2
     from mcp.client import Client
@@ -97,7 +77,7 @@ def _front_env(home: Path, upstream_env: dict[str, str], **extra: str) -> dict[s
 
 
 def _check_signed_in(
-    url: str, storage: _Memory, asked: list[str], listing: Any, result: Any
+    url: str, storage: MemoryTokens, asked: list[str], listing: Any, result: Any
 ) -> dict[str, Any]:
     assert listing.tools[0].name == "search_handbook"
     assert not result.is_error and "time-off" in result.structured_content["results"][0]["path"]
@@ -125,7 +105,7 @@ def test_sdk_client_signs_in_by_dcr_through_the_front(handbook_home: Path) -> No
         resource = httpx.get(f"{url}/.well-known/oauth-protected-resource/mcp").json()
         assert resource["authorization_servers"] == [url]
 
-        storage, asked = _Memory(), []
+        storage, asked = MemoryTokens(), []
         listing, result = asyncio.run(_session(url, storage, asked))
         claims = _check_signed_in(url, storage, asked, listing, result)
         assert claims["client_id"] == storage.client.client_id and claims["client_id"].count(".") == 2
@@ -174,7 +154,7 @@ def test_sdk_client_signs_in_by_cimd_through_the_front(handbook_home: Path, tmp_
             handbook_home, upstream.env(), THOTH_OAUTH_CIMD_ALLOW_LOOPBACK="on", SSL_CERT_FILE=str(ca.ca_file)
         )
         with thoth_server(env, port=port):
-            storage, asked = _Memory(), []
+            storage, asked = MemoryTokens(), []
             listing, result = asyncio.run(_session(url, storage, asked, metadata_url=document_url))
             claims = _check_signed_in(url, storage, asked, listing, result)
             assert claims["client_id"] == document_url and storage.client.client_id == document_url
