@@ -208,20 +208,37 @@ def evaluate(
 
     ranking.DEFAULT = system.config
     result = Result()
-    search = ranking.search
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        began = time.perf_counter()
-        try:
-            return search(*args, **kwargs)
-        finally:
-            result.ranking.append(time.perf_counter() - began)
-
-    ranking.search = timed
-    try:
+    with RankingTimer(result.ranking):
         return _evaluate(corpus, items, offs, system, floor, result)
-    finally:
-        ranking.search = search
+
+
+class RankingTimer:
+    """Times every `ranking.search` call inside its `with` block into `spent` (ranking.search is
+    restored on leaving), so a figure is the ranking's own share of a tool call."""
+
+    def __init__(self, spent: list[float] | None = None) -> None:
+        self.spent: list[float] = [] if spent is None else spent
+        self._real: Any = None
+
+    def __enter__(self) -> RankingTimer:
+        from thoth.mcp_server.search import ranking
+
+        self._real = real = ranking.search
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                self.spent.append(time.perf_counter() - began)
+
+        ranking.search = timed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from thoth.mcp_server.search import ranking
+
+        ranking.search = self._real
 
 
 def _evaluate(

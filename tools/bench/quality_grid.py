@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import time
 from pathlib import Path
 from typing import Any
 
-from tools.bench.quality import ask, environment
+from tools.bench.quality import RankingTimer, ask, environment
 from tools.bench.quality_corpora import CORPORA, WORK, corpora_dir
 from tools.bench.quality_metrics import Scores, macro, percentile
 
@@ -60,30 +59,11 @@ def tune_split(corpora: str | None, only: str | None, home: Path = WORK / "home"
     return found
 
 
-class Timer:
-    """Times every `ranking.search` call (its p50 is a variant's cost) while installed."""
-
-    def __init__(self) -> None:
-        from thoth.mcp_server.search import ranking
-
-        self.spent: list[float] = []
-        real = ranking.search
-
-        def timed(*a: Any, **k: Any) -> Any:
-            began = time.perf_counter()
-            try:
-                return real(*a, **k)
-            finally:
-                self.spent.append(time.perf_counter() - began)
-
-        ranking.search = timed
-
-
 def header(found: Found) -> str:
     return f"{'variant':<24} " + " ".join(f"{c.name:>11}" for c, _ in found) + "  macro MRR  R@1   rank p50"
 
 
-def score(name: str, found: Found, timer: Timer) -> str:
+def score(name: str, found: Found, timer: RankingTimer) -> str:
     """One line: per corpus MRR@5/R@1 of the tune split as search_handbook answers now, macro, p50."""
     timer.spent.clear()
     rows = []
@@ -109,12 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     found = tune_split(args.corpora, args.only)
     from thoth.mcp_server.search import ranking
 
-    timer = Timer()
     print(header(found))
-    for spec in args.variants:
-        name, config = variant(spec)
-        ranking.DEFAULT = config
-        print(score(name, found, timer), flush=True)
+    with RankingTimer() as timer:
+        for spec in args.variants:
+            name, config = variant(spec)
+            ranking.DEFAULT = config
+            print(score(name, found, timer), flush=True)
     return 0
 
 

@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tools.bench.quality import RankingTimer
 from tools.bench.quality_corpora import WORK
-from tools.bench.quality_grid import Found, Timer, header, score, tune_split
+from tools.bench.quality_grid import Found, header, score, tune_split
 
 Vector = npt.NDArray[np.float32]
 Patch = Callable[[Any, Vector, Any, Any], None]  # (prepared, query vector, rows, signals) -> None
@@ -203,18 +204,18 @@ def run(kind: str, specs: list[str], found: Found) -> list[str]:
             patch(prepared, vector, rows, signals)
         return signals
 
-    ranking._signals = patched  # type: ignore[assignment]
-    timer = Timer()
-    lines = [header(found), score("default", found, timer)]
-    print("\n".join(lines), flush=True)
     from thoth.shared.index import keyword
 
+    ranking._signals = patched  # type: ignore[assignment]
     defaults = (keyword.K1, keyword.B)
-    for spec in specs:
-        active[:] = [candidate(kind, spec, probe)]
-        keyword.K1, keyword.B = (active[0].k1, active[0].b) if isinstance(active[0], BM25) else defaults
-        lines.append(score(f"{kind} {spec}", found, timer))
-        print(lines[-1], flush=True)
+    with RankingTimer() as timer:
+        lines = [header(found), score("default", found, timer)]
+        print("\n".join(lines), flush=True)
+        for spec in specs:
+            active[:] = [candidate(kind, spec, probe)]
+            keyword.K1, keyword.B = (active[0].k1, active[0].b) if isinstance(active[0], BM25) else defaults
+            lines.append(score(f"{kind} {spec}", found, timer))
+            print(lines[-1], flush=True)
     keyword.K1, keyword.B = defaults
     ranking._signals = real
     return lines
@@ -254,7 +255,8 @@ def rechunked(spec: str, corpora: str | None, only: str | None) -> list[str]:
         if root is not None:
             index(corpus, root, home, embedder, settings)
     found = tune_split(corpora, only, home)
-    lines = [header(found), score(f"chunks {spec}", found, Timer())]
+    with RankingTimer() as timer:
+        lines = [header(found), score(f"chunks {spec}", found, timer)]
     print("\n".join(lines), flush=True)
     return lines
 
